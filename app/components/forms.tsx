@@ -1,0 +1,102 @@
+import { useId, type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes } from 'react';
+
+interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
+  label: string;
+  name: string;
+  error?: string;
+  hint?: ReactNode;
+}
+
+/** A labelled input whose error sits next to it and is announced with it. */
+export function Field({ label, name, error, hint, id, ...input }: FieldProps) {
+  const fallbackId = useId();
+  const inputId = id ?? `${name}-${fallbackId}`;
+  const hintId = hint ? `${inputId}-hint` : undefined;
+  const errorId = error ? `${inputId}-error` : undefined;
+  return (
+    <div className="field">
+      <label htmlFor={inputId}>{label}</label>
+      {hint ? (
+        <span id={hintId} className="hint">
+          {hint}
+        </span>
+      ) : null}
+      <input
+        id={inputId}
+        name={name}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}
+        {...input}
+      />
+      {error ? (
+        <p id={errorId} className="field-error">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+interface TextAreaFieldProps extends TextareaHTMLAttributes<HTMLTextAreaElement> {
+  label: ReactNode;
+  name: string;
+  error?: string;
+  hint?: ReactNode;
+}
+
+export function TextAreaField({ label, name, error, hint, id, ...textarea }: TextAreaFieldProps) {
+  const fallbackId = useId();
+  const inputId = id ?? `${name}-${fallbackId}`;
+  const hintId = hint ? `${inputId}-hint` : undefined;
+  const errorId = error ? `${inputId}-error` : undefined;
+  return (
+    <div className="field">
+      <label htmlFor={inputId}>{label}</label>
+      {hint ? (
+        <span id={hintId} className="hint">
+          {hint}
+        </span>
+      ) : null}
+      <textarea
+        id={inputId}
+        name={name}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}
+        {...textarea}
+      />
+      {error ? (
+        <p id={errorId} className="field-error">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function FormError({ message }: { message?: string | null }) {
+  if (!message) return null;
+  return (
+    <div className="alert alert--error" role="alert">
+      {message}
+    </div>
+  );
+}
+
+export function RoleCheckboxes({ name = 'roles', error, defaultRoles = ['teacher'] }: { name?: string; error?: string; defaultRoles?: string[] }) {
+  const errorId = useId();
+  return (
+    <fieldset className="field" aria-describedby={error ? errorId : undefined}>
+      <legend>Roles</legend>
+      {(['teacher', 'coach', 'leader'] as const).map((role) => (
+        <label key={role} className="checkbox-row">
+          <input type="checkbox" name={name} value={role} defaultChecked={defaultRoles.includes(role)} /> {role.charAt(0).toUpperCase() + role.slice(1)}
+        </label>
+      ))}
+      {error ? (
+        <p id={errorId} className="field-error">
+          {error}
+        </p>
+      ) : null}
+    </fieldset>
+  );
+}

@@ -1,0 +1,114 @@
+import { sql } from 'kysely';
+import type { Role } from '#db/schema.ts';
+import { getDb, nowIso } from '#app/utils/db.server.ts';
+import { inviteMember, type NewMember } from './accounts.server.ts';
+import { recordAudit } from './audit.server.ts';
+
+export interface OrganisationSummary {
+  id: number;
+  name: string;
+  kind: 'school' | 'trust';
+  trustName: string | null;
+  memberCount: number;
+}
+
+export async function listOrganisations(): Promise<OrganisationSummary[]> {
+  return getDb()
+    .selectFrom('organisations as o')
+    .leftJoin('organisations as t', 't.id', 'o.trust_id')
+    .select((eb) => [
+      'o.id',
+      'o.name',
+      'o.kind',
+      't.name as trustName',
+      eb.selectFrom('memberships as m').whereRef('m.organisation_id', '=', 'o.id').select(eb.fn.countAll<number>().as('c')).as('memberCount'),
+    ])
+    .orderBy('o.name')
+    .execute() as Promise<OrganisationSummary[]>;
+}
+
+export async function listTrusts(): Promise<{ id: number; name: string }[]> {
+  return getDb().selectFrom('organisations').select(['id', 'name']).where('kind', '=', 'trust').orderBy('name').execute();
+}
+
+export async function listOrganisationsByIds(ids: number[]): Promise<{ id: number; name: string; kind: 'school' | 'trust' }[]> {
+  if (ids.length === 0) return [];
+  return getDb().selectFrom('organisations').select(['id', 'name', 'kind']).where('id', 'in', ids).orderBy('name').execute();
+}
+
+/** A platform admin's act: an organisation and the invitation of its first leader, together. */
+export async function createOrganisationWithLeader(
+  values: { name: string; kind: 'school' | 'trust'; trustId: number | null },
+  leader: Omit<NewMember, 'roles'>,
+  adminUserId: number,
+): Promise<{ organisationId: number; token: string }> {
+  const db = getDb();
+  const organisation = await db
+    .insertInto('organisations')
+    .values({ name: values.name, kind: values.kind, trust_id: values.trustId, created_at: nowIso() })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  try {
+    const token = await inviteMember(organisation.id, { ...leader, roles: ['leader', 'teacher'] }, adminUserId);
+    await recordAudit({ event: 'organisation_created', actorUserId: adminUserId, organisationId: organisation.id, detail: { name: values.name } });
+    return { organisationId: organisation.id, token };
+  } catch (error) {
+    // Nothing half-written: no organisation without its leader.
+    await db.deleteFrom('organisations').where('id', '=', organisation.id).execute();
+    throw error;
+  }
+}
+
+export interface MemberRow {
+  userId: number;
+  name: string;
+  email: string;
+  organisationId: number;
+  organisationName: string;
+  roles: Role[];
+  invitationPending: boolean;
+  deactivated: boolean;
+}
+
+/** The people of the given organisations (the caller passes only ids the viewer leads). */
+export async function listMembers(organisationIds: number[], only: { userId?: number } = {}): Promise<MemberRow[]> {
+  if (organisationIds.length === 0) return [];
+  let query = getDb()
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .innerJoin('organisations as o', 'o.id', 'm.organisation_id')
+    .select((eb) => [
+      'u.id as userId',
+      'u.name',
+      'u.email',
+      'o.id as organisationId',
+      'o.name as organisationName',
+      'm.deactivated_at',
+      'u.password_hash',
+      eb
+        .selectFrom('membership_roles as r')
+        .whereRef('r.membership_id', '=', 'm.id')
+        .select(sql<string>`group_concat(r.role)`.as('roles'))
+        .as('roles'),
+    ])
+    .where('m.organisation_id', 'in', organisationIds)
+    .orderBy('o.name')
+    .orderBy('u.name');
+  if (only.userId !== undefined) query = query.where('u.id', '=', only.userId);
+  const rows = await query.execute();
+  return rows.map((row) => ({
+    userId: row.userId,
+    name: row.name,
+    email: row.email,
+    organisationId: row.organisationId,
+    organisationName: row.organisationName,
+    roles: String(row.roles ?? '').split(',').filter(Boolean) as Role[],
+    invitationPending: row.password_hash === null,
+    deactivated: row.deactivated_at !== null,
+  }));
+}
+
+/** One person as a leader sees them, within the organisations the leader may see. */
+export async function getMemberForLeader(personId: number, organisationIds: number[]): Promise<MemberRow[]> {
+  return listMembers(organisationIds, { userId: personId });
+}

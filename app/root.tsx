@@ -1,0 +1,125 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { json } from '@remix-run/node';
+import { Form, Link, Links, Meta, NavLink, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from '@remix-run/react';
+import type { ReactNode } from 'react';
+import { getSessionUser } from './auth/session.server.ts';
+import { hasRole } from './auth/permissions.server.ts';
+import { GeneralErrorBoundary } from './components/error-boundary.tsx';
+import { useNonce } from './utils/nonce.tsx';
+import stylesheet from './styles/app.css?url';
+
+export const links: LinksFunction = () => [
+  { rel: 'stylesheet', href: stylesheet },
+  { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
+];
+
+export const meta: MetaFunction = () => [{ title: 'Kindred' }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await getSessionUser(request);
+  return json({
+    user: user
+      ? {
+          name: user.name,
+          canCoach: hasRole(user, 'coach'),
+          canLead: hasRole(user, 'leader'),
+          isPlatformAdmin: user.isPlatformAdmin,
+        }
+      : null,
+  });
+}
+
+export function useOptionalUser() {
+  return useRouteLoaderData<typeof loader>('root')?.user ?? null;
+}
+
+function SiteHeader() {
+  const user = useOptionalUser();
+  return (
+    <header className="site-header">
+      <div className="site-header__inner">
+        <Link to={user ? '/learn' : '/'} className="brand">
+          Kindred
+        </Link>
+        {user ? (
+          <nav aria-label="Main">
+            <ul className="nav-list">
+              <li>
+                <NavLink to="/learn">Learn</NavLink>
+              </li>
+              <li>
+                <NavLink to="/courses">Courses</NavLink>
+              </li>
+              {user.canCoach ? (
+                <li>
+                  <NavLink to="/coach">Coach</NavLink>
+                </li>
+              ) : null}
+              {user.canLead ? (
+                <li>
+                  <NavLink to="/lead">Lead</NavLink>
+                </li>
+              ) : null}
+              {user.isPlatformAdmin ? (
+                <li>
+                  <NavLink to="/admin">Admin</NavLink>
+                </li>
+              ) : null}
+              <li>
+                <NavLink to="/account">Account</NavLink>
+              </li>
+            </ul>
+          </nav>
+        ) : null}
+        {user ? (
+          <Form method="post" action="/sign-out" className="sign-out">
+            <span className="muted">{user.name}</span>{' '}
+            <button type="submit" className="button button--quiet">
+              Sign out
+            </button>
+          </Form>
+        ) : (
+          <Link to="/sign-in" className="button button--quiet">
+            Sign in
+          </Link>
+        )}
+      </div>
+    </header>
+  );
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  const nonce = useNonce();
+  return (
+    <html lang="en-GB">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        <a href="#main" className="skip-link">
+          Skip to main content
+        </a>
+        <SiteHeader />
+        <main id="main" tabIndex={-1}>
+          {children}
+        </main>
+        <footer className="site-footer">
+          <p>Kindred: professional learning for teachers.</p>
+        </footer>
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
+}

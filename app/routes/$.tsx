@@ -1,0 +1,15 @@
+import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx';
+import { notFound } from '#app/utils/http.server.ts';
+
+// Every address no other route claims: the ordinary 404 page.
+export async function loader() {
+  throw notFound();
+}
+
+export default function NotFound() {
+  return <GeneralErrorBoundary />;
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
+}

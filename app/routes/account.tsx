@@ -1,0 +1,114 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { json } from '@remix-run/node';
+import { Form, useActionData, useLoaderData } from '@remix-run/react';
+import { z } from 'zod';
+import { newPasswordSchema } from '#app/auth/password.server.ts';
+import { requireUser } from '#app/auth/session.server.ts';
+import { changePassword, updateName } from '#app/models/accounts.server.ts';
+import { Field } from '#app/components/forms.tsx';
+import { parseForm, requiredText, type FieldErrors } from '#app/utils/forms.ts';
+import { badRequest, clientAddress } from '#app/utils/http.server.ts';
+
+export const meta: MetaFunction = () => [{ title: 'Your account – Kindred' }];
+
+const nameSchema = z.object({ intent: z.literal('name'), name: requiredText('your name', 120) });
+
+const passwordSchema = z
+  .object({
+    intent: z.literal('password'),
+    currentPassword: z.string({ message: 'Enter your current password' }).min(1, 'Enter your current password').max(200),
+    newPassword: newPasswordSchema,
+    confirmPassword: z.string({ message: 'Enter the new password again' }),
+  })
+  .refine((v) => v.newPassword === v.confirmPassword, { path: ['confirmPassword'], message: 'The two new passwords do not match' });
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  return json({
+    name: user.name,
+    email: user.email,
+    memberships: user.memberships.map((m) => ({ organisation: m.organisationName, roles: m.roles })),
+  });
+}
+
+type ActionData = { intent: 'name' | 'password'; fieldErrors: FieldErrors; saved?: string };
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const user = await requireUser(request);
+  const formData = await request.formData();
+  const intent = formData.get('intent');
+  if (intent === 'name') {
+    const parsed = parseForm(nameSchema, formData);
+    if (!parsed.success) return json<ActionData>({ intent, fieldErrors: parsed.fieldErrors }, { status: 400 });
+    await updateName(user.id, parsed.data.name);
+    return json<ActionData>({ intent, fieldErrors: {}, saved: 'Your name is saved.' });
+  }
+  if (intent === 'password') {
+    const parsed = parseForm(passwordSchema, formData);
+    if (!parsed.success) return json<ActionData>({ intent, fieldErrors: parsed.fieldErrors }, { status: 400 });
+    const result = await changePassword(user.id, parsed.data.currentPassword, parsed.data.newPassword, user.sessionId, clientAddress(context));
+    if (!result.ok) return json<ActionData>({ intent, fieldErrors: { [result.field]: result.message } }, { status: 400 });
+    return json<ActionData>({ intent, fieldErrors: {}, saved: 'Your password is changed. You have been signed out everywhere else.' });
+  }
+  throw badRequest('Unknown form.');
+}
+
+export default function Account() {
+  const { name, email, memberships } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const nameErrors = actionData?.intent === 'name' ? actionData.fieldErrors : {};
+  const passwordErrors = actionData?.intent === 'password' ? actionData.fieldErrors : {};
+  return (
+    <div className="stack">
+      <h1>Your account</h1>
+      <p>
+        Signed in as <strong>{email}</strong>.
+      </p>
+      {memberships.length > 0 ? (
+        <ul>
+          {memberships.map((m) => (
+            <li key={m.organisation}>
+              {m.organisation}: {m.roles.join(', ')}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {actionData?.saved ? (
+        <div className="alert alert--success" role="status">
+          {actionData.saved}
+        </div>
+      ) : null}
+
+      <h2>Your name</h2>
+      <Form method="post" className="stack" noValidate>
+        <input type="hidden" name="intent" value="name" />
+        <Field label="Name" name="name" defaultValue={name} autoComplete="name" required error={nameErrors.name} />
+        <div>
+          <button type="submit" className="button">
+            Save name
+          </button>
+        </div>
+      </Form>
+
+      <h2>Change password</h2>
+      <Form method="post" className="stack" noValidate>
+        <input type="hidden" name="intent" value="password" />
+        <Field label="Current password" name="currentPassword" type="password" autoComplete="current-password" error={passwordErrors.currentPassword} />
+        <Field
+          label="New password"
+          name="newPassword"
+          type="password"
+          autoComplete="new-password"
+          hint="At least 12 characters. A short sentence you will remember works well."
+          error={passwordErrors.newPassword}
+        />
+        <Field label="New password again" name="confirmPassword" type="password" autoComplete="new-password" error={passwordErrors.confirmPassword} />
+        <div>
+          <button type="submit" className="button">
+            Change password
+          </button>
+        </div>
+      </Form>
+    </div>
+  );
+}

@@ -1,0 +1,126 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { json } from '@remix-run/node';
+import { Form, useActionData, useLoaderData } from '@remix-run/react';
+import { z } from 'zod';
+import { requirePlatformAdmin } from '#app/auth/permissions.server.ts';
+import { DuplicateEmailError } from '#app/models/accounts.server.ts';
+import { createOrganisationWithLeader, listOrganisations, listTrusts } from '#app/models/organisations.server.ts';
+import { Field, FormError } from '#app/components/forms.tsx';
+import { emailField, parseForm, requiredText } from '#app/utils/forms.ts';
+import { getEnv } from '#app/utils/env.server.ts';
+
+export const meta: MetaFunction = () => [{ title: 'Organisations – Kindred admin' }];
+
+const createSchema = z.object({
+  name: requiredText('the organisation’s name', 160),
+  kind: z.enum(['school', 'trust'], { message: 'Choose school or trust' }),
+  trustId: z
+    .string()
+    .optional()
+    .transform((v) => (v ? Number(v) : null))
+    .pipe(z.number().int().positive().nullable()),
+  leaderName: requiredText('the leader’s name', 120),
+  leaderEmail: emailField,
+});
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requirePlatformAdmin(request);
+  const [organisations, trusts] = await Promise.all([listOrganisations(), listTrusts()]);
+  return json({ organisations, trusts });
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const admin = await requirePlatformAdmin(request);
+  const parsed = parseForm(createSchema, await request.formData());
+  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, created: null }, { status: 400 });
+  const { name, kind, trustId, leaderName, leaderEmail } = parsed.data;
+  if (kind === 'trust' && trustId !== null) {
+    return json({ fieldErrors: { trustId: 'A trust cannot belong to another trust' }, created: null }, { status: 400 });
+  }
+  if (trustId !== null && !(await listTrusts()).some((t) => t.id === trustId)) {
+    return json({ fieldErrors: { trustId: 'Choose a trust from the list' }, created: null }, { status: 400 });
+  }
+  try {
+    const { token } = await createOrganisationWithLeader({ name, kind, trustId }, { name: leaderName, email: leaderEmail }, admin.id);
+    return json({ fieldErrors: {}, created: { name, leaderName, link: `${getEnv().PUBLIC_URL}/invitations/${token}` } });
+  } catch (error) {
+    if (error instanceof DuplicateEmailError) {
+      return json({ fieldErrors: { leaderEmail: 'Someone already has an account with that email address' }, created: null }, { status: 400 });
+    }
+    throw error;
+  }
+}
+
+export default function Admin() {
+  const { organisations, trusts } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const errors: Record<string, string | undefined> = actionData?.fieldErrors ?? {};
+  return (
+    <div>
+      <h1>Organisations</h1>
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Trust</th>
+              <th scope="col">Members</th>
+            </tr>
+          </thead>
+          <tbody>
+            {organisations.map((o) => (
+              <tr key={o.id}>
+                <th scope="row">{o.name}</th>
+                <td>{o.kind}</td>
+                <td>{o.trustName ?? '—'}</td>
+                <td>{o.memberCount}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <h2 id="new-organisation">Add an organisation</h2>
+      {actionData?.created ? (
+        <div className="alert alert--success" role="status">
+          <p>
+            {actionData.created.name} is ready. Send {actionData.created.leaderName} this link to set their password; it works once, for 7
+            days:
+          </p>
+          <p className="token-box">{actionData.created.link}</p>
+        </div>
+      ) : null}
+      <FormError message={Object.keys(errors).length ? 'Check the details below.' : null} />
+      <Form method="post" className="stack" noValidate aria-labelledby="new-organisation">
+        <Field label="Name" name="name" error={errors.name} />
+        <div className="field">
+          <label htmlFor="kind">Kind</label>
+          <select id="kind" name="kind" defaultValue="school">
+            <option value="school">School</option>
+            <option value="trust">Trust</option>
+          </select>
+          {errors.kind ? <p className="field-error">{errors.kind}</p> : null}
+        </div>
+        <div className="field">
+          <label htmlFor="trustId">Part of a trust (schools only)</label>
+          <select id="trustId" name="trustId" defaultValue="" aria-invalid={errors.trustId ? true : undefined}>
+            <option value="">No trust</option>
+            {trusts.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+          {errors.trustId ? <p className="field-error">{errors.trustId}</p> : null}
+        </div>
+        <Field label="First leader’s name" name="leaderName" error={errors.leaderName} />
+        <Field label="First leader’s email address" name="leaderEmail" type="email" error={errors.leaderEmail} />
+        <div>
+          <button type="submit" className="button">
+            Create organisation and invitation
+          </button>
+        </div>
+      </Form>
+    </div>
+  );
+}

@@ -1,0 +1,72 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { json, redirect } from '@remix-run/node';
+import { Form, useActionData, useSearchParams } from '@remix-run/react';
+import { z } from 'zod';
+import { createSession, getSessionUser, endSession } from '#app/auth/session.server.ts';
+import { attemptSignIn } from '#app/models/accounts.server.ts';
+import { Field, FormError } from '#app/components/forms.tsx';
+import { clientAddress, safeRedirectPath } from '#app/utils/http.server.ts';
+import { parseForm } from '#app/utils/forms.ts';
+
+export const meta: MetaFunction = () => [{ title: 'Sign in – Kindred' }];
+
+const signInSchema = z.object({
+  email: z.string({ message: 'Enter your email address' }).trim().min(1, 'Enter your email address').max(254, 'That email address is too long'),
+  password: z.string({ message: 'Enter your password' }).min(1, 'Enter your password').max(200, 'That password is too long'),
+  redirectTo: z.string().optional(),
+});
+
+const WRONG_DETAILS = 'That email address and password do not match an account. Check them and try again.';
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  if (await getSessionUser(request)) throw redirect('/learn');
+  return null;
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const parsed = parseForm(signInSchema, await request.formData());
+  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, formError: null }, { status: 400 });
+  const { email, password, redirectTo } = parsed.data;
+  const result = await attemptSignIn(email, password, clientAddress(context));
+  if (!result.ok && result.reason === 'rate-limited') {
+    const seconds = Math.max(1, Math.ceil((result.retryAt.getTime() - Date.now()) / 1000));
+    const time = result.retryAt.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' });
+    return json(
+      {
+        fieldErrors: {},
+        formError: `Too many unsuccessful sign-ins. For your security, please wait and try again after ${time} (in about ${Math.ceil(seconds / 60)} minutes).`,
+      },
+      { status: 429, headers: { 'Retry-After': String(seconds) } },
+    );
+  }
+  if (!result.ok) return json({ fieldErrors: {}, formError: WRONG_DETAILS }, { status: 401 });
+
+  // A new token at every sign-in; any session this browser had before is ended.
+  const headers = new Headers();
+  await endSession(request);
+  headers.append('Set-Cookie', await createSession(result.userId));
+  return redirect(safeRedirectPath(redirectTo), { headers });
+}
+
+export default function SignIn() {
+  const actionData = useActionData<typeof action>();
+  const [searchParams] = useSearchParams();
+  const errors: Record<string, string | undefined> = actionData?.fieldErrors ?? {};
+  return (
+    <div className="stack">
+      <h1>Sign in to Kindred</h1>
+      <FormError message={actionData?.formError} />
+      <Form method="post" className="stack" noValidate>
+        <input type="hidden" name="redirectTo" value={searchParams.get('redirectTo') ?? ''} />
+        <Field label="Email address" name="email" type="email" autoComplete="username" required error={errors.email} />
+        <Field label="Password" name="password" type="password" autoComplete="current-password" required error={errors.password} />
+        <div>
+          <button type="submit" className="button">
+            Sign in
+          </button>
+        </div>
+      </Form>
+      <p className="muted">New to Kindred? Your school sends you an invitation link. If you have lost it, ask a leader at your school for a new one.</p>
+    </div>
+  );
+}

@@ -1,0 +1,40 @@
+import { openDatabase, type DB } from '#db/database.server.ts';
+import { getEnv } from './env.server.ts';
+import { forgetSingleton, singleton } from './singleton.server.ts';
+
+/** The app's one database connection. */
+export function getDb(): DB {
+  return singleton('db', () => {
+    const env = getEnv();
+    return openDatabase(env.DATABASE_PATH, { slowQueryMs: env.SLOW_QUERY_MS, onQuery: countQuery });
+  });
+}
+
+export async function closeDb(): Promise<void> {
+  const store = globalThis as unknown as { __kindredSingletons?: Map<string, unknown> };
+  const db = store.__kindredSingletons?.get('db') as DB | undefined;
+  if (!db) return;
+  forgetSingleton('db');
+  await db.destroy();
+}
+
+/** Statements run so far in this process; the benchmark reads it through /healthz?queries. */
+let statementCount = 0;
+function countQuery(): void {
+  statementCount += 1;
+}
+export function getStatementCount(): number {
+  return statementCount;
+}
+
+/** The current time as stored in the database. Tests move it with KINDRED_CLOCK_OFFSET_MS. */
+export function now(): Date {
+  return new Date(Date.now() + clockOffsetMs());
+}
+export function nowIso(): string {
+  return now().toISOString();
+}
+function clockOffsetMs(): number {
+  const raw = process.env.KINDRED_CLOCK_OFFSET_MS;
+  return raw && process.env.NODE_ENV !== 'production' ? Number(raw) || 0 : 0;
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+export type FieldErrors = Record<string, string | undefined>;
+
+export type FormResult<T> = { success: true; data: T } | { success: false; fieldErrors: FieldErrors };
+
+/**
+ * Reads a form into a plain object (fields named in `arrayFields` as lists) and parses it with zod,
+ * keeping the first message per field for display next to that field.
+ */
+export function parseForm<S extends z.ZodType>(schema: S, formData: FormData, arrayFields: string[] = []): FormResult<z.output<S>> {
+  const raw: Record<string, unknown> = {};
+  for (const key of new Set(formData.keys())) {
+    const values = formData.getAll(key).map((v) => (typeof v === 'string' ? v : v.name));
+    raw[key] = arrayFields.includes(key) ? values : values[0];
+  }
+  for (const key of arrayFields) raw[key] ??= [];
+  const result = schema.safeParse(raw);
+  if (result.success) return { success: true, data: result.data };
+  const fieldErrors: FieldErrors = {};
+  for (const issue of result.error.issues) {
+    const key = String(issue.path[0] ?? 'form');
+    fieldErrors[key] ??= issue.message;
+  }
+  return { success: false, fieldErrors };
+}
+
+/** A required line of text: trimmed, control characters refused, with a length limit. */
+export function requiredText(label: string, max = 200) {
+  return z
+    .string({ message: `Enter ${label}` })
+    .transform((value) => value.trim())
+    .pipe(
+      z
+        .string()
+        .min(1, `Enter ${label}`)
+        .max(max, `Use at most ${max} characters`)
+        .refine((value) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value), 'Remove the control characters'),
+    );
+}
+
+export const emailField = z
+  .string({ message: 'Enter an email address' })
+  .transform((value) => value.trim().toLowerCase())
+  .pipe(z.email({ message: 'Enter an email address like name@school.org.uk' }).max(254, 'That email address is too long'));

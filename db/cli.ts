@@ -1,0 +1,44 @@
+// npm run db:migrate | db:seed | db:backup -- FILE
+import path from 'node:path';
+import { backupDatabase, migrateToLatest } from './database.server.ts';
+import { seedDemoData, seedDemoDataIfEmpty } from './seed.ts';
+import { closeDb, getDb } from '#app/utils/db.server.ts';
+import { getEnv } from '#app/utils/env.server.ts';
+
+async function run(command: string | undefined, args: string[]): Promise<string> {
+  const env = getEnv();
+  const db = getDb();
+  switch (command) {
+    case 'migrate': {
+      const applied = await migrateToLatest(db);
+      return applied.length ? `Applied ${applied.join(', ')} to ${path.resolve(env.DATABASE_PATH)}` : `Already up to date: ${path.resolve(env.DATABASE_PATH)}`;
+    }
+    case 'seed': {
+      await migrateToLatest(db);
+      if (args.includes('--force')) {
+        await seedDemoData(db);
+        return 'Loaded the demo data.';
+      }
+      return (await seedDemoDataIfEmpty(db)) ? 'Loaded the demo data.' : 'The database already has people in it; nothing loaded (use --force to add the demo data anyway).';
+    }
+    case 'backup': {
+      const file = args[0];
+      if (!file) throw new Error('Say where to write the backup: npm run db:backup -- FILE');
+      const written = await backupDatabase(db, file);
+      return `Backed up ${path.resolve(env.DATABASE_PATH)} to ${written}`;
+    }
+    default:
+      throw new Error(`Unknown command "${command ?? ''}": use migrate, seed or backup`);
+  }
+}
+
+run(process.argv[2], process.argv.slice(3))
+  .then(async (message) => {
+    await closeDb();
+    console.log(message);
+  })
+  .catch(async (error: unknown) => {
+    await closeDb().catch(() => undefined);
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  });

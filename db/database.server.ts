@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
+import { migrations } from './migrations/index.ts';
+import type { Database } from './schema.ts';
+
+export type DB = Kysely<Database>;
+
+export class DatabaseOpenError extends Error {}
+
+interface OpenOptions {
+  slowQueryMs?: number;
+  /** Called once per SQL statement; the benchmark counts statements per request with it. */
+  onQuery?: (sqlText: string, durationMs: number) => void;
+}
+
+/** Opens the SQLite file with the settings every connection needs. */
+export function openDatabase(filePath: string, options: OpenOptions = {}): DB {
+  const slowQueryMs = options.slowQueryMs ?? 100;
+  let sqlite: SQLite.Database;
+  try {
+    if (filePath !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filePath)), { recursive: true });
+    sqlite = new SQLite(filePath);
+    // WAL lets readers carry on while a write commits; NORMAL sync keeps every committed write
+    // through a process crash (see docs/decisions/004-sqlite-settings.md).
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new DatabaseOpenError(`Cannot open the database at ${path.resolve(filePath)}: ${reason}`);
+  }
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: sqlite }),
+    log(event) {
+      options.onQuery?.(event.query.sql, event.queryDurationMillis);
+      if (event.level === 'error') {
+        console.error(`[db] query failed: ${event.query.sql}`, event.error);
+      } else if (event.queryDurationMillis >= slowQueryMs) {
+        console.warn(`[db] slow query (${event.queryDurationMillis.toFixed(1)} ms): ${event.query.sql}`);
+      }
+    },
+  });
+  sqliteHandles.set(db, sqlite);
+  return db;
+}
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Applies every pending migration; throws with the failing migration's name. */
+export async function migrateToLatest(db: DB): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${reason}`.replace('  ', ' '));
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Writes a consistent copy of the live database with SQLite's online backup. */
+export async function backupDatabase(db: DB, destination: string): Promise<string> {
+  const target = path.resolve(destination);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  await rawSqlite(db).backup(target);
+  return target;
+}
+
+const sqliteHandles = new WeakMap<DB, SQLite.Database>();
+
+/** The better-sqlite3 handle behind a Kysely instance made by openDatabase (backups, pragmas). */
+export function rawSqlite(db: DB): SQLite.Database {
+  const handle = sqliteHandles.get(db);
+  if (!handle) throw new Error('This Kysely instance was not opened by openDatabase');
+  return handle;
+}

@@ -1,0 +1,9 @@
+import type { Migration } from 'kysely';
+import * as foundation from './001-foundation.ts';
+import * as learning from './002-learning.ts';
+
+// An explicit list, not a directory scan, so the bundled server carries every migration.
+export const migrations: Record<string, Migration> = {
+  '001-foundation': foundation,
+  '002-learning': learning,
+};

@@ -1,0 +1,158 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+// Dates are ISO-8601 strings in UTC; booleans are 0 | 1; absent values are null.
+
+export type Role = 'teacher' | 'coach' | 'leader';
+export const ROLES: readonly Role[] = ['teacher', 'coach', 'leader'];
+
+export interface OrganisationsTable {
+  id: Generated<number>;
+  name: string;
+  kind: 'school' | 'trust';
+  trust_id: number | null;
+  created_at: string;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  created_at: string;
+}
+
+export interface MembershipsTable {
+  id: Generated<number>;
+  user_id: number;
+  organisation_id: number;
+  deactivated_at: string | null;
+  created_at: string;
+}
+
+export interface MembershipRolesTable {
+  membership_id: number;
+  role: Role;
+}
+
+export interface PlatformAdminsTable {
+  user_id: number;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: number;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface InvitationsTable {
+  id: Generated<number>;
+  token_hash: string;
+  user_id: number;
+  organisation_id: number;
+  created_by: number | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface FailedSignInsTable {
+  id: Generated<number>;
+  at: string;
+  email: string;
+  address: string;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  event: AuditEvent;
+  actor_user_id: number | null;
+  subject_user_id: number | null;
+  organisation_id: number | null;
+  address: string | null;
+  detail: Generated<string>;
+}
+
+export type AuditEvent =
+  | 'sign_in'
+  | 'sign_in_failed'
+  | 'sign_out'
+  | 'password_changed'
+  | 'role_changed'
+  | 'invitation_created'
+  | 'invitation_accepted'
+  | 'organisation_created'
+  | 'member_deactivated'
+  | 'member_reactivated'
+  | 'certificate_revoked';
+
+export interface EnrolmentsTable {
+  id: Generated<number>;
+  user_id: number;
+  course_slug: string;
+  content_version: string;
+  started_at: string;
+  completed_at: string | null;
+  last_module_slug: string | null;
+  last_activity_at: string;
+}
+
+export interface ModuleProgressTable {
+  id: Generated<number>;
+  user_id: number;
+  course_slug: string;
+  module_slug: string;
+  content_version: string;
+  first_visited_at: string;
+  last_visited_at: string;
+  completed_at: string | null;
+}
+
+export interface ReflectionResponsesTable {
+  id: Generated<number>;
+  user_id: number;
+  course_slug: string;
+  module_slug: string;
+  item_id: string;
+  content_version: string;
+  body: string;
+  saved_at: string;
+}
+
+export interface CheckAttemptsTable {
+  id: Generated<number>;
+  user_id: number;
+  course_slug: string;
+  module_slug: string;
+  item_id: string;
+  content_version: string;
+  /** JSON: { [questionId]: string[] } — the option ids the learner chose. */
+  answers: string;
+  /** JSON: { [questionId]: boolean } */
+  results: string;
+  passed: 0 | 1;
+  attempts: number;
+  submitted_at: string;
+}
+
+export interface Database {
+  organisations: OrganisationsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  membership_roles: MembershipRolesTable;
+  platform_admins: PlatformAdminsTable;
+  sessions: SessionsTable;
+  invitations: InvitationsTable;
+  failed_sign_ins: FailedSignInsTable;
+  audit_log: AuditLogTable;
+  enrolments: EnrolmentsTable;
+  module_progress: ModuleProgressTable;
+  reflection_responses: ReflectionResponsesTable;
+  check_attempts: CheckAttemptsTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type Organisation = Selectable<OrganisationsTable>;

@@ -1,0 +1,102 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequestHandler } from '@remix-run/express';
+import type { ServerBuild } from '@remix-run/node';
+import express from 'express';
+import { DatabaseOpenError, migrateToLatest } from '#db/database.server.ts';
+import { seedDemoDataIfEmpty } from '#db/seed.ts';
+import { closeDb, getDb } from '#app/utils/db.server.ts';
+import { ConfigError, getEnv, type Env } from '#app/utils/env.server.ts';
+import { limitBodySize, refuseCrossOriginWrites, securityHeaders } from './security.ts';
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+async function prepareDatabase(env: Env): Promise<void> {
+  const db = getDb();
+  const applied = await migrateToLatest(db);
+  if (applied.length > 0) console.log(`Applied migrations: ${applied.join(', ')}`);
+  if (env.SEED_DEMO_DATA === 'auto' && (await seedDemoDataIfEmpty(db))) {
+    console.log('The database was empty, so it now holds the demo data (sign-ins: README.md, "Demo sign-ins").');
+  }
+}
+
+async function loadBuild(useVite: boolean, app: express.Express): Promise<() => Promise<ServerBuild>> {
+  if (useVite) {
+    const vite = await import('vite');
+    const devServer = await vite.createServer({ server: { middlewareMode: true } });
+    app.use(devServer.middlewares);
+    return () => devServer.ssrLoadModule('virtual:remix/server-build') as Promise<ServerBuild>;
+  }
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const clientDir = path.join(here, 'client');
+  app.use('/assets', express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '1y' }));
+  app.use(express.static(clientDir, { maxAge: '1h' }));
+  const build = (await import(path.join(here, 'server', 'index.js'))) as ServerBuild;
+  return async () => build;
+}
+
+/**
+ * Starts Kindred. `npm start` runs the built server (build/server.js); `npm run dev` runs
+ * server/dev.ts, which passes useVite so edits reload. NODE_ENV only decides production hardening
+ * (Secure cookies, HSTS, a required SESSION_SECRET).
+ */
+export async function startServer({ useVite }: { useVite: boolean }): Promise<void> {
+  let env: Env;
+  try {
+    env = getEnv();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+  try {
+    await prepareDatabase(env);
+  } catch (error) {
+    if (error instanceof DatabaseOpenError) fail(error.message);
+    fail(`Could not prepare the database at ${path.resolve(env.DATABASE_PATH)}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(securityHeaders({ production: env.isProduction, development: useVite }));
+  app.use(refuseCrossOriginWrites);
+  app.use(limitBodySize);
+  const build = await loadBuild(useVite, app);
+  app.all(
+    '*',
+    createRequestHandler({
+      build,
+      mode: useVite ? 'development' : 'production',
+      getLoadContext: (req, res) => ({ cspNonce: res.locals.cspNonce as string, clientAddress: req.socket.remoteAddress ?? 'unknown' }),
+    }),
+  );
+
+  const server = app.listen(env.PORT, env.HOST, () => {
+    console.log(`Kindred is running at http://localhost:${env.PORT} (public address ${env.PUBLIC_URL}).`);
+    console.log('Demo sign-ins are listed in README.md under "Demo sign-ins".');
+  });
+  server.on('error', (error) => fail(`Could not listen on port ${env.PORT}: ${error.message}`));
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal} received: finishing requests in flight, then closing the database.`);
+    // In-flight requests finish; idle keep-alive connections close now so close() can complete.
+    server.close(() => {
+      closeDb()
+        .then(() => process.exit(0))
+        .catch((error: unknown) => fail(`Could not close the database cleanly: ${String(error)}`));
+    });
+    server.closeIdleConnections();
+    setTimeout(() => fail('Requests did not finish within 10 seconds; stopping anyway.'), 10_000).unref();
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+export function run(useVite: boolean): void {
+  startServer({ useVite }).catch((error: unknown) => fail(`Kindred could not start: ${error instanceof Error ? error.message : String(error)}`));
+}
