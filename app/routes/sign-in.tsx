@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json, redirect } from '@remix-run/node';
 import { Form, useActionData, useSearchParams } from '@remix-run/react';
 import { z } from 'zod';
@@ -9,6 +9,12 @@ import { clientAddress, safeRedirectPath } from '#app/utils/http.server.ts';
 import { parseForm } from '#app/utils/forms.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in – Kindred' }];
+
+// The 429 page carries Retry-After from the action, also when the form posted without JavaScript.
+export const headers: HeadersFunction = ({ actionHeaders }) => {
+  const retryAfter = actionHeaders.get('Retry-After');
+  return retryAfter ? { 'Retry-After': retryAfter } : new Headers();
+};
 
 const signInSchema = z.object({
   email: z.string({ message: 'Enter your email address' }).trim().min(1, 'Enter your email address').max(254, 'That email address is too long'),

@@ -1,0 +1,173 @@
+import { describe, expect, test } from 'vitest';
+import { hashToken } from '#app/auth/tokens.server.ts';
+import { getSessionUser, SESSION_COOKIE } from '#app/auth/session.server.ts';
+import { hashPassword, isCommonPassword, verifyPassword } from '#app/auth/password.server.ts';
+import { MAX_FAILURES_PER_ACCOUNT } from '#app/models/accounts.server.ts';
+import { getDb } from '#app/utils/db.server.ts';
+import { DEMO_PASSWORD } from '#db/seed.ts';
+import { action as signIn } from '#app/routes/sign-in.tsx';
+import { action as account } from '#app/routes/account.tsx';
+import { action as signOut } from '#app/routes/sign-out.tsx';
+import { cookieFor, getRequest, jsonOf, postRequest, run, userIdByEmail } from './utils.ts';
+
+const TEACHER = 'teacher@oakfield.example';
+
+function sessionCookieOf(response: Response): string {
+  const header = response.headers.get('set-cookie') ?? '';
+  expect(header).toContain(`${SESSION_COOKIE}=`);
+  return header.split(';')[0]!;
+}
+
+describe('passwords', () => {
+  test('are hashed with argon2id at m=19 MiB, t=2, p=1 and verify', async () => {
+    const hash = await hashPassword('a long enough passphrase');
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(await verifyPassword(hash, 'a long enough passphrase')).toBe(true);
+    expect(await verifyPassword(hash, 'a different passphrase')).toBe(false);
+  });
+
+  test('common passwords and their padded forms are refused', () => {
+    expect(isCommonPassword('password')).toBe(true);
+    expect(isCommonPassword('Password1234!')).toBe(true);
+    expect(isCommonPassword('qwertyuiop123')).toBe(true);
+    expect(isCommonPassword('kindred-demo-2026')).toBe(false);
+  });
+});
+
+describe('sign-in', () => {
+  test('a right password signs in with an HttpOnly, SameSite=Lax cookie whose hash alone is stored', async () => {
+    const response = await run(signIn, postRequest('/sign-in', { email: TEACHER, password: DEMO_PASSWORD, redirectTo: '/courses' }));
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('/courses');
+    const header = response.headers.get('set-cookie')!;
+    expect(header).toMatch(/HttpOnly/);
+    expect(header).toMatch(/SameSite=Lax/);
+    const token = sessionCookieOf(response).split('=')[1]!;
+    const stored = await getDb().selectFrom('sessions').select('id').execute();
+    expect(stored.map((s) => s.id)).toContain(hashToken(token));
+    expect(stored.map((s) => s.id)).not.toContain(token);
+  });
+
+  test('every sign-in gets a new token and ends the session the browser had', async () => {
+    const first = sessionCookieOf(await run(signIn, postRequest('/sign-in', { email: TEACHER, password: DEMO_PASSWORD })));
+    const second = sessionCookieOf(await run(signIn, postRequest('/sign-in', { email: TEACHER, password: DEMO_PASSWORD }, first)));
+    expect(second).not.toBe(first);
+    expect(await getSessionUser(getRequest('/learn', first))).toBeNull();
+    expect((await getSessionUser(getRequest('/learn', second)))?.email).toBe(TEACHER);
+  });
+
+  test('a wrong password and an unknown email get the same message', async () => {
+    const wrong = await run(signIn, postRequest('/sign-in', { email: TEACHER, password: 'not the password at all' }));
+    const unknown = await run(signIn, postRequest('/sign-in', { email: 'nobody@nowhere.example', password: 'not the password at all' }));
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect((await jsonOf(wrong)).formError).toBe((await jsonOf(unknown)).formError);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+  });
+
+  test('an open redirect is refused', async () => {
+    const response = await run(signIn, postRequest('/sign-in', { email: TEACHER, password: DEMO_PASSWORD, redirectTo: '//evil.example/' }));
+    expect(response.headers.get('location')).toBe('/learn');
+  });
+
+  test(`the ${MAX_FAILURES_PER_ACCOUNT + 1}th failed sign-in in the window gets 429 with a time to try again, even with the right password`, async () => {
+    const email = 'tom.brennan@oakfield.example';
+    for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT; i += 1) {
+      const response = await run(signIn, postRequest('/sign-in', { email, password: `wrong password ${i}` }));
+      expect(response.status).toBe(401);
+    }
+    const limited = await run(signIn, postRequest('/sign-in', { email, password: DEMO_PASSWORD }));
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await jsonOf(limited)).formError).toMatch(/try again after \d\d:\d\d/);
+    // Another account is not affected.
+    const other = await run(signIn, postRequest('/sign-in', { email: 'grace.okafor@oakfield.example', password: DEMO_PASSWORD }));
+    expect(other.status).toBe(302);
+  });
+
+  test('an unknown email is limited the same way, so the limit does not reveal who has an account', async () => {
+    const email = 'nobody-at-all@nowhere.example';
+    for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT; i += 1) await run(signIn, postRequest('/sign-in', { email, password: 'wrong password!!' }));
+    expect((await run(signIn, postRequest('/sign-in', { email, password: 'wrong password!!' }))).status).toBe(429);
+  });
+
+  test('failed and successful sign-ins are in the audit log', async () => {
+    await run(signIn, postRequest('/sign-in', { email: 'hannah.lewis@oakfield.example', password: 'wrong wrong wrong' }));
+    await run(signIn, postRequest('/sign-in', { email: 'hannah.lewis@oakfield.example', password: DEMO_PASSWORD }));
+    const userId = await userIdByEmail('hannah.lewis@oakfield.example');
+    const events = await getDb().selectFrom('audit_log').select('event').where('subject_user_id', '=', userId).orderBy('id').execute();
+    expect(events.map((e) => e.event)).toEqual(['sign_in_failed', 'sign_in']);
+  });
+
+  test('missing fields get messages next to them', async () => {
+    const response = await run(signIn, postRequest('/sign-in', { email: '', password: '' }));
+    expect(response.status).toBe(400);
+    const body = await jsonOf<{ fieldErrors: Record<string, string> }>(response);
+    expect(body.fieldErrors.email).toMatch(/email/i);
+    expect(body.fieldErrors.password).toMatch(/password/i);
+  });
+});
+
+describe('sessions', () => {
+  test.each([
+    ['garbage', `${SESSION_COOKIE}=%%%not-a-token`],
+    ['well-formed but unknown', `${SESSION_COOKIE}=AAAAAAAAAAAAAAAAAAAAAA`],
+    ['empty', `${SESSION_COOKIE}=`],
+  ])('a %s cookie is treated as signed out', async (_label, cookie) => {
+    expect(await getSessionUser(getRequest('/learn', cookie))).toBeNull();
+  });
+
+  test('an expired session is signed out', async () => {
+    const cookie = await cookieFor(TEACHER);
+    await getDb().updateTable('sessions').set({ expires_at: '2000-01-01T00:00:00.000Z' }).execute();
+    expect(await getSessionUser(getRequest('/learn', cookie))).toBeNull();
+  });
+
+  test('signing out ends the session', async () => {
+    const cookie = await cookieFor(TEACHER);
+    const response = await run(signOut, postRequest('/sign-out', {}, cookie));
+    expect(response.headers.get('set-cookie')).toMatch(/Max-Age=0/);
+    expect(await getSessionUser(getRequest('/learn', cookie))).toBeNull();
+  });
+});
+
+describe('account', () => {
+  test('changing the password ends the other sessions and keeps this one', async () => {
+    const email = 'priya.patel@oakfield.example';
+    const here = await cookieFor(email);
+    const elsewhere = await cookieFor(email);
+    const response = await run(
+      account,
+      postRequest('/account', { intent: 'password', currentPassword: DEMO_PASSWORD, newPassword: 'a brand new passphrase', confirmPassword: 'a brand new passphrase' }, here),
+    );
+    expect(response.status).toBe(200);
+    expect(await getSessionUser(getRequest('/account', here))).not.toBeNull();
+    expect(await getSessionUser(getRequest('/account', elsewhere))).toBeNull();
+    const events = await getDb().selectFrom('audit_log').select('event').where('subject_user_id', '=', await userIdByEmail(email)).execute();
+    expect(events.map((e) => e.event)).toContain('password_changed');
+  });
+
+  test.each([
+    [{ newPassword: 'short', confirmPassword: 'short' }, 'newPassword', /12 characters/],
+    [{ newPassword: 'password1234', confirmPassword: 'password1234' }, 'newPassword', /too common/],
+    [{ newPassword: 'a brand new passphrase', confirmPassword: 'a different passphrase' }, 'confirmPassword', /do not match/],
+    [{ currentPassword: 'not my password at all', newPassword: 'a brand new passphrase', confirmPassword: 'a brand new passphrase' }, 'currentPassword', /current password/],
+  ])('a bad password change gets a message next to the field and changes nothing', async (fields, field, message) => {
+    const email = 'sophie.walsh@oakfield.example';
+    const cookie = await cookieFor(email);
+    const before = await getDb().selectFrom('users').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow();
+    const response = await run(account, postRequest('/account', { intent: 'password', currentPassword: DEMO_PASSWORD, ...fields }, cookie));
+    expect(response.status).toBe(400);
+    expect((await jsonOf<{ fieldErrors: Record<string, string> }>(response)).fieldErrors[field]).toMatch(message);
+    const after = await getDb().selectFrom('users').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow();
+    expect(after.password_hash).toBe(before.password_hash);
+  });
+
+  test('a missing name is refused and the name is kept', async () => {
+    const cookie = await cookieFor(TEACHER);
+    const response = await run(account, postRequest('/account', { intent: 'name', name: '   ' }, cookie));
+    expect(response.status).toBe(400);
+    const user = await getDb().selectFrom('users').select('name').where('email', '=', TEACHER).executeTakeFirstOrThrow();
+    expect(user.name).toBe('Amina Khan');
+  });
+});

@@ -1,0 +1,33 @@
+import { describe, expect, test } from 'vitest';
+import { ConfigError, parseEnv } from '#app/utils/env.server.ts';
+
+describe('configuration', () => {
+  test('has defaults a newcomer can run with', () => {
+    const env = parseEnv({});
+    expect(env).toMatchObject({ PORT: 3000, DATABASE_PATH: './data/kindred.db', NODE_ENV: 'development', PUBLIC_URL: 'http://localhost:3000' });
+    expect(env.SESSION_SECRET.length).toBeGreaterThanOrEqual(32);
+  });
+
+  test.each([
+    [{ PORT: 'eighty' }, /^Invalid configuration: PORT: /],
+    [{ PORT: '70000' }, /^Invalid configuration: PORT: /],
+    [{ NODE_ENV: 'staging' }, /^Invalid configuration: NODE_ENV: /],
+    [{ NODE_ENV: 'production' }, /^Invalid configuration: SESSION_SECRET: is required in production/],
+    [{ SESSION_SECRET: 'short' }, /^Invalid configuration: SESSION_SECRET: must be at least 32 characters/],
+    [{ PUBLIC_URL: 'not a url' }, /^Invalid configuration: PUBLIC_URL: /],
+  ])('a bad value stops with one line naming the variable (%o)', (source, message) => {
+    expect(() => parseEnv(source)).toThrow(ConfigError);
+    expect(() => parseEnv(source)).toThrow(message);
+    try {
+      parseEnv(source);
+    } catch (error) {
+      expect((error as Error).message).not.toContain('\n');
+    }
+  });
+
+  test('production with a secret is accepted and marked as production', () => {
+    const env = parseEnv({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), PUBLIC_URL: 'https://cpd.example.org/' });
+    expect(env.isProduction).toBe(true);
+    expect(env.PUBLIC_URL).toBe('https://cpd.example.org');
+  });
+});

@@ -1,0 +1,155 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { DEMO_PASSWORD } from '#db/seed.ts';
+import { TEMPLATE_DB } from '#tests/setup/paths.ts';
+import { runServerExpectingExit, signInOverHttp, startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
+
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startBuiltServer({ databasePath: tempDatabasePath(TEMPLATE_DB) });
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+function form(fields: Record<string, string>, origin?: string, cookie?: string): RequestInit {
+  return {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(origin ? { origin } : {}), ...(cookie ? { cookie } : {}) },
+    body: new URLSearchParams(fields),
+  };
+}
+
+describe('over HTTP', () => {
+  test('the session cookie is HttpOnly, SameSite=Lax, and changes at every sign-in', async () => {
+    const response = await fetch(`${server.url}/sign-in`, form({ email: 'teacher@oakfield.example', password: DEMO_PASSWORD }, server.url));
+    expect(response.status).toBe(302);
+    const cookie = response.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^kindred_session=[A-Za-z0-9_-]{22};/);
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; SameSite=Lax/);
+    const again = await signInOverHttp(server.url, 'teacher@oakfield.example', DEMO_PASSWORD);
+    expect(again).not.toBe(cookie.split(';')[0]);
+  });
+
+  test('every page carries the security headers and a CSP nonce that matches its scripts', async () => {
+    const cookie = await signInOverHttp(server.url, 'leader@oakfield.example', DEMO_PASSWORD);
+    for (const [pathname, withCookie] of [['/sign-in', false], ['/learn', true], ['/lead/people', true], ['/no-such-page', false]] as const) {
+      const response = await fetch(server.url + pathname, { headers: withCookie ? { cookie } : {} });
+      const csp = response.headers.get('content-security-policy')!;
+      expect(csp).toContain("object-src 'none'");
+      expect(csp).toContain("base-uri 'none'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('referrer-policy')).toBe('same-origin');
+      const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+      expect(nonce).toBeTruthy();
+      const html = await response.text();
+      const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+      expect(scripts.length).toBeGreaterThan(0);
+      for (const tag of scripts) expect(tag).toContain(`nonce="${nonce}"`);
+    }
+  });
+
+  test('a nonce is new for every request', async () => {
+    const a = (await fetch(`${server.url}/sign-in`)).headers.get('content-security-policy');
+    const b = (await fetch(`${server.url}/sign-in`)).headers.get('content-security-policy');
+    expect(a).not.toBe(b);
+  });
+
+  test('a POST from another origin is refused and changes nothing', async () => {
+    const cookie = await signInOverHttp(server.url, 'grace.okafor@oakfield.example', DEMO_PASSWORD);
+    const forged = await fetch(`${server.url}/account`, form({ intent: 'name', name: 'Hacked' }, 'https://evil.example', cookie));
+    expect(forged.status).toBe(403);
+    expect(await forged.text()).toMatch(/another website/);
+    const viaFetchMetadata = await fetch(`${server.url}/sign-out`, { ...form({}, undefined, cookie), headers: { cookie, 'sec-fetch-site': 'cross-site' } });
+    expect(viaFetchMetadata.status).toBe(403);
+    const page = await (await fetch(`${server.url}/account`, { headers: { cookie } })).text();
+    expect(page).not.toContain('Hacked');
+    expect(page).toContain('Grace Okafor');
+    const sameOrigin = await fetch(`${server.url}/account`, form({ intent: 'name', name: 'Grace O. Okafor' }, server.url, cookie));
+    expect(sameOrigin.status).toBe(200);
+  });
+
+  test('the 11th failed sign-in in the window gets a 429 page that says when to try again', async () => {
+    const attempt = () => fetch(`${server.url}/sign-in`, form({ email: 'kwame.mensah@oakfield.example', password: 'definitely wrong' }, server.url));
+    for (let i = 0; i < 10; i += 1) expect((await attempt()).status).toBe(401);
+    const limited = await attempt();
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await limited.text()).toMatch(/try again after \d\d:\d\d/);
+  });
+
+  test('a request body over the limit gets 413', async () => {
+    const response = await fetch(`${server.url}/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url },
+      body: 'email=' + 'a'.repeat(3 * 1024 * 1024),
+    });
+    expect(response.status).toBe(413);
+  });
+
+  test('unknown pages get the 404 page; /healthz checks the database', async () => {
+    const missing = await fetch(`${server.url}/nothing/here`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain('Page not found');
+    const health = await fetch(`${server.url}/healthz`);
+    expect(await health.json()).toEqual({ status: 'ok', database: 'ok' });
+  });
+
+  test('a malformed session cookie is treated as signed out', async () => {
+    const response = await fetch(`${server.url}/learn`, { redirect: 'manual', headers: { cookie: 'kindred_session=<script>' } });
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toMatch(/^\/sign-in/);
+  });
+});
+
+describe('starting and stopping', () => {
+  test('an unwritable DATABASE_PATH stops the server with one line naming the path', async () => {
+    const blocker = tempDatabasePath();
+    fs.writeFileSync(blocker, 'a file where a folder should be');
+    const databasePath = path.join(blocker, 'kindred.db');
+    const { code, output } = await runServerExpectingExit({ PORT: '3999', DATABASE_PATH: databasePath });
+    expect(code).not.toBe(0);
+    const lines = output.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(databasePath);
+  });
+
+  test('a bad PORT stops the server with one line naming it', async () => {
+    const { code, output } = await runServerExpectingExit({ PORT: 'eighty' });
+    expect(code).toBe(1);
+    expect(output.trim()).toMatch(/^Invalid configuration: PORT: [^\n]+$/);
+  });
+
+  test('production requires SESSION_SECRET, and then sends Secure cookies and HSTS', async () => {
+    const refused = await runServerExpectingExit({ NODE_ENV: 'production', PORT: '3998', DATABASE_PATH: tempDatabasePath() });
+    expect(refused.output.trim()).toBe('Invalid configuration: SESSION_SECRET: is required in production (32 characters or more)');
+    const production = await startBuiltServer({ databasePath: tempDatabasePath(TEMPLATE_DB), env: { NODE_ENV: 'production' } });
+    try {
+      const response = await fetch(`${production.url}/sign-in`, form({ email: 'teacher@oakfield.example', password: DEMO_PASSWORD }, production.url));
+      expect(response.headers.get('set-cookie')).toMatch(/; Secure/);
+      expect(response.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+    } finally {
+      await production.stop();
+    }
+  });
+
+  test('SIGTERM closes the database cleanly: exit 0 and no WAL left behind', async () => {
+    const own = await startBuiltServer({ databasePath: tempDatabasePath(TEMPLATE_DB) });
+    await signInOverHttp(own.url, 'teacher@oakfield.example', DEMO_PASSWORD);
+    expect(await own.stop('SIGTERM')).toBe(0);
+    expect(own.output()).toContain('closing the database');
+    // Closing the last connection checkpoints the WAL into the main file and removes it.
+    expect(fs.existsSync(`${own.databasePath}-wal`)).toBe(false);
+    const db = new SQLite(own.databasePath, { readonly: true });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+  });
+});

@@ -1,0 +1,171 @@
+import { describe, expect, test } from 'vitest';
+import { getDb } from '#app/utils/db.server.ts';
+import { INVITATION_TTL_MS } from '#app/models/accounts.server.ts';
+import { loader as personLoader } from '#app/routes/lead.people.$userId.tsx';
+import { action as addPerson, loader as peopleLoader } from '#app/routes/lead.people._index.tsx';
+import { loader as leadLoader } from '#app/routes/lead._index.tsx';
+import { action as adminAction, loader as adminLoader } from '#app/routes/admin._index.tsx';
+import { loader as coachLoader } from '#app/routes/coach._index.tsx';
+import { action as acceptAction, loader as invitationLoader } from '#app/routes/invitations.$token.tsx';
+import { getSessionUser } from '#app/auth/session.server.ts';
+import { cookieFor, getRequest, jsonOf, postRequest, run, userIdByEmail } from './utils.ts';
+
+const OAKFIELD_LEADER = 'leader@oakfield.example';
+const BROOKSIDE_TEACHER = 'teacher@brookside.example';
+const OAKFIELD_TEACHER = 'teacher@oakfield.example';
+
+async function organisationId(name: string): Promise<number> {
+  return (await getDb().selectFrom('organisations').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id;
+}
+
+describe('who sees whom', () => {
+  test('a leader of one school gets 404 for a member of the other school', async () => {
+    const cookie = await cookieFor(OAKFIELD_LEADER);
+    const other = await run(personLoader, getRequest('/lead/people/x', cookie), { userId: String(await userIdByEmail(BROOKSIDE_TEACHER)) });
+    expect(other.status).toBe(404);
+    const own = await run(personLoader, getRequest('/lead/people/x', cookie), { userId: String(await userIdByEmail(OAKFIELD_TEACHER)) });
+    expect(own.status).toBe(200);
+    expect((await jsonOf(own)).name).toBe('Amina Khan');
+  });
+
+  test('a trust leader sees members of every school in the trust', async () => {
+    const cookie = await cookieFor('trust.leader@northfield.example');
+    const response = await run(personLoader, getRequest('/lead/people/x', cookie), { userId: String(await userIdByEmail(BROOKSIDE_TEACHER)) });
+    expect(response.status).toBe(200);
+    const people = await jsonOf<{ members: { email: string }[] }>(await run(peopleLoader, getRequest('/lead/people', cookie)));
+    const emails = people.members.map((m) => m.email);
+    expect(emails).toContain(OAKFIELD_TEACHER);
+    expect(emails).toContain(BROOKSIDE_TEACHER);
+  });
+
+  test("a leader's people list holds only their own school", async () => {
+    const people = await jsonOf<{ members: { email: string }[] }>(await run(peopleLoader, getRequest('/lead/people', await cookieFor(OAKFIELD_LEADER))));
+    expect(people.members.length).toBeGreaterThan(10);
+    expect(people.members.every((m) => m.email.endsWith('@oakfield.example'))).toBe(true);
+  });
+
+  test.each(['abc', '0', '-1', '99999999'])('a person id of %s gets 404', async (userId) => {
+    const response = await run(personLoader, getRequest('/lead/people/x', await cookieFor(OAKFIELD_LEADER)), { userId });
+    expect(response.status).toBe(404);
+  });
+
+  test('a teacher gets 403 on Lead, Coach and Admin pages', async () => {
+    const cookie = await cookieFor(OAKFIELD_TEACHER);
+    expect((await run(leadLoader, getRequest('/lead', cookie))).status).toBe(403);
+    expect((await run(peopleLoader, getRequest('/lead/people', cookie))).status).toBe(403);
+    expect((await run(coachLoader, getRequest('/coach', cookie))).status).toBe(403);
+    expect((await run(adminLoader, getRequest('/admin', cookie))).status).toBe(403);
+  });
+
+  test('a leader is not a platform admin', async () => {
+    expect((await run(adminLoader, getRequest('/admin', await cookieFor(OAKFIELD_LEADER)))).status).toBe(403);
+  });
+
+  test('signed-out visitors are sent to sign in, with the way back', async () => {
+    const response = await run(leadLoader, getRequest('/lead?x=1'));
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('/sign-in?redirectTo=%2Flead%3Fx%3D1');
+  });
+});
+
+describe('invitations', () => {
+  async function invite(fields: Record<string, string | string[]>, leader = OAKFIELD_LEADER) {
+    return run(addPerson, postRequest('/lead/people', fields, await cookieFor(leader)));
+  }
+
+  test('a leader adds a member; the one-time link sets a password and signs them in; a second use fails', async () => {
+    const oakfield = await organisationId('Oakfield Primary School');
+    const response = await invite({ organisationId: String(oakfield), name: 'Nia Roberts', email: 'Nia.Roberts@Oakfield.example', roles: ['teacher', 'coach'] });
+    expect(response.status).toBe(200);
+    const { invitation } = await jsonOf<{ invitation: { link: string } }>(response);
+    const token = invitation.link.split('/invitations/')[1]!;
+
+    const page = await run(invitationLoader, getRequest(`/invitations/${token}`), { token });
+    expect(await jsonOf(page)).toMatchObject({ status: 'valid', email: 'nia.roberts@oakfield.example' });
+
+    const accepted = await run(acceptAction, postRequest(`/invitations/${token}`, { name: 'Nia Roberts', password: 'my own passphrase', confirmPassword: 'my own passphrase' }), { token });
+    expect(accepted.status).toBe(302);
+    const cookie = accepted.headers.get('set-cookie')!.split(';')[0]!;
+    const user = await getSessionUser(getRequest('/learn', cookie));
+    expect(user?.memberships[0]?.roles.sort()).toEqual(['coach', 'teacher']);
+
+    const again = await run(invitationLoader, getRequest(`/invitations/${token}`), { token });
+    expect(again.status).toBe(410);
+    expect(await jsonOf(again)).toMatchObject({ status: 'used', organisationName: 'Oakfield Primary School', invitedByName: 'Oakfield Head' });
+    const reuse = await run(acceptAction, postRequest(`/invitations/${token}`, { name: 'X', password: 'another passphrase', confirmPassword: 'another passphrase' }), { token });
+    expect(reuse.status).toBe(410);
+  });
+
+  test('an invitation expires after 7 days and says who to ask', async () => {
+    const oakfield = await organisationId('Oakfield Primary School');
+    const { invitation } = await jsonOf<{ invitation: { link: string } }>(await invite({ organisationId: String(oakfield), name: 'Late Starter', email: 'late@oakfield.example', roles: ['teacher'] }));
+    const token = invitation.link.split('/invitations/')[1]!;
+    const past = new Date(Date.now() - INVITATION_TTL_MS - 1000).toISOString();
+    await getDb().updateTable('invitations').set({ expires_at: past }).execute();
+    const page = await run(invitationLoader, getRequest(`/invitations/${token}`), { token });
+    expect(page.status).toBe(410);
+    expect(await jsonOf(page)).toMatchObject({ status: 'expired', invitedByName: 'Oakfield Head' });
+    const post = await run(acceptAction, postRequest(`/invitations/${token}`, { name: 'Late', password: 'a fine passphrase', confirmPassword: 'a fine passphrase' }), { token });
+    expect(post.status).toBe(410);
+  });
+
+  test('an unknown or malformed token gets 404', async () => {
+    for (const token of ['nope', 'A'.repeat(32)]) {
+      expect((await run(invitationLoader, getRequest(`/invitations/${token}`), { token })).status).toBe(404);
+    }
+  });
+
+  test.each([
+    [{ name: '', email: 'someone@oakfield.example', roles: ['teacher'] }, 'name'],
+    [{ name: 'Someone', email: 'not-an-email', roles: ['teacher'] }, 'email'],
+    [{ name: 'Someone', email: 'teacher@brookside.example', roles: ['teacher'] }, 'email'],
+    [{ name: 'Someone', email: 'someone@oakfield.example', roles: [] }, 'roles'],
+    [{ name: 'Someone', email: 'someone@oakfield.example', roles: ['headteacher'] }, 'roles'],
+  ])('bad member details get a message next to the field and nothing is saved', async (fields, field) => {
+    const oakfield = await organisationId('Oakfield Primary School');
+    const before = await getDb().selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const response = await invite({ organisationId: String(oakfield), ...fields });
+    expect(response.status).toBe(400);
+    expect((await jsonOf<{ fieldErrors: Record<string, string> }>(response)).fieldErrors[field]).toBeTruthy();
+    const after = await getDb().selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(after.n).toBe(before.n);
+  });
+
+  test("a leader cannot add someone to another school by editing the form's organisation id", async () => {
+    const brookside = await organisationId('Brookside Academy');
+    const response = await invite({ organisationId: String(brookside), name: 'Sneaky', email: 'sneaky@brookside.example', roles: ['teacher'] });
+    expect(response.status).toBe(404);
+    expect(await getDb().selectFrom('users').select('id').where('email', '=', 'sneaky@brookside.example').executeTakeFirst()).toBeUndefined();
+  });
+
+  test('weak or mismatched passwords on the invitation page get messages and save nothing', async () => {
+    const oakfield = await organisationId('Oakfield Primary School');
+    const { invitation } = await jsonOf<{ invitation: { link: string } }>(await invite({ organisationId: String(oakfield), name: 'Weak Pass', email: 'weak@oakfield.example', roles: ['teacher'] }));
+    const token = invitation.link.split('/invitations/')[1]!;
+    const weak = await run(acceptAction, postRequest(`/invitations/${token}`, { name: 'Weak Pass', password: 'password', confirmPassword: 'password' }), { token });
+    expect(weak.status).toBe(400);
+    const mismatch = await run(acceptAction, postRequest(`/invitations/${token}`, { name: 'Weak Pass', password: 'a strong passphrase', confirmPassword: 'another one entirely' }), { token });
+    expect((await jsonOf<{ fieldErrors: Record<string, string> }>(mismatch)).fieldErrors.confirmPassword).toMatch(/match/);
+    const user = await getDb().selectFrom('users').select('password_hash').where('email', '=', 'weak@oakfield.example').executeTakeFirstOrThrow();
+    expect(user.password_hash).toBeNull();
+  });
+});
+
+describe('platform admin', () => {
+  test('creates a school in a trust with its first leader, and the leader is invited', async () => {
+    const cookie = await cookieFor('admin@kindred.example');
+    const trustId = await organisationId('Northfield Learning Trust');
+    const response = await run(adminAction, postRequest('/admin', { name: 'Hillside Primary', kind: 'school', trustId: String(trustId), leaderName: 'Hilary Head', leaderEmail: 'head@hillside.example' }, cookie));
+    expect(response.status).toBe(200);
+    expect((await jsonOf<{ created: { link: string } }>(response)).created.link).toMatch(/\/invitations\//);
+    const listed = await jsonOf<{ organisations: { name: string; trustName: string | null; memberCount: number }[] }>(await run(adminLoader, getRequest('/admin', cookie)));
+    expect(listed.organisations.find((o) => o.name === 'Hillside Primary')).toMatchObject({ trustName: 'Northfield Learning Trust', memberCount: 1 });
+  });
+
+  test('a duplicate leader email leaves no organisation behind', async () => {
+    const cookie = await cookieFor('admin@kindred.example');
+    const response = await run(adminAction, postRequest('/admin', { name: 'Ghost School', kind: 'school', trustId: '', leaderName: 'Dup', leaderEmail: OAKFIELD_LEADER }, cookie));
+    expect(response.status).toBe(400);
+    expect(await getDb().selectFrom('organisations').select('id').where('name', '=', 'Ghost School').executeTakeFirst()).toBeUndefined();
+  });
+});
