@@ -137,6 +137,40 @@ export interface CheckAttemptsTable {
   submitted_at: string;
 }
 
+export type RevocationReason = 'issued-in-error' | 'misconduct' | 'duplicate' | 'other';
+
+export interface CertificatesTable {
+  id: Generated<number>;
+  code: string;
+  user_id: number;
+  course_slug: string;
+  course_title: string;
+  content_version: string;
+  cpd_hours: number;
+  learner_name: string;
+  organisation_id: number | null;
+  organisation_name: string;
+  completed_at: string;
+  revoked_at: string | null;
+  revoked_by: number | null;
+  revocation_reason: RevocationReason | null;
+  revocation_note: string | null;
+}
+
+export interface ExternalCpdTable {
+  id: Generated<number>;
+  user_id: number;
+  title: string;
+  provider: string;
+  /** YYYY-MM-DD */
+  activity_date: string;
+  hours: number;
+  note: string;
+  link: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   users: UsersTable;
@@ -151,6 +185,8 @@ export interface Database {
   module_progress: ModuleProgressTable;
   reflection_responses: ReflectionResponsesTable;
   check_attempts: CheckAttemptsTable;
+  certificates: CertificatesTable;
+  external_cpd: ExternalCpdTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -48,7 +48,7 @@ export async function startBuiltServer(options: { env?: Record<string, string>; 
       CONTENT_CACHE_PATH: path.join(path.dirname(databasePath), 'content-cache'),
       SESSION_SECRET: crypto.randomBytes(24).toString('hex'),
       ...options.env,
-    },
+    } as unknown as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -84,7 +84,7 @@ export async function startBuiltServer(options: { env?: Record<string, string>; 
 
 /** Runs the built server expecting it to fail at start; resolves with its exit code and output. */
 export async function runServerExpectingExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['build/server.js'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['build/server.js'], { env: { PATH: process.env.PATH ?? '', ...env } as unknown as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+export const MODULE_FILE_PATTERN = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.mdx$/;
+
+export function isSlug(value: string): boolean {
+  return value.length <= 80 && SLUG_PATTERN.test(value);
+}
+
+const nonEmptyList = (what: string) => z.array(z.string().trim().min(1, `${what} must not be empty`), { message: `must be a list of ${what}` }).min(1, `needs at least one ${what}`);
+
+export const courseFrontmatterSchema = z.object({
+  title: z.string({ message: 'is required' }).trim().min(1, 'is required'),
+  summary: z.string({ message: 'is required' }).trim().min(1, 'is required'),
+  audience: z.string({ message: 'is required' }).trim().min(1, 'is required'),
+  cpdHours: z.number({ message: 'must be a number of hours' }).positive('must be more than 0').max(100, 'must be at most 100'),
+  version: z.coerce.string({ message: 'is required' }).trim().min(1, 'is required'),
+  outcomes: nonEmptyList('outcome'),
+});
+
+export const moduleFrontmatterSchema = z.object({
+  title: z.string({ message: 'is required' }).trim().min(1, 'is required'),
+  summary: z.string({ message: 'is required' }).trim().min(1, 'is required'),
+  minutes: z.number({ message: 'must be a whole number of minutes' }).int('must be a whole number of minutes').positive('must be more than 0').max(600, 'must be at most 600'),
+  objectives: nonEmptyList('objective'),
+});
+
+export type CourseFrontmatter = z.output<typeof courseFrontmatterSchema>;
+export type ModuleFrontmatter = z.output<typeof moduleFrontmatterSchema>;
+
+/** "field: message" for the first problem in each field, for authors. */
+export function describeFrontmatterIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `frontmatter ${issue.path.join('.') || '(whole block)'}: ${issue.message}`);
+}
+
+// What the server learns from a module when it compiles it.
+
+export interface ReflectionItem {
+  kind: 'reflection';
+  id: string;
+  prompt: string;
+  required: boolean;
+}
+
+export interface QuestionKey {
+  id: string;
+  prompt: string;
+  multiple: boolean;
+  options: { id: string; text: string; correct: boolean }[];
+  explanation: string[];
+}
+
+export interface CheckItem {
+  kind: 'check';
+  id: string;
+  questions: QuestionKey[];
+}
+
+export type ModuleItem = ReflectionItem | CheckItem;
+
+export interface ContentProblem {
+  file: string;
+  line: number | null;
+  message: string;
+  /** Fatal problems stop the module from being shown; the rest only fail `courses:check`. */
+  fatal: boolean;
+}
+
+/** The public face of a question: what a learner may see before submitting. */
+export interface PublicQuestion {
+  id: string;
+  prompt: string;
+  multiple: boolean;
+  options: { id: string; text: string }[];
+}
+
+/**
+ * Options are shown in an order fixed per question (the same for every learner and every visit)
+ * but not the authored one: authors tend to write the right answer first.
+ */
+export function publicQuestions(check: CheckItem): PublicQuestion[] {
+  return check.questions.map((q) => ({
+    id: q.id,
+    prompt: q.prompt,
+    multiple: q.multiple,
+    options: stableShuffle(q.options, `${check.id}/${q.id}`).map((o) => ({ id: o.id, text: o.text })),
+  }));
+}
+
+function stableShuffle<T>(items: T[], seedText: string): T[] {
+  // FNV-1a for the seed, then a small linear congruential generator: deterministic, no crypto needed.
+  let seed = 2166136261;
+  for (const char of seedText) seed = Math.imul(seed ^ char.charCodeAt(0), 16777619) >>> 0;
+  const next = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const shuffled = [...items];
+  for (let i = shuffled.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(next() * (i + 1));
+    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+  }
+  return shuffled;
+}

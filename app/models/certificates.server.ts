@@ -1,0 +1,141 @@
+import crypto from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { Database, RevocationReason } from '#db/schema.ts';
+import type { CourseEntry } from '#app/content/catalogue.server.ts';
+import { getDb, nowIso } from '#app/utils/db.server.ts';
+import { recordAudit } from './audit.server.ts';
+
+// Certificate codes: 18 characters from an alphabet without look-alikes (no 0/O, 1/I/L, U),
+// about 88 bits of randomness, printed in three groups of six.
+const CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
+const CODE_LENGTH = 18;
+export const CODE_PATTERN = /^[2-9A-HJKMNP-TV-Z]{6}-[2-9A-HJKMNP-TV-Z]{6}-[2-9A-HJKMNP-TV-Z]{6}$/;
+
+export function generateCertificateCode(): string {
+  const chars: string[] = [];
+  // Rejection sampling keeps every character equally likely.
+  const limit = 256 - (256 % CODE_ALPHABET.length);
+  while (chars.length < CODE_LENGTH) {
+    for (const byte of crypto.randomBytes(32)) {
+      if (byte < limit && chars.length < CODE_LENGTH) chars.push(CODE_ALPHABET[byte % CODE_ALPHABET.length]!);
+    }
+  }
+  return [0, 6, 12].map((start) => chars.slice(start, start + 6).join('')).join('-');
+}
+
+/** Accepts a code as typed or printed: any case, with or without spaces and dashes. */
+export function normaliseCertificateCode(raw: string): string | null {
+  const compact = raw.toUpperCase().replace(/[\s-]/g, '');
+  if (compact.length !== CODE_LENGTH) return null;
+  const code = [0, 6, 12].map((start) => compact.slice(start, start + 6)).join('-');
+  return CODE_PATTERN.test(code) ? code : null;
+}
+
+/**
+ * Issues the certificate inside the transaction that completes the course. The unique
+ * (user, course) constraint makes a second issue impossible, even from a concurrent request.
+ */
+export function issueCertificateOnCompletion(userId: number, course: CourseEntry) {
+  return async (trx: Transaction<Database>, completedAt: string): Promise<void> => {
+    const person = await trx
+      .selectFrom('users as u')
+      .leftJoin('memberships as m', (join) => join.onRef('m.user_id', '=', 'u.id').on('m.deactivated_at', 'is', null))
+      .leftJoin('organisations as o', 'o.id', 'm.organisation_id')
+      .select(['u.name', 'o.id as organisationId', 'o.name as organisationName', 'o.kind'])
+      .where('u.id', '=', userId)
+      // A learner in a school and its trust: the school issues.
+      .orderBy('o.kind', 'asc')
+      .orderBy('m.id', 'asc')
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('certificates')
+      .values({
+        code: generateCertificateCode(),
+        user_id: userId,
+        course_slug: course.slug,
+        course_title: course.meta.title,
+        content_version: course.meta.version,
+        cpd_hours: course.meta.cpdHours,
+        learner_name: person.name,
+        organisation_id: person.organisationId,
+        organisation_name: person.organisationName ?? 'Kindred',
+        completed_at: completedAt,
+        revoked_at: null,
+        revoked_by: null,
+        revocation_reason: null,
+        revocation_note: null,
+      })
+      .onConflict((oc) => oc.columns(['user_id', 'course_slug']).doNothing())
+      .execute();
+  };
+}
+
+export interface PublicCertificate {
+  code: string;
+  learnerName: string;
+  courseTitle: string;
+  cpdHours: number;
+  completedAt: string;
+  organisationName: string;
+  contentVersion: string;
+  revokedAt: string | null;
+  revocationReason: RevocationReason | null;
+}
+
+const PUBLIC_COLUMNS = ['code', 'learner_name', 'course_title', 'cpd_hours', 'completed_at', 'organisation_name', 'content_version', 'revoked_at', 'revocation_reason'] as const;
+
+function toPublic(row: Pick<Database['certificates'], (typeof PUBLIC_COLUMNS)[number]> & { cpd_hours: number }): PublicCertificate {
+  return {
+    code: row.code,
+    learnerName: row.learner_name,
+    courseTitle: row.course_title,
+    cpdHours: row.cpd_hours,
+    completedAt: row.completed_at,
+    organisationName: row.organisation_name,
+    contentVersion: row.content_version,
+    revokedAt: row.revoked_at,
+    revocationReason: row.revocation_reason,
+  };
+}
+
+/** What anyone may see with the code: no email, no ids, no other personal data. */
+export async function findPublicCertificate(code: string): Promise<PublicCertificate | null> {
+  const row = await getDb().selectFrom('certificates').select(PUBLIC_COLUMNS).where('code', '=', code).executeTakeFirst();
+  return row ? toPublic(row) : null;
+}
+
+export async function listCertificatesOf(userId: number): Promise<PublicCertificate[]> {
+  const rows = await getDb().selectFrom('certificates').select(PUBLIC_COLUMNS).where('user_id', '=', userId).orderBy('completed_at', 'desc').execute();
+  return rows.map(toPublic);
+}
+
+/** The certificate behind a code with its owner, for access checks on PDFs and revocation. */
+export async function findCertificateOwner(code: string): Promise<{ id: number; userId: number; organisationId: number | null } | null> {
+  const row = await getDb().selectFrom('certificates').select(['id', 'user_id', 'organisation_id']).where('code', '=', code).executeTakeFirst();
+  return row ? { id: row.id, userId: row.user_id, organisationId: row.organisation_id } : null;
+}
+
+export const REVOCATION_REASONS: Record<RevocationReason, string> = {
+  'issued-in-error': 'Issued in error',
+  misconduct: 'Academic misconduct',
+  duplicate: 'Duplicate certificate',
+  other: 'Other reason',
+};
+
+export async function revokeCertificate(certificateId: number, reason: RevocationReason, note: string, revokedBy: number, organisationId: number | null): Promise<boolean> {
+  return getDb()
+    .transaction()
+    .execute(async (trx) => {
+      const at = nowIso();
+      const updated = await trx
+        .updateTable('certificates')
+        .set({ revoked_at: at, revoked_by: revokedBy, revocation_reason: reason, revocation_note: note })
+        .where('id', '=', certificateId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) return false;
+      const cert = await trx.selectFrom('certificates').select(['user_id', 'code']).where('id', '=', certificateId).executeTakeFirstOrThrow();
+      await recordAudit({ event: 'certificate_revoked', actorUserId: revokedBy, subjectUserId: cert.user_id, organisationId, detail: { code: cert.code, reason } }, trx);
+      return true;
+    });
+}

@@ -1,0 +1,275 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { json, redirect } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
+import { z } from 'zod';
+import { requireUser } from '#app/auth/session.server.ts';
+import { gradeCheck, type Answers } from '#app/content/grading.server.ts';
+import { checksOf, loadModuleBySlugs, reflectionsOf, type ReadyModule } from '#app/content/modules.server.ts';
+import { publicQuestions } from '#app/content/schemas.ts';
+import { completeModule, getModuleState, moduleStatuses, outstandingItems, recordCheckAttempt, recordVisit, saveReflection } from '#app/models/progress.server.ts';
+import { issueCertificateOnCompletion } from '#app/models/certificates.server.ts';
+import { KnowledgeCheck, type CheckView } from '#app/components/mdx/knowledge-check.tsx';
+import { Reflection, type ReflectionView } from '#app/components/mdx/reflection.tsx';
+import { ModuleStatusBadge } from '#app/components/status.tsx';
+import { formatDateTime } from '#app/utils/dates.ts';
+import { badRequest, notFound } from '#app/utils/http.server.ts';
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.module.title ?? 'Module'} – ${data?.course.title ?? 'Kindred'}` }];
+
+async function requireModule(params: LoaderFunctionArgs['params']) {
+  const loaded = await loadModuleBySlugs(params.course, params.module);
+  if (!loaded) throw notFound('There is no module at this address.');
+  return loaded;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  const loaded = await requireModule(params);
+  const { course, module } = loaded;
+  const index = course.modules.indexOf(module);
+  const neighbour = (offset: number) => {
+    const other = course.modules[index + offset];
+    return other ? { slug: other.slug, title: other.meta?.title ?? other.slug } : null;
+  };
+  const shared = {
+    course: { slug: course.slug, title: course.meta.title },
+    module: { slug: module.slug, title: module.meta?.title ?? module.slug, summary: module.meta?.summary ?? '', minutes: module.meta?.minutes ?? 0, objectives: module.meta?.objectives ?? [] },
+    previous: neighbour(-1),
+    next: neighbour(1),
+  };
+  if (!loaded.ok) {
+    console.warn(`[content] module could not be shown: ${loaded.problem}`);
+    const statuses = await moduleStatuses(user.id, course.slug);
+    return json({ ...shared, broken: loaded.problem, moduleList: moduleList(loaded.course, statuses), page: null }, { status: 500 });
+  }
+  await recordVisit(user.id, course, module.slug);
+  const [state, statuses] = await Promise.all([getModuleState(user.id, course.slug, module.slug), moduleStatuses(user.id, course.slug)]);
+  const reflections: Record<string, ReflectionView> = {};
+  for (const item of reflectionsOf(loaded.items)) {
+    const saved = state.reflections[item.id];
+    reflections[item.id] = { id: item.id, prompt: item.prompt, required: item.required, saved: saved ? { body: saved.body, savedAtText: formatDateTime(saved.savedAt) } : null };
+  }
+  const checks: Record<string, CheckView> = {};
+  for (const item of checksOf(loaded.items)) {
+    const attempt = state.attempts[item.id];
+    checks[item.id] = {
+      id: item.id,
+      questions: publicQuestions(item),
+      // Explanations are revealed only once the learner has submitted an attempt.
+      attempt: attempt
+        ? { ...attempt, submittedAtText: formatDateTime(attempt.submittedAt), explanations: Object.fromEntries(item.questions.map((q) => [q.id, q.explanation])) }
+        : null,
+    };
+  }
+  return json({
+    ...shared,
+    broken: null,
+    moduleList: moduleList(course, statuses),
+    page: {
+      segments: loaded.segments,
+      reflections,
+      checks,
+      outstanding: outstandingItems(loaded.items, state),
+      completedAtText: state.completedAt ? formatDateTime(state.completedAt) : null,
+    },
+  });
+}
+
+function moduleList(course: ReadyModule['course'], statuses: Record<string, 'not-started' | 'in-progress' | 'completed'>) {
+  return course.modules.map((m) => ({ slug: m.slug, title: m.meta?.title ?? m.slug, status: statuses[m.slug] ?? ('not-started' as const) }));
+}
+
+const reflectionSchema = z.object({
+  itemId: z.string().max(100),
+  body: z
+    .string({ message: 'Write your reflection before saving' })
+    .transform((v) => v.replace(/\r\n/g, '\n').trim())
+    .pipe(z.string().min(1, 'Write your reflection before saving').max(10_000, 'Keep your reflection to 10,000 characters')),
+});
+
+/** Reads `answer.<questionId>` fields; anything else after the known fields is ignored. */
+function readAnswers(formData: FormData): Answers {
+  const answers: Answers = {};
+  for (const key of new Set(formData.keys())) {
+    if (!key.startsWith('answer.')) continue;
+    answers[key.slice('answer.'.length)] = formData.getAll(key).map(String);
+  }
+  return answers;
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUser(request);
+  const loaded = await requireModule(params);
+  if (!loaded.ok) throw notFound('This module cannot be used at the moment.');
+  const { course, module, items } = loaded;
+  const formData = await request.formData();
+  const intent = formData.get('intent');
+  const itemId = String(formData.get('itemId') ?? '');
+  // With JavaScript, fetchers want data back; without it, post-redirect-get to the item.
+  const enhanced = formData.get('enhanced') === '1';
+  const backTo = (anchor: string) => redirect(`/courses/${course.slug}/${module.slug}${anchor}`);
+
+  if (intent === 'reflection') {
+    const item = reflectionsOf(items).find((r) => r.id === itemId);
+    if (!item) throw badRequest('That reflection is not part of this module.');
+    const parsed = reflectionSchema.safeParse({ itemId, body: formData.get('body') ?? undefined });
+    if (!parsed.success) return json({ intent, itemId, ok: false, error: parsed.error.issues[0]?.message ?? 'Check your reflection' }, { status: 400 });
+    const savedAt = await saveReflection(user.id, course, module.slug, item.id, parsed.data.body);
+    if (!enhanced) return backTo(`#item-${item.id}`);
+    return json({ intent, itemId, ok: true, savedAtText: formatDateTime(savedAt) });
+  }
+
+  if (intent === 'check') {
+    const check = checksOf(items).find((c) => c.id === itemId);
+    if (!check) throw badRequest('That knowledge check is not part of this module.');
+    const answers = readAnswers(formData);
+    const graded = gradeCheck(check, answers);
+    if (!graded.ok && graded.invalid) throw badRequest(graded.invalid);
+    if (!graded.ok) {
+      return json({ intent, itemId, ok: false, error: 'Answer every question, then check your answers.', unanswered: graded.unanswered }, { status: 400 });
+    }
+    await recordCheckAttempt(user.id, course, module.slug, check.id, answers, graded.results, graded.passed);
+    if (!enhanced) return backTo(`#item-${check.id}`);
+    return json({ intent, itemId, ok: true, passed: graded.passed });
+  }
+
+  if (intent === 'complete') {
+    const result = await completeModule(user.id, course, module.slug, items, issueCertificateOnCompletion(user.id, course));
+    if (!result.ok) {
+      return json({ intent, itemId: null, ok: false, error: 'This module is not finished yet.', outstanding: result.outstanding }, { status: 400 });
+    }
+    return backTo(result.courseCompleted ? '?courseCompleted=1#completion' : '#completion');
+  }
+  throw badRequest('Unknown form.');
+}
+
+function Segments({ segments, reflections, checks, reply }: { segments: NonNullable<ReturnType<typeof useLoaderData<typeof loader>>['page']>['segments']; reflections: Record<string, ReflectionView>; checks: Record<string, CheckView>; reply: ActionReply | undefined }) {
+  return (
+    <>
+      {segments.map((segment, i) => {
+        if (segment.type === 'html') return <div key={i} className="prose" dangerouslySetInnerHTML={{ __html: segment.html }} />;
+        if (segment.type === 'reflection') {
+          const reflection = reflections[segment.id];
+          return reflection ? <Reflection key={i} reflection={reflection} serverError={reply?.intent === 'reflection' && reply.itemId === segment.id ? reply.error : undefined} /> : null;
+        }
+        const check = checks[segment.id];
+        return check ? <KnowledgeCheck key={i} check={check} serverReply={reply?.intent === 'check' && reply.itemId === segment.id ? { itemId: segment.id, error: reply.error, unanswered: reply.unanswered } : undefined} /> : null;
+      })}
+    </>
+  );
+}
+
+type ActionReply = { intent: string; itemId: string | null; ok: boolean; error?: string; unanswered?: string[]; outstanding?: { id: string; label: string }[] };
+
+export default function ModulePage() {
+  const data = useLoaderData<typeof loader>();
+  const reply = useActionData<typeof action>() as ActionReply | undefined;
+  const { course, module, previous, next, moduleList, page } = data;
+  return (
+    <div className="module-layout">
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link to="/courses">Courses</Link> › <Link to={`/courses/${course.slug}`}>{course.title}</Link>
+      </nav>
+      <article className="module" aria-labelledby="module-title">
+        <h1 id="module-title">{module.title}</h1>
+        {data.broken ? (
+          <div className="alert alert--error" role="alert">
+            <p>
+              <strong>This module cannot be shown right now.</strong> Something in its content needs fixing. The rest of the course still works,
+              and your progress is safe.
+            </p>
+            <details>
+              <summary>Details for the course team</summary>
+              <p>{data.broken}</p>
+            </details>
+          </div>
+        ) : null}
+        {page ? (
+          <>
+            <p className="lead">{module.summary}</p>
+            <p className="muted">About {module.minutes} minutes</p>
+            <section aria-labelledby="objectives-title" className="objectives">
+              <h2 id="objectives-title">In this module you will</h2>
+              <ul>
+                {module.objectives.map((o) => (
+                  <li key={o}>{o}</li>
+                ))}
+              </ul>
+            </section>
+            <Segments segments={page.segments} reflections={page.reflections} checks={page.checks} reply={reply} />
+            <section id="completion" className="completion" aria-labelledby="completion-title">
+              <h2 id="completion-title">Finishing this module</h2>
+              {page.completedAtText ? (
+                <p className="alert alert--success" role="status">
+                  You completed this module on {page.completedAtText}.
+                </p>
+              ) : page.outstanding.length > 0 ? (
+                <>
+                  <p>What’s left before you can mark this module complete:</p>
+                  <ul className="checklist">
+                    {page.outstanding.map((item) => (
+                      <li key={item.id}>
+                        <a href={`#item-${item.id}`}>{item.label}</a>
+                      </li>
+                    ))}
+                  </ul>
+                </>
+              ) : (
+                <p>Everything is done: you can mark this module complete.</p>
+              )}
+              {reply?.intent === 'complete' && reply.error ? (
+                <div className="alert alert--error" role="alert">
+                  <p>{reply.error} Still to do:</p>
+                  <ul>
+                    {(reply.outstanding ?? []).map((item) => (
+                      <li key={item.id}>{item.label}</li>
+                    ))}
+                  </ul>
+                </div>
+              ) : null}
+              {!page.completedAtText ? (
+                <Form method="post">
+                  <input type="hidden" name="intent" value="complete" />
+                  <button type="submit" className="button">
+                    Mark module complete
+                  </button>
+                </Form>
+              ) : null}
+            </section>
+          </>
+        ) : null}
+        <nav aria-label="Previous and next module" className="page-actions pager">
+          {previous ? (
+            <Link to={`/courses/${course.slug}/${previous.slug}`} className="button button--quiet">
+              ← Previous: {previous.title}
+            </Link>
+          ) : null}
+          {next ? (
+            <Link to={`/courses/${course.slug}/${next.slug}`} className="button">
+              Next: {next.title} →
+            </Link>
+          ) : (
+            <Link to={`/courses/${course.slug}`} className="button">
+              Back to the course
+            </Link>
+          )}
+        </nav>
+      </article>
+      <nav aria-label="Modules in this course" className="module-nav">
+        <p>
+          <strong>{course.title}</strong>
+        </p>
+        <ol>
+          {moduleList.map((m) => (
+            <li key={m.slug}>
+              <Link to={`/courses/${course.slug}/${m.slug}`} aria-current={m.slug === module.slug ? 'page' : undefined}>
+                {m.title}
+              </Link>{' '}
+              <ModuleStatusBadge status={m.status} />
+            </li>
+          ))}
+        </ol>
+      </nav>
+    </div>
+  );
+}

@@ -1,0 +1,86 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { TEMPLATE_DB } from '#tests/setup/paths.ts';
+import { startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
+import { expectAccessible, launchBrowser, newContext, signIn, watchForErrors } from './browser.ts';
+
+let server: RunningServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startBuiltServer({ databasePath: tempDatabasePath(TEMPLATE_DB), env: { COURSES_PATH: 'tests/fixtures/courses' } });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const ROLES = [
+  { role: 'teacher', email: 'teacher@oakfield.example', nav: ['Learn', 'Courses', 'Account'], notNav: ['Coach', 'Lead', 'Admin'] },
+  { role: 'coach', email: 'coach@oakfield.example', nav: ['Learn', 'Courses', 'Coach', 'Account'], notNav: ['Lead', 'Admin'] },
+  { role: 'leader', email: 'leader@oakfield.example', nav: ['Learn', 'Courses', 'Lead', 'Account'], notNav: ['Coach', 'Admin'] },
+  { role: 'trust leader', email: 'trust.leader@northfield.example', nav: ['Learn', 'Lead'], notNav: ['Coach', 'Admin'] },
+  { role: 'platform admin', email: 'admin@kindred.example', nav: ['Learn', 'Admin'], notNav: ['Coach', 'Lead'] },
+];
+
+describe('the shell, for each demo role', () => {
+  test('the sign-in page has no serious accessibility problems', async () => {
+    const context = await newContext(browser, server.url);
+    const page = await context.newPage();
+    await page.goto('/sign-in');
+    await expectAccessible(page);
+    await context.close();
+  });
+
+  for (const { role, email, nav, notNav } of ROLES) {
+    test(`a ${role} signs in, lands on their home page and sees their navigation`, async () => {
+      const context = await newContext(browser, server.url);
+      const page = await context.newPage();
+      const errors = watchForErrors(page);
+      await signIn(page, email);
+      expect(new URL(page.url()).pathname).toBe('/learn');
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('My learning');
+      const navigation = page.getByRole('navigation', { name: 'Main' });
+      for (const name of nav) expect(await navigation.getByRole('link', { name, exact: true }).count(), name).toBe(1);
+      for (const name of notNav) expect(await navigation.getByRole('link', { name, exact: true }).count(), name).toBe(0);
+      await expectAccessible(page);
+      // The home page of each role's own area is accessible too.
+      const area = nav.find((n) => ['Coach', 'Lead', 'Admin'].includes(n));
+      if (area) {
+        await navigation.getByRole('link', { name: area, exact: true }).click();
+        await page.waitForURL(`**/${area.toLowerCase()}`);
+        await expectAccessible(page);
+      }
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+  }
+
+  test('sign-in works with JavaScript disabled, and a wrong password says so', async () => {
+    const context = await newContext(browser, server.url, { javaScript: false });
+    const page = await context.newPage();
+    await page.goto('/sign-in');
+    await page.getByLabel('Email address').fill('teacher@oakfield.example');
+    await page.getByLabel('Password').fill('not the right password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect(await page.getByRole('alert').textContent()).toContain('do not match an account');
+    await signIn(page, 'teacher@oakfield.example');
+    expect(new URL(page.url()).pathname).toBe('/learn');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(server.url + '/');
+    await context.close();
+  });
+
+  test('the skip link moves focus to the main content', async () => {
+    const context = await newContext(browser, server.url);
+    const page = await context.newPage();
+    await page.goto('/sign-in');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to main content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    await context.close();
+  });
+});
