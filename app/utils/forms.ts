@@ -35,8 +35,17 @@ export function requiredText(label: string, max = 200) {
         .string()
         .min(1, `Enter ${label}`)
         .max(max, `Use at most ${max} characters`)
-        .refine((value) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value), 'Remove the control characters'),
+        .refine((value) => !hasControlCharacters(value), 'Remove the control characters'),
     );
+}
+
+/** Control characters other than tab and newlines: they have no place in a name or a title. */
+export function hasControlCharacters(value: string): boolean {
+  for (const char of value) {
+    const code = char.charCodeAt(0);
+    if ((code < 32 && char !== '\t' && char !== '\n' && char !== '\r') || code === 127) return true;
+  }
+  return false;
 }
 
 export const emailField = z
