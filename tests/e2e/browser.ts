@@ -56,3 +56,8 @@ export async function seriousAccessibilityViolations(page: Page): Promise<string
 export async function expectAccessible(page: Page): Promise<void> {
   expect(await seriousAccessibilityViolations(page), `axe on ${page.url()}`).toEqual([]);
 }
+
+/** Waits for the page's h1 to read `name`: after a client-side navigation the URL changes first. */
+export async function expectHeading(page: Page, name: string): Promise<void> {
+  await page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
+}

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TEMPLATE_DB } from '#tests/setup/paths.ts';
 import { startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
-import { expectAccessible, launchBrowser, newContext, signIn, watchForErrors } from './browser.ts';
+import { expectAccessible, expectHeading, launchBrowser, newContext, signIn, watchForErrors } from './browser.ts';
 
 let server: RunningServer;
 let browser: Browser;
@@ -37,7 +37,7 @@ for (const javaScript of [true, false]) {
       if (javaScript) await expectAccessible(page);
       await page.getByRole('button', { name: 'Start the course' }).click();
       await page.waitForURL('**/courses/sample-course/first-steps');
-      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('First steps');
+      await expectHeading(page, 'First steps');
       if (javaScript) await expectAccessible(page);
 
       // The checklist lists both outstanding items; completing now is refused with reasons.
@@ -88,6 +88,6 @@ test('a broken module shows its error page and the rest of the site works', asyn
   expect(await page.getByRole('alert').textContent()).toContain('This module cannot be shown right now');
   await page.getByRole('link', { name: 'A fine module' }).click();
   await page.waitForURL('**/flawed-course/fine');
-  expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('A fine module');
+  await expectHeading(page, 'A fine module');
   await context.close();
 });

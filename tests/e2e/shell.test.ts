@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TEMPLATE_DB } from '#tests/setup/paths.ts';
 import { startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
-import { expectAccessible, launchBrowser, newContext, signIn, watchForErrors } from './browser.ts';
+import { expectAccessible, expectHeading, launchBrowser, newContext, signIn, watchForErrors } from './browser.ts';
 
 let server: RunningServer;
 let browser: Browser;
@@ -41,7 +41,7 @@ describe('the shell, for each demo role', () => {
       const errors = watchForErrors(page);
       await signIn(page, email);
       expect(new URL(page.url()).pathname).toBe('/learn');
-      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('My learning');
+      await expectHeading(page, 'My learning');
       const navigation = page.getByRole('navigation', { name: 'Main' });
       for (const name of nav) expect(await navigation.getByRole('link', { name, exact: true }).count(), name).toBe(1);
       for (const name of notNav) expect(await navigation.getByRole('link', { name, exact: true }).count(), name).toBe(0);

@@ -1,0 +1,13 @@
+// The school year in England runs from 1 September to 31 August; dates are read in UK time.
+
+/** YYYY-MM-DD for an instant, as the calendar date in the UK. */
+export function ukDate(iso: string): string {
+  return new Date(iso).toLocaleDateString('en-CA', { timeZone: 'Europe/London' });
+}
+
+/** "2025/26" for any date from 1 September 2025 to 31 August 2026. */
+export function academicYear(date: string): string {
+  const [year, month] = date.split('-').map(Number) as [number, number];
+  const start = month >= 9 ? year : year - 1;
+  return `${start}/${String((start + 1) % 100).padStart(2, '0')}`;
+}
