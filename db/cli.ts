@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { backupDatabase, migrateToLatest } from './database.server.ts';
 import { seedDemoData, seedDemoDataIfEmpty } from './seed.ts';
+import { LARGE_TRUST, seedLarge } from './seed-large.ts';
 import { closeDb, getDb } from '#app/utils/db.server.ts';
 import { getEnv } from '#app/utils/env.server.ts';
 
@@ -15,6 +16,14 @@ async function run(command: string | undefined, args: string[]): Promise<string>
     }
     case 'seed': {
       await migrateToLatest(db);
+      if (args.includes('--large')) {
+        const staffArg = args[args.indexOf('--staff') + 1];
+        const staff = args.includes('--staff') ? Number(staffArg) : 2000;
+        if (!Number.isInteger(staff) || staff < LARGE_TRUST.schools * 2) throw new Error(`--staff needs a whole number of at least ${LARGE_TRUST.schools * 2}`);
+        const started = Date.now();
+        const { people, completions } = await seedLarge(db, staff);
+        return `Loaded ${LARGE_TRUST.name}: ${LARGE_TRUST.schools} schools, ${people} staff, ${completions} completed courses, in ${((Date.now() - started) / 1000).toFixed(1)} s. Trust leader: trust.leader@${LARGE_TRUST.domain}.`;
+      }
       if (args.includes('--force')) {
         await seedDemoData(db);
         return 'Loaded the demo data.';

@@ -86,7 +86,11 @@ export type AuditEvent =
   | 'organisation_created'
   | 'member_deactivated'
   | 'member_reactivated'
-  | 'certificate_revoked';
+  | 'certificate_revoked'
+  | 'roster_imported'
+  | 'group_changed'
+  | 'assignment_created'
+  | 'assignment_withdrawn';
 
 export interface EnrolmentsTable {
   id: Generated<number>;
@@ -119,6 +123,8 @@ export interface ReflectionResponsesTable {
   content_version: string;
   body: string;
   saved_at: string;
+  /** When the learner shared it with their coach; null while private. */
+  shared_at: Generated<string | null>;
 }
 
 export interface CheckAttemptsTable {
@@ -171,6 +177,44 @@ export interface ExternalCpdTable {
   updated_at: string;
 }
 
+export interface GroupsTable {
+  id: Generated<number>;
+  organisation_id: number;
+  name: string;
+  coach_user_id: number | null;
+  created_at: string;
+}
+
+export interface GroupMembersTable {
+  group_id: number;
+  user_id: number;
+  added_at: string;
+}
+
+export interface AssignmentsTable {
+  id: Generated<number>;
+  organisation_id: number;
+  course_slug: string;
+  target_kind: 'person' | 'group' | 'role';
+  target_user_id: number | null;
+  target_group_id: number | null;
+  target_role: Role | null;
+  /** YYYY-MM-DD, or null for no due date. */
+  due_date: string | null;
+  assigned_by: number;
+  created_at: string;
+  withdrawn_at: string | null;
+}
+
+export interface ReflectionCommentsTable {
+  id: Generated<number>;
+  reflection_id: number;
+  author_user_id: number;
+  body: string;
+  created_at: string;
+  read_by_owner_at: string | null;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   users: UsersTable;
@@ -187,6 +231,10 @@ export interface Database {
   check_attempts: CheckAttemptsTable;
   certificates: CertificatesTable;
   external_cpd: ExternalCpdTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  assignments: AssignmentsTable;
+  reflection_comments: ReflectionCommentsTable;
 }
 
 export type User = Selectable<UsersTable>;

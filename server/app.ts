@@ -7,6 +7,7 @@ import { DatabaseOpenError, migrateToLatest } from '#db/database.server.ts';
 import { seedDemoDataIfEmpty } from '#db/seed.ts';
 import { closeDb, getDb } from '#app/utils/db.server.ts';
 import { ConfigError, getEnv, type Env } from '#app/utils/env.server.ts';
+import { installMetrics } from './metrics.ts';
 import { limitBodySize, refuseCrossOriginWrites, securityHeaders } from './security.ts';
 
 function fail(message: string): never {
@@ -63,6 +64,7 @@ export async function startServer({ useVite }: { useVite: boolean }): Promise<vo
   app.use(securityHeaders({ production: env.isProduction, development: useVite }));
   app.use(refuseCrossOriginWrites);
   app.use(limitBodySize);
+  if (process.env.KINDRED_METRICS === '1') installMetrics(app);
   const build = await loadBuild(useVite, app);
   app.all(
     '*',

@@ -1,4 +1,5 @@
-import type { Role } from '#db/schema.ts';
+import type { Transaction } from 'kysely';
+import type { Database, Role } from '#db/schema.ts';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '#app/auth/password.server.ts';
 import { hashToken, isWellFormedToken, randomToken } from '#app/auth/tokens.server.ts';
 import { endOtherSessions, loadMemberships } from '#app/auth/session.server.ts';
@@ -114,46 +115,61 @@ export interface NewMember {
  * already belongs to someone is refused: people are not silently moved between organisations.
  */
 export async function inviteMember(organisationId: number, member: NewMember, invitedBy: number | null): Promise<string> {
+  return getDb()
+    .transaction()
+    .execute((trx) => insertInvitedMember(trx, organisationId, member, invitedBy));
+}
+
+/** The body of inviteMember, for callers that already hold a transaction (the roster import). */
+export async function insertInvitedMember(trx: Transaction<Database>, organisationId: number, member: NewMember, invitedBy: number | null): Promise<string> {
   const email = normaliseEmail(member.email);
   const token = randomToken(INVITATION_TOKEN_BYTES);
   const created = now();
-  await getDb()
-    .transaction()
-    .execute(async (trx) => {
-      const existing = await trx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
-      if (existing) throw new DuplicateEmailError(email);
-      const user = await trx
-        .insertInto('users')
-        .values({ email, name: member.name.trim(), password_hash: null, created_at: created.toISOString() })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      const membership = await trx
-        .insertInto('memberships')
-        .values({ user_id: user.id, organisation_id: organisationId, deactivated_at: null, created_at: created.toISOString() })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await trx
-        .insertInto('membership_roles')
-        .values(member.roles.map((role) => ({ membership_id: membership.id, role })))
-        .execute();
-      await trx
-        .insertInto('invitations')
-        .values({
-          token_hash: hashToken(token),
-          user_id: user.id,
-          organisation_id: organisationId,
-          created_by: invitedBy,
-          created_at: created.toISOString(),
-          expires_at: new Date(created.getTime() + INVITATION_TTL_MS).toISOString(),
-          used_at: null,
-        })
-        .execute();
-      await recordAudit(
-        { event: 'invitation_created', actorUserId: invitedBy, subjectUserId: user.id, organisationId, detail: { roles: member.roles } },
-        trx,
-      );
-    });
+  const existing = await trx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+  if (existing) throw new DuplicateEmailError(email);
+  const user = await trx
+    .insertInto('users')
+    .values({ email, name: member.name.trim(), password_hash: null, created_at: created.toISOString() })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const membership = await trx
+    .insertInto('memberships')
+    .values({ user_id: user.id, organisation_id: organisationId, deactivated_at: null, created_at: created.toISOString() })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('membership_roles')
+    .values(member.roles.map((role) => ({ membership_id: membership.id, role })))
+    .execute();
+  await trx
+    .insertInto('invitations')
+    .values({
+      token_hash: hashToken(token),
+      user_id: user.id,
+      organisation_id: organisationId,
+      created_by: invitedBy,
+      created_at: created.toISOString(),
+      expires_at: new Date(created.getTime() + INVITATION_TTL_MS).toISOString(),
+      used_at: null,
+    })
+    .execute();
+  await recordAudit({ event: 'invitation_created', actorUserId: invitedBy, subjectUserId: user.id, organisationId, detail: { roles: member.roles } }, trx);
   return token;
+}
+
+/** Of these invitation tokens, the ones still pending in the given organisations. */
+export async function pendingInvitationTokens(tokens: string[], organisationIds: number[]): Promise<Set<string>> {
+  const wellFormed = tokens.filter((t) => isWellFormedToken(t, INVITATION_TOKEN_BYTES));
+  if (wellFormed.length === 0 || organisationIds.length === 0) return new Set();
+  const byHash = new Map(wellFormed.map((t) => [hashToken(t), t]));
+  const rows = await getDb()
+    .selectFrom('invitations')
+    .select('token_hash')
+    .where('token_hash', 'in', [...byHash.keys()])
+    .where('organisation_id', 'in', organisationIds)
+    .where('used_at', 'is', null)
+    .execute();
+  return new Set(rows.map((r) => byHash.get(r.token_hash)!));
 }
 
 export type InvitationLookup =

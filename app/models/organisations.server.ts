@@ -112,3 +112,26 @@ export async function listMembers(organisationIds: number[], only: { userId?: nu
 export async function getMemberForLeader(personId: number, organisationIds: number[]): Promise<MemberRow[]> {
   return listMembers(organisationIds, { userId: personId });
 }
+
+/**
+ * Deactivates or reactivates a membership. A deactivated person cannot sign in (unless they are
+ * active elsewhere) and their sessions end; their certificates stay valid.
+ */
+export async function setMembershipActive(organisationId: number, userId: number, active: boolean, actorId: number): Promise<boolean> {
+  const db = getDb();
+  return db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('memberships')
+      .set({ deactivated_at: active ? null : nowIso() })
+      .where('organisation_id', '=', organisationId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) return false;
+    if (!active) {
+      const stillActive = await trx.selectFrom('memberships').select('id').where('user_id', '=', userId).where('deactivated_at', 'is', null).executeTakeFirst();
+      if (!stillActive) await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+    }
+    await recordAudit({ event: active ? 'member_reactivated' : 'member_deactivated', actorUserId: actorId, subjectUserId: userId, organisationId }, trx);
+    return true;
+  });
+}

@@ -1,21 +1,120 @@
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
-import { useLoaderData } from '@remix-run/react';
-import { membershipsWithRole, requireRole } from '#app/auth/permissions.server.ts';
+import { Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
+import { requireRole } from '#app/auth/permissions.server.ts';
+import { getCourseIndex } from '#app/content/catalogue.server.ts';
+import { assignmentFormOptions, handleAssignmentAction } from '#app/models/assignment-form.server.ts';
+import { staffProgress } from '#app/models/reports.server.ts';
+import { AssignmentPanel } from '#app/components/assignment-form.tsx';
+import { ukDate } from '#app/utils/academic-year.ts';
+import { nowIso } from '#app/utils/db.server.ts';
+import { formatDate } from '#app/utils/dates.ts';
 
-export const meta: MetaFunction = () => [{ title: 'Coaching – Kindred' }];
+export const meta: MetaFunction = () => [{ title: 'My coaching – Kindred' }];
+
+const SORTS = ['behind', 'name', 'activity'] as const;
+type Sort = (typeof SORTS)[number];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requireRole(request, 'coach');
-  return json({ schools: membershipsWithRole(user, 'coach').map((m) => m.organisationName) });
+  const viewer = await requireRole(request, 'coach');
+  const sortParam = new URL(request.url).searchParams.get('sort');
+  const sort: Sort = SORTS.includes(sortParam as Sort) ? (sortParam as Sort) : 'behind';
+  const { courses } = getCourseIndex();
+  const [rows, options] = await Promise.all([staffProgress({ coachUserId: viewer.id }, courses, ukDate(nowIso())), assignmentFormOptions(viewer, 'coach')]);
+  const teachers = rows.map((row) => {
+    const assigned = courses.filter((c) => row.cells[c.slug]!.assigned).map((c) => ({ slug: c.slug, title: c.meta.title, ...row.cells[c.slug]! }));
+    const overdue = assigned.filter((a) => a.overdue).length;
+    const assignedProgress = assigned.length ? assigned.reduce((sum, a) => sum + a.percent, 0) / assigned.length : 100;
+    return {
+      userId: row.userId,
+      name: row.name,
+      overdue,
+      assignedProgress,
+      lastActivityAt: row.lastActivityAt,
+      lastActivityText: row.lastActivityAt ? formatDate(row.lastActivityAt) : 'No activity yet',
+      assigned: assigned.map((a) => ({ slug: a.slug, title: a.title, percent: a.percent, state: a.state, overdue: a.overdue, dueText: a.dueDate ? formatDate(`${a.dueDate}T12:00:00Z`) : 'no due date' })),
+    };
+  });
+  // Most behind first: overdue courses, then progress on what is assigned, then the least recent activity.
+  teachers.sort((a, b) => {
+    if (sort === 'name') return a.name.localeCompare(b.name);
+    if (sort === 'activity') return (a.lastActivityAt ?? '').localeCompare(b.lastActivityAt ?? '') || a.name.localeCompare(b.name);
+    return b.overdue - a.overdue || a.assignedProgress - b.assignedProgress || (a.lastActivityAt ?? '').localeCompare(b.lastActivityAt ?? '') || a.name.localeCompare(b.name);
+  });
+  return json({ teachers, sort, ...options });
 }
 
-export default function Coach() {
-  const { schools } = useLoaderData<typeof loader>();
+export async function action({ request }: ActionFunctionArgs) {
+  const viewer = await requireRole(request, 'coach');
+  return handleAssignmentAction(viewer, 'coach', await request.formData());
+}
+
+const SORT_LABELS: Record<Sort, string> = { behind: 'Most behind first', name: 'Name', activity: 'Least recent activity' };
+
+export default function CoachHome() {
+  const { teachers, sort, ...options } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const [searchParams] = useSearchParams();
   return (
     <div>
-      <h1>Coaching</h1>
-      <p>You coach at {schools.join(' and ')}.</p>
+      <h1>My coaching</h1>
+      <nav aria-label="Sort teachers" className="page-actions">
+        <span>Sort:</span>
+        {SORTS.map((s) => (
+          <Link key={s} to={`?${new URLSearchParams({ ...Object.fromEntries(searchParams), sort: s })}`} aria-current={s === sort ? 'true' : undefined}>
+            {SORT_LABELS[s]}
+          </Link>
+        ))}
+      </nav>
+      {teachers.length === 0 ? (
+        <p>You do not coach anyone yet. A leader at your school adds people to your coaching group.</p>
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">The teachers you coach, sorted by {SORT_LABELS[sort].toLowerCase()}</caption>
+            <thead>
+              <tr>
+                <th scope="col" aria-sort={sort === 'name' ? 'ascending' : undefined}>
+                  Name
+                </th>
+                <th scope="col">Assigned courses</th>
+                <th scope="col" aria-sort={sort === 'behind' ? 'descending' : undefined}>
+                  Overdue
+                </th>
+                <th scope="col" aria-sort={sort === 'activity' ? 'ascending' : undefined}>
+                  Last activity
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {teachers.map((t) => (
+                <tr key={t.userId}>
+                  <th scope="row">
+                    <Link to={`/coach/people/${t.userId}`}>{t.name}</Link>
+                  </th>
+                  <td>
+                    {t.assigned.length === 0 ? (
+                      <span className="muted">Nothing assigned</span>
+                    ) : (
+                      <ul className="plain-list">
+                        {t.assigned.map((a) => (
+                          <li key={a.slug} className={a.overdue ? 'cell--overdue' : undefined}>
+                            {a.title}: {a.state === 'completed' ? 'completed' : `${a.percent}%`}, due {a.dueText}
+                            {a.overdue ? ' (overdue)' : ''}
+                          </li>
+                        ))}
+                      </ul>
+                    )}
+                  </td>
+                  <td className={t.overdue ? 'cell--overdue' : undefined}>{t.overdue ? `${t.overdue} overdue` : 'None'}</td>
+                  <td>{t.lastActivityText}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <AssignmentPanel {...options} errors={actionData?.fieldErrors ?? {}} done={actionData?.done} />
     </div>
   );
 }

@@ -8,6 +8,9 @@ import { checksOf, loadModuleBySlugs, reflectionsOf, type ReadyModule } from '#a
 import { publicQuestions } from '#app/content/schemas.ts';
 import { completeModule, getModuleState, moduleStatuses, outstandingItems, recordCheckAttempt, recordVisit, saveReflection } from '#app/models/progress.server.ts';
 import { issueCertificateOnCompletion } from '#app/models/certificates.server.ts';
+import { markRepliesRead, ownReflectionThreads, setReflectionShared } from '#app/models/coaching.server.ts';
+import { handleCommentAction } from '#app/models/comment-form.server.ts';
+import { hasCoach } from '#app/models/groups.server.ts';
 import { KnowledgeCheck, type CheckView } from '#app/components/mdx/knowledge-check.tsx';
 import { Reflection, type ReflectionView } from '#app/components/mdx/reflection.tsx';
 import { ModuleStatusBadge } from '#app/components/status.tsx';
@@ -43,11 +46,32 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     return json({ ...shared, broken: loaded.problem, moduleList: moduleList(loaded.course, statuses), page: null }, { status: 500 });
   }
   await recordVisit(user.id, course, module.slug);
-  const [state, statuses] = await Promise.all([getModuleState(user.id, course.slug, module.slug), moduleStatuses(user.id, course.slug)]);
+  const [state, statuses, threads, coached] = await Promise.all([
+    getModuleState(user.id, course.slug, module.slug),
+    moduleStatuses(user.id, course.slug),
+    ownReflectionThreads(user.id, course.slug, module.slug),
+    hasCoach(user.id),
+  ]);
+  // The replies shown now are marked as read; this page is where the learner sees them.
+  if (Object.values(threads).some((t) => t.comments.some((c) => c.unread))) await markRepliesRead(user.id, course.slug, module.slug);
   const reflections: Record<string, ReflectionView> = {};
   for (const item of reflectionsOf(loaded.items)) {
     const saved = state.reflections[item.id];
-    reflections[item.id] = { id: item.id, prompt: item.prompt, required: item.required, saved: saved ? { body: saved.body, savedAtText: formatDateTime(saved.savedAt) } : null };
+    const thread = threads[item.id];
+    reflections[item.id] = {
+      id: item.id,
+      prompt: item.prompt,
+      required: item.required,
+      saved: saved ? { body: saved.body, savedAtText: formatDateTime(saved.savedAt) } : null,
+      sharing: thread
+        ? {
+            reflectionId: thread.reflectionId,
+            shared: thread.shared,
+            hasCoach: coached,
+            comments: thread.comments.map((c) => ({ id: c.id, authorName: c.authorName, byOwner: c.byOwner, body: c.body, createdAtText: formatDateTime(c.createdAt), unread: c.unread })),
+          }
+        : null,
+    };
   }
   const checks: Record<string, CheckView> = {};
   for (const item of checksOf(loaded.items)) {
@@ -133,6 +157,19 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return json({ intent, itemId, ok: true, passed: graded.passed });
   }
 
+  if (intent === 'share') {
+    const item = reflectionsOf(items).find((r) => r.id === itemId);
+    if (!item) throw badRequest('That reflection is not part of this module.');
+    if (!(await setReflectionShared(user.id, course.slug, module.slug, item.id, formData.get('shared') === '1'))) {
+      return json({ intent, itemId, ok: false, error: 'Save your reflection before sharing it.' }, { status: 400 });
+    }
+    return backTo(`#item-${item.id}`);
+  }
+
+  if (intent === 'comment') {
+    return handleCommentAction(user.id, formData, `/courses/${course.slug}/${module.slug}`);
+  }
+
   if (intent === 'complete') {
     const result = await completeModule(user.id, course, module.slug, items, issueCertificateOnCompletion(user.id, course));
     if (!result.ok) {
@@ -150,7 +187,10 @@ function Segments({ segments, reflections, checks, reply }: { segments: NonNulla
         if (segment.type === 'html') return <div key={i} className="prose" dangerouslySetInnerHTML={{ __html: segment.html }} />;
         if (segment.type === 'reflection') {
           const reflection = reflections[segment.id];
-          return reflection ? <Reflection key={i} reflection={reflection} serverError={reply?.intent === 'reflection' && reply.itemId === segment.id ? reply.error : undefined} /> : null;
+          const commentError = reply?.commentError && reply.commentError.reflectionId === reflection?.sharing?.reflectionId ? reply.commentError.message : undefined;
+          return reflection ? (
+            <Reflection key={i} reflection={reflection} commentError={commentError} serverError={(reply?.intent === 'reflection' || reply?.intent === 'share') && reply.itemId === segment.id ? reply.error : undefined} />
+          ) : null;
         }
         const check = checks[segment.id];
         return check ? <KnowledgeCheck key={i} check={check} serverReply={reply?.intent === 'check' && reply.itemId === segment.id ? { itemId: segment.id, error: reply.error, unanswered: reply.unanswered } : undefined} /> : null;
@@ -159,7 +199,15 @@ function Segments({ segments, reflections, checks, reply }: { segments: NonNulla
   );
 }
 
-type ActionReply = { intent: string; itemId: string | null; ok: boolean; error?: string; unanswered?: string[]; outstanding?: { id: string; label: string }[] };
+type ActionReply = {
+  intent?: string;
+  itemId?: string | null;
+  ok?: boolean;
+  error?: string;
+  unanswered?: string[];
+  outstanding?: { id: string; label: string }[];
+  commentError?: { reflectionId: number; message: string };
+};
 
 export default function ModulePage() {
   const data = useLoaderData<typeof loader>();

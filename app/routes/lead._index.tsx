@@ -1,25 +1,211 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
-import { Link, useLoaderData } from '@remix-run/react';
-import { ledOrganisationIds, requireRole } from '#app/auth/permissions.server.ts';
-import { listOrganisationsByIds } from '#app/models/organisations.server.ts';
+import { Form, Link, useLoaderData } from '@remix-run/react';
+import { requireRole } from '#app/auth/permissions.server.ts';
+import { cellText, leaderDashboard, readDashboardQuery } from '#app/models/dashboard.server.ts';
+import { CompletionBar } from '#app/components/completion-bar.tsx';
 
-export const meta: MetaFunction = () => [{ title: 'Lead – Kindred' }];
+export const meta: MetaFunction = () => [{ title: 'Staff progress – Kindred' }];
+
+const PAGE_SIZE = 100;
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requireRole(request, 'leader');
-  return json({ organisations: await listOrganisationsByIds(await ledOrganisationIds(user)) });
+  const viewer = await requireRole(request, 'leader');
+  const url = new URL(request.url);
+  const query = readDashboardQuery(url);
+  const { courses, rows, summary, bySchool, organisations, groups } = await leaderDashboard(viewer, query);
+  const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
+  const page = Math.min(query.page ?? 1, pages);
+  const params = new URLSearchParams(url.search);
+  params.delete('page');
+  return json({
+    query,
+    filterQueryString: params.toString(),
+    courses: courses.map((c) => ({ slug: c.slug, title: c.meta.title })),
+    summary,
+    bySchool,
+    schools: organisations.filter((o) => o.kind === 'school'),
+    groups: groups.map((g) => ({ id: g.id, name: organisations.length > 1 ? `${g.name} (${g.organisationName})` : g.name })),
+    total: rows.length,
+    page,
+    pages,
+    rows: rows.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map((row) => ({
+      userId: row.userId,
+      name: row.name,
+      school: row.organisationName,
+      roles: row.roles.join(', '),
+      deactivated: row.deactivated,
+      cells: courses.map((c) => ({ slug: c.slug, state: row.cells[c.slug]!.overdue ? 'overdue' : row.cells[c.slug]!.state, text: cellText(row.cells[c.slug]!) })),
+    })),
+  });
 }
 
-export default function Lead() {
-  const { organisations } = useLoaderData<typeof loader>();
+export default function LeadDashboard() {
+  const data = useLoaderData<typeof loader>();
+  const { query } = data;
+  const multiSchool = data.schools.length > 1;
   return (
     <div>
-      <h1>Lead</h1>
-      <p>You lead {organisations.map((o) => o.name).join(', ')}.</p>
-      <p>
+      <h1>Staff progress</h1>
+      <nav aria-label="Leading" className="page-actions no-print">
         <Link to="/lead/people">People</Link>
-      </p>
+        <Link to="/lead/groups">Coaching groups</Link>
+        <Link to="/lead/assignments">Assign courses</Link>
+        <Link to="/lead/import">Import staff list</Link>
+        <Link to="/lead/governors">Governors’ summary</Link>
+      </nav>
+
+      <section aria-labelledby="by-course">
+        <h2 id="by-course">By course</h2>
+        <ul className="summary-list">
+          {data.summary.map((s) => (
+            <li key={s.slug} className="summary-item">
+              <h3>{s.title}</h3>
+              <CompletionBar summary={s} />
+              <p>
+                <span className="badge badge--completed">{s.completed} completed</span> <span className="badge badge--in-progress">{s.inProgress} in progress</span>{' '}
+                <span className="badge badge--not-started">{s.notStarted} not started</span>{' '}
+                <span className={s.overdue ? 'badge badge--overdue' : 'badge'}>{s.overdue} overdue</span> <span className="muted">of {s.total} staff</span>
+              </p>
+            </li>
+          ))}
+        </ul>
+      </section>
+
+      {data.bySchool.length > 0 ? (
+        <section aria-labelledby="by-school">
+          <h2 id="by-school">By school</h2>
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">School</th>
+                  <th scope="col" className="numeric">
+                    Staff
+                  </th>
+                  {data.courses.map((c) => (
+                    <th scope="col" key={c.slug}>
+                      {c.title}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {data.bySchool.map((school) => (
+                  <tr key={school.organisationId}>
+                    <th scope="row">{school.organisationName}</th>
+                    <td className="numeric">{school.staff}</td>
+                    {school.courses.map((c) => (
+                      <td key={c.slug}>
+                        {c.completed} completed, {c.inProgress} in progress{c.overdue ? `, ${c.overdue} overdue` : ''}
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      ) : null}
+
+      <section aria-labelledby="matrix-title">
+        <h2 id="matrix-title">Everyone, course by course</h2>
+        <Form method="get" className="filters no-print" aria-label="Filter staff">
+          <div className="field">
+            <label htmlFor="q">Name</label>
+            <input id="q" name="q" type="search" defaultValue={query.q ?? ''} />
+          </div>
+          <div className="field">
+            <label htmlFor="role">Role</label>
+            <select id="role" name="role" defaultValue={query.role ?? ''}>
+              <option value="">Any role</option>
+              <option value="teacher">Teacher</option>
+              <option value="coach">Coach</option>
+              <option value="leader">Leader</option>
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="group">Group</label>
+            <select id="group" name="group" defaultValue={query.group ?? ''}>
+              <option value="">Any group</option>
+              {data.groups.map((g) => (
+                <option key={g.id} value={g.id}>
+                  {g.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          {multiSchool ? (
+            <div className="field">
+              <label htmlFor="school">School</label>
+              <select id="school" name="school" defaultValue={query.school ?? ''}>
+                <option value="">All schools</option>
+                {data.schools.map((s) => (
+                  <option key={s.id} value={s.id}>
+                    {s.name}
+                  </option>
+                ))}
+              </select>
+            </div>
+          ) : null}
+          <label className="checkbox-row">
+            <input type="checkbox" name="deactivated" value="1" defaultChecked={query.deactivated === '1'} /> Include deactivated people
+          </label>
+          <div className="page-actions">
+            <button type="submit" className="button">
+              Filter
+            </button>
+            <Link to="/lead">Clear</Link>
+            <a href={`/lead/export.csv${data.filterQueryString ? `?${data.filterQueryString}` : ''}`} download>
+              Download these rows as CSV
+            </a>
+          </div>
+        </Form>
+        <p role="status">
+          {data.total} {data.total === 1 ? 'person' : 'people'}
+          {data.pages > 1 ? `, page ${data.page} of ${data.pages}` : ''}.
+        </p>
+        <div className="table-wrap">
+          <table className="matrix">
+            <caption className="visually-hidden">Each person’s status in each course</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                {multiSchool ? <th scope="col">School</th> : null}
+                <th scope="col">Roles</th>
+                {data.courses.map((c) => (
+                  <th scope="col" key={c.slug}>
+                    {c.title}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {data.rows.map((row) => (
+                <tr key={`${row.userId}-${row.school}`}>
+                  <th scope="row">
+                    <Link to={`/lead/people/${row.userId}`}>{row.name}</Link>
+                    {row.deactivated ? <span className="muted"> (deactivated)</span> : null}
+                  </th>
+                  {multiSchool ? <td>{row.school}</td> : null}
+                  <td>{row.roles}</td>
+                  {row.cells.map((cell) => (
+                    <td key={cell.slug} className={`cell cell--${cell.state}`}>
+                      {cell.text}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        {data.pages > 1 ? (
+          <nav aria-label="Pages" className="page-actions no-print">
+            {data.page > 1 ? <Link to={`/lead?${data.filterQueryString}&page=${data.page - 1}`}>Previous page</Link> : null}
+            {data.page < data.pages ? <Link to={`/lead?${data.filterQueryString}&page=${data.page + 1}`}>Next page</Link> : null}
+          </nav>
+        ) : null}
+      </section>
     </div>
   );
 }

@@ -1,31 +1,106 @@
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
-import { Link, useLoaderData } from '@remix-run/react';
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { json, redirect } from '@remix-run/node';
+import { Form, Link, useLoaderData } from '@remix-run/react';
 import { ledOrganisationIds, requireRole } from '#app/auth/permissions.server.ts';
-import { getMemberForLeader } from '#app/models/organisations.server.ts';
-import { notFound } from '#app/utils/http.server.ts';
+import { getCourseIndex } from '#app/content/catalogue.server.ts';
+import { listCertificatesOf } from '#app/models/certificates.server.ts';
+import { cellText } from '#app/models/dashboard.server.ts';
+import { getMemberForLeader, setMembershipActive } from '#app/models/organisations.server.ts';
+import { staffProgress } from '#app/models/reports.server.ts';
+import { ukDate } from '#app/utils/academic-year.ts';
+import { nowIso } from '#app/utils/db.server.ts';
+import { formatDate } from '#app/utils/dates.ts';
+import { badRequest, notFound } from '#app/utils/http.server.ts';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.name ?? 'Person'} – Kindred` }];
 
+function personId(raw: string | undefined): number {
+  const id = Number(raw);
+  if (!Number.isSafeInteger(id) || id <= 0) throw notFound();
+  return id;
+}
+
+// A person as their leaders see them: memberships, progress and certificates. Never reflections.
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requireRole(request, 'leader');
-  const personId = Number(params.userId);
-  if (!Number.isSafeInteger(personId) || personId <= 0) throw notFound();
-  const memberships = await getMemberForLeader(personId, await ledOrganisationIds(user));
+  const viewer = await requireRole(request, 'leader');
+  const userId = personId(params.userId);
+  const organisationIds = await ledOrganisationIds(viewer);
+  const memberships = await getMemberForLeader(userId, organisationIds);
   const first = memberships[0];
   if (!first) throw notFound();
-  return json({ name: first.name, email: first.email, memberships });
+  const { courses } = getCourseIndex();
+  const [rows, certificates] = await Promise.all([
+    staffProgress({ organisationIds }, courses, ukDate(nowIso()), { userId, includeDeactivated: true }),
+    listCertificatesOf(userId),
+  ]);
+  const row = rows[0];
+  return json({
+    userId,
+    name: first.name,
+    email: first.email,
+    memberships,
+    progress: courses.map((c) => ({ slug: c.slug, title: c.meta.title, text: row ? cellText(row.cells[c.slug]!) : 'Not started', state: row?.cells[c.slug]?.overdue ? 'overdue' : (row?.cells[c.slug]?.state ?? 'not-started') })),
+    certificates: certificates.map((c) => ({ code: c.code, courseTitle: c.courseTitle, completedAtText: formatDate(c.completedAt), revoked: c.revokedAt !== null })),
+    isSelf: userId === viewer.id,
+  });
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const viewer = await requireRole(request, 'leader');
+  const userId = personId(params.userId);
+  const formData = await request.formData();
+  const intent = formData.get('intent');
+  const organisationId = Number(formData.get('organisationId'));
+  const organisationIds = await ledOrganisationIds(viewer);
+  if (!organisationIds.includes(organisationId)) throw notFound();
+  if (intent !== 'deactivate' && intent !== 'reactivate') throw badRequest('Unknown form.');
+  if (userId === viewer.id) throw badRequest('You cannot deactivate yourself.');
+  if (!(await setMembershipActive(organisationId, userId, intent === 'reactivate', viewer.id))) throw notFound();
+  return redirect(`/lead/people/${userId}`);
 }
 
 export default function Person() {
-  const { name, email, memberships } = useLoaderData<typeof loader>();
+  const { name, email, memberships, progress, certificates, isSelf } = useLoaderData<typeof loader>();
   return (
     <div>
       <p>
-        <Link to="/lead/people">All people</Link>
+        <Link to="/lead">Staff progress</Link> · <Link to="/lead/people">All people</Link>
       </p>
       <h1>{name}</h1>
       <p>{email}</p>
+      <h2>Progress</h2>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Course</th>
+            <th scope="col">Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {progress.map((p) => (
+            <tr key={p.slug}>
+              <th scope="row">{p.title}</th>
+              <td className={`cell cell--${p.state}`}>{p.text}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>Certificates</h2>
+      {certificates.length === 0 ? (
+        <p>No certificates yet.</p>
+      ) : (
+        <ul>
+          {certificates.map((c) => (
+            <li key={c.code}>
+              {c.courseTitle}, {c.completedAtText}
+              {c.revoked ? ' (revoked)' : ''}: <Link to={`/certificates/${c.code}`}>verification page</Link> ·{' '}
+              <a href={`/certificates/${c.code}/pdf`} download>
+                PDF
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
       <h2>Schools and roles</h2>
       <ul>
         {memberships.map((m) => (
@@ -33,9 +108,20 @@ export default function Person() {
             {m.organisationName}: {m.roles.join(', ')}
             {m.deactivated ? ' (deactivated)' : ''}
             {m.invitationPending ? ' (invitation not yet accepted)' : ''}
+            {!isSelf ? (
+              <Form method="post" className="inline-form">
+                <input type="hidden" name="organisationId" value={m.organisationId} />
+                <input type="hidden" name="intent" value={m.deactivated ? 'reactivate' : 'deactivate'} />{' '}
+                <button type="submit" className={m.deactivated ? 'button button--quiet' : 'button button--danger'}>
+                  {m.deactivated ? 'Reactivate' : 'Deactivate'}
+                  <span className="visually-hidden"> at {m.organisationName}</span>
+                </button>
+              </Form>
+            ) : null}
           </li>
         ))}
       </ul>
+      <p className="muted">Deactivated people cannot sign in and drop out of the dashboard’s counts; their certificates stay valid.</p>
     </div>
   );
 }

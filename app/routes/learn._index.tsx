@@ -2,35 +2,120 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { requireUser } from '#app/auth/session.server.ts';
+import { assignmentsForLearner } from '#app/models/assignments.server.ts';
 import { listCertificatesOf } from '#app/models/certificates.server.ts';
+import { recentReplies } from '#app/models/coaching.server.ts';
+import { describeReflection } from '#app/models/reflection-labels.server.ts';
+import { ukDate } from '#app/utils/academic-year.ts';
+import { nowIso } from '#app/utils/db.server.ts';
 import { cpdLog } from '#app/models/cpd.server.ts';
 import { learnerCourses } from '#app/models/learning-home.server.ts';
 import { CpdLogTables } from '#app/components/cpd-log.tsx';
-import { formatDate } from '#app/utils/dates.ts';
+import { formatDate, formatDateTime } from '#app/utils/dates.ts';
 
 export const meta: MetaFunction = () => [{ title: 'My learning – Kindred' }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  const [courses, certificates, log] = await Promise.all([learnerCourses(user.id), listCertificatesOf(user.id), cpdLog(user.id)]);
+  const [courses, certificates, log, assignments, replies] = await Promise.all([
+    learnerCourses(user.id),
+    listCertificatesOf(user.id),
+    cpdLog(user.id),
+    assignmentsForLearner(user.id),
+    recentReplies(user.id),
+  ]);
+  const today = ukDate(nowIso());
+  const allCourses = [...courses.inProgress, ...courses.notStarted, ...courses.completed];
+  const assigned = assignments
+    .map((a) => {
+      const course = allCourses.find((c) => c.slug === a.courseSlug);
+      if (!course) return null;
+      const done = course.completedAtText !== null;
+      return {
+        slug: course.slug,
+        title: course.title,
+        percent: course.percent,
+        continueSlug: course.continueSlug,
+        completedAtText: course.completedAtText,
+        assignedBy: a.assignedBy,
+        dueText: a.dueDate ? formatDate(`${a.dueDate}T12:00:00Z`) : null,
+        overdue: !done && a.dueDate !== null && a.dueDate < today,
+      };
+    })
+    .filter((a): a is NonNullable<typeof a> => a !== null)
+    .sort((a, b) => Number(b.overdue) - Number(a.overdue) || Number(a.completedAtText !== null) - Number(b.completedAtText !== null));
+  const assignedSlugs = new Set(assigned.map((a) => a.slug));
   return json({
     name: user.name,
-    ...courses,
+    assigned,
+    inProgress: courses.inProgress.filter((c) => !assignedSlugs.has(c.slug)),
+    notStarted: courses.notStarted.filter((c) => !assignedSlugs.has(c.slug)),
+    completed: courses.completed,
+    replies: await Promise.all(
+      replies.map(async (r) => ({ ...(await describeReflection(r.courseSlug, r.moduleSlug, r.itemId)), authorName: r.authorName, body: r.body, createdAtText: formatDateTime(r.createdAt), unread: r.unread })),
+    ),
     certificates: certificates.map((c) => ({ code: c.code, courseTitle: c.courseTitle, completedAtText: formatDate(c.completedAt), revoked: c.revokedAt !== null })),
     log,
   });
 }
 
 export default function Learn() {
-  const { name, inProgress, notStarted, completed, certificates, log } = useLoaderData<typeof loader>();
+  const { name, assigned, inProgress, notStarted, completed, certificates, log, replies } = useLoaderData<typeof loader>();
+  const unread = replies.filter((r) => r.unread).length;
   return (
     <div>
       <h1>My learning</h1>
       <p>Welcome, {name}.</p>
 
+      {assigned.length > 0 ? (
+        <section aria-labelledby="assigned-title">
+          <h2 id="assigned-title">Assigned to you</h2>
+          <ul className="card-list">
+            {assigned.map((a) => (
+              <li key={a.slug} className={a.overdue ? 'card card--overdue' : 'card'}>
+                <h3>
+                  <Link to={`/courses/${a.slug}`}>{a.title}</Link>
+                </h3>
+                <p>
+                  {a.completedAtText ? (
+                    <span className="badge badge--completed">Completed {a.completedAtText}</span>
+                  ) : a.overdue ? (
+                    <span className="badge badge--overdue">Overdue: was due {a.dueText}</span>
+                  ) : (
+                    <span className="badge badge--in-progress">{a.dueText ? `Due ${a.dueText}` : 'No due date'}</span>
+                  )}
+                </p>
+                <p className="muted">Assigned by {a.assignedBy}</p>
+                {!a.completedAtText ? (
+                  <p>
+                    <Link className="button" to={a.continueSlug ? `/courses/${a.slug}/${a.continueSlug}` : `/courses/${a.slug}`} aria-label={`${a.continueSlug ? 'Continue' : 'Start'} ${a.title}`}>
+                      {a.continueSlug ? `Continue (${a.percent}%)` : 'Start'}
+                    </Link>
+                  </p>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+
+      {replies.length > 0 ? (
+        <section aria-labelledby="replies-title">
+          <h2 id="replies-title">Replies from your coach{unread ? ` (${unread} new)` : ''}</h2>
+          <ul>
+            {replies.map((r, i) => (
+              <li key={i} className={r.unread ? 'unread' : undefined}>
+                {r.unread ? <span className="badge badge--in-progress">New</span> : null} <strong>{r.authorName}</strong> on your reflection in{' '}
+                {r.href ? <Link to={r.href}>{r.moduleTitle}</Link> : r.moduleTitle} ({r.createdAtText}): <span className="comment-body">{r.body}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+
       <section aria-labelledby="next-title">
         <h2 id="next-title">What to do next</h2>
-        {inProgress.length === 0 ? <p>You have no course in progress. Choose one below to start.</p> : null}
+        {inProgress.length === 0 ? <p>You have no other course in progress. Choose one below to start.</p> : null}
         <ul className="card-list">
           {inProgress.map((course) => (
             <li key={course.slug} className="card">

@@ -1,6 +1,7 @@
 import { openDatabase, type DB } from '#db/database.server.ts';
 import { getEnv } from './env.server.ts';
 import { forgetSingleton, singleton } from './singleton.server.ts';
+import { countStatementForRequest } from './request-metrics.server.ts';
 
 /** The app's one database connection. */
 export function getDb(): DB {
@@ -18,10 +19,11 @@ export async function closeDb(): Promise<void> {
   await db.destroy();
 }
 
-/** Statements run so far in this process; the benchmark reads it through /healthz?queries. */
+/** Statements run so far in this process (the benchmark reads it from /__metrics). */
 let statementCount = 0;
 function countQuery(): void {
   statementCount += 1;
+  countStatementForRequest();
 }
 export function getStatementCount(): number {
   return statementCount;

@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as foundation from './001-foundation.ts';
 import * as learning from './002-learning.ts';
 import * as certificates from './003-certificates.ts';
+import * as coaching from './004-coaching.ts';
 
 // An explicit list, not a directory scan, so the bundled server carries every migration.
 export const migrations: Record<string, Migration> = {
   '001-foundation': foundation,
   '002-learning': learning,
   '003-certificates': certificates,
+  '004-coaching': coaching,
 };

@@ -1,4 +1,5 @@
-import { useFetcher } from '@remix-run/react';
+import { Form, useFetcher } from '@remix-run/react';
+import { CommentThread, type ThreadComment } from '#app/components/comment-thread.tsx';
 import { TextAreaField } from '#app/components/forms.tsx';
 import { useHydrated } from '#app/utils/use-hydrated.ts';
 
@@ -7,6 +8,8 @@ export interface ReflectionView {
   prompt: string;
   required: boolean;
   saved: { body: string; savedAtText: string } | null;
+  /** Sharing with the learner's coach and the replies; null until the reflection is saved. */
+  sharing: { reflectionId: number; shared: boolean; hasCoach: boolean; comments: ThreadComment[] } | null;
 }
 
 interface ActionReply {
@@ -17,7 +20,7 @@ interface ActionReply {
 }
 
 /** A reflection the learner writes and saves; a plain form without JavaScript, a fetcher with it. */
-export function Reflection({ reflection, serverError }: { reflection: ReflectionView; serverError?: string }) {
+export function Reflection({ reflection, serverError, commentError }: { reflection: ReflectionView; serverError?: string; commentError?: string }) {
   const fetcher = useFetcher<ActionReply>({ key: `reflection-${reflection.id}` });
   const hydrated = useHydrated();
   const reply = fetcher.data?.itemId === reflection.id ? fetcher.data : undefined;
@@ -41,7 +44,7 @@ export function Reflection({ reflection, serverError }: { reflection: Reflection
           maxLength={10_000}
           rows={6}
           error={error}
-          hint="Private to you unless you choose to share it."
+          hint={reflection.sharing?.shared ? 'Shared with your coach.' : 'Private to you unless you choose to share it with your coach.'}
         />
         <div className="page-actions">
           <button type="submit" className="button" disabled={saving}>
@@ -52,6 +55,24 @@ export function Reflection({ reflection, serverError }: { reflection: Reflection
           </p>
         </div>
       </fetcher.Form>
+      {reflection.sharing?.hasCoach ? (
+        <Form method="post" className="share-form">
+          <input type="hidden" name="intent" value="share" />
+          <input type="hidden" name="itemId" value={reflection.id} />
+          <input type="hidden" name="shared" value={reflection.sharing.shared ? '0' : '1'} />
+          <button type="submit" className="button button--quiet">
+            {reflection.sharing.shared ? 'Stop sharing with my coach' : 'Share with my coach'}
+          </button>
+        </Form>
+      ) : null}
+      {reflection.sharing && (reflection.sharing.shared || reflection.sharing.comments.length > 0) ? (
+        <section aria-label="Replies from your coach">
+          <p>
+            <strong>Replies</strong>
+          </p>
+          <CommentThread reflectionId={reflection.sharing.reflectionId} comments={reflection.sharing.comments} replyLabel="Answer your coach" error={commentError} />
+        </section>
+      ) : null}
     </section>
   );
 }

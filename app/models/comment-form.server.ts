@@ -1,0 +1,23 @@
+import { json, redirect } from '@remix-run/node';
+import { z } from 'zod';
+import { hasControlCharacters } from '#app/utils/forms.ts';
+import { notFound } from '#app/utils/http.server.ts';
+import { addComment } from './coaching.server.ts';
+
+const commentSchema = z.object({
+  reflectionId: z.coerce.number().int().positive(),
+  body: z
+    .string({ message: 'Write a reply before sending' })
+    .transform((v) => v.replace(/\r\n/g, '\n').trim())
+    .pipe(z.string().min(1, 'Write a reply before sending').max(5000, 'Keep your reply to 5,000 characters').refine((v) => !hasControlCharacters(v), 'Remove the control characters')),
+});
+
+/** The reply form on a coachee page or a module page: 404 for a reflection the author may not answer. */
+export async function handleCommentAction(authorId: number, formData: FormData, backTo: string) {
+  const parsed = commentSchema.safeParse(Object.fromEntries(formData));
+  if (!parsed.success) {
+    return json({ commentError: { reflectionId: Number(formData.get('reflectionId')), message: parsed.error.issues[0]?.message ?? 'Check your reply' } }, { status: 400 });
+  }
+  if ((await addComment(parsed.data.reflectionId, authorId, parsed.data.body)) === 'not-found') throw notFound();
+  return redirect(backTo);
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { ROLES } from '#db/schema.ts';
+import type { SessionUser } from '#app/auth/session.server.ts';
+import { ledOrganisationIds } from '#app/auth/permissions.server.ts';
+import { getCourseIndex } from '#app/content/catalogue.server.ts';
+import { ukDate } from '#app/utils/academic-year.ts';
+import { nowIso } from '#app/utils/db.server.ts';
+import { formatDate } from '#app/utils/dates.ts';
+import { listGroups } from './groups.server.ts';
+import { listOrganisationsByIds } from './organisations.server.ts';
+import { staffProgress, summariseByCourse, summariseBySchool, type Cell, type ReportFilters } from './reports.server.ts';
+
+const filterSchema = z.object({
+  role: z.enum(ROLES as [string, ...string[]]).optional().catch(undefined),
+  group: z.coerce.number().int().positive().optional().catch(undefined),
+  school: z.coerce.number().int().positive().optional().catch(undefined),
+  q: z.string().trim().max(100).optional().catch(undefined),
+  deactivated: z.literal('1').optional().catch(undefined),
+  page: z.coerce.number().int().positive().max(10_000).optional().catch(undefined),
+});
+
+export type DashboardQuery = z.output<typeof filterSchema>;
+
+/** Reads the dashboard's filters from a URL; anything malformed is ignored, not an error. */
+export function readDashboardQuery(url: URL): DashboardQuery {
+  return filterSchema.parse(Object.fromEntries(url.searchParams));
+}
+
+export function cellText(cell: Cell): string {
+  const base = cell.state === 'completed' ? `Completed ${formatDate(cell.completedAt!)}` : cell.state === 'in-progress' ? `In progress ${cell.percent}%` : 'Not started';
+  return cell.overdue ? `Overdue (due ${formatDate(`${cell.dueDate}T12:00:00Z`)}): ${base}` : base;
+}
+
+/**
+ * Everything the dashboard and its CSV show, for the organisations the viewer leads. Filters
+ * naming a school or group outside that scope match nobody.
+ */
+export async function leaderDashboard(viewer: SessionUser, query: DashboardQuery) {
+  const organisationIds = await ledOrganisationIds(viewer);
+  const { courses } = getCourseIndex();
+  const today = ukDate(nowIso());
+  const [organisations, groups] = await Promise.all([listOrganisationsByIds(organisationIds), listGroups(organisationIds)]);
+  const filters: ReportFilters = {
+    role: query.role as ReportFilters['role'],
+    groupId: query.group,
+    organisationId: query.school,
+    q: query.q || undefined,
+    includeDeactivated: query.deactivated === '1',
+  };
+  if (filters.groupId !== undefined && !groups.some((g) => g.id === filters.groupId)) filters.groupId = -1;
+  if (filters.organisationId !== undefined && !organisationIds.includes(filters.organisationId)) filters.organisationId = -1;
+  const rows = await staffProgress({ organisationIds }, courses, today, filters);
+  return {
+    courses,
+    rows,
+    summary: summariseByCourse(rows, courses),
+    bySchool: organisations.filter((o) => o.kind === 'school').length > 1 ? summariseBySchool(rows, courses) : [],
+    organisations,
+    groups,
+  };
+}

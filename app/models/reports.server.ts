@@ -1,0 +1,237 @@
+import { sql, type SelectQueryBuilder } from 'kysely';
+import type { Database, Role } from '#db/schema.ts';
+import type { CourseEntry } from '#app/content/catalogue.server.ts';
+import { getDb } from '#app/utils/db.server.ts';
+import { assignmentCovers } from './assignments.server.ts';
+
+// Staff progress for leaders (by organisation) and coaches (by the groups they coach). Each report
+// is a fixed number of grouped statements however many staff there are: no query per person.
+
+export type ReportScope = { organisationIds: number[] } | { coachUserId: number };
+
+export interface ReportFilters {
+  role?: Role;
+  groupId?: number;
+  organisationId?: number;
+  q?: string;
+  includeDeactivated?: boolean;
+  userId?: number;
+}
+
+export type CellState = 'completed' | 'in-progress' | 'not-started';
+
+export interface Cell {
+  state: CellState;
+  percent: number;
+  completedAt: string | null;
+  assigned: boolean;
+  dueDate: string | null;
+  overdue: boolean;
+}
+
+export interface StaffRow {
+  userId: number;
+  name: string;
+  organisationId: number;
+  organisationName: string;
+  roles: Role[];
+  groups: string[];
+  deactivated: boolean;
+  lastActivityAt: string | null;
+  cells: Record<string, Cell>;
+}
+
+export interface CourseSummary {
+  slug: string;
+  title: string;
+  total: number;
+  completed: number;
+  inProgress: number;
+  notStarted: number;
+  overdue: number;
+}
+
+type MembershipQuery = SelectQueryBuilder<Database & { m: Database['memberships'] }, 'm', object>;
+
+/** Limits a query over memberships `m` to the scope: the organisations, or the coach's groups. */
+function inScope<Q extends MembershipQuery>(query: Q, scope: ReportScope): Q {
+  if ('organisationIds' in scope) return query.where('m.organisation_id', 'in', scope.organisationIds.length ? scope.organisationIds : [-1]) as Q;
+  return query.where((eb) =>
+    eb.exists(
+      eb
+        .selectFrom('group_members as sgm')
+        .innerJoin('groups as sg', 'sg.id', 'sgm.group_id')
+        .select('sgm.user_id')
+        .whereRef('sgm.user_id', '=', 'm.user_id')
+        .whereRef('sg.organisation_id', '=', 'm.organisation_id')
+        .where('sg.coach_user_id', '=', scope.coachUserId),
+    ),
+  ) as Q;
+}
+
+function likePattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export async function staffProgress(scope: ReportScope, courses: CourseEntry[], today: string, filters: ReportFilters = {}): Promise<StaffRow[]> {
+  const db = getDb();
+  // 1. The people in scope, with their roles and groups.
+  let staffQuery = inScope(
+    db
+      .selectFrom('memberships as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .innerJoin('organisations as o', 'o.id', 'm.organisation_id')
+      .select((eb) => [
+        'm.user_id as userId',
+        'u.name',
+        'o.id as organisationId',
+        'o.name as organisationName',
+        'm.deactivated_at',
+        eb.selectFrom('membership_roles as r').whereRef('r.membership_id', '=', 'm.id').select(sql<string>`group_concat(r.role)`.as('x')).as('roles'),
+        eb
+          .selectFrom('group_members as gm')
+          .innerJoin('groups as g', 'g.id', 'gm.group_id')
+          .whereRef('gm.user_id', '=', 'm.user_id')
+          .whereRef('g.organisation_id', '=', 'm.organisation_id')
+          .select(sql<string>`group_concat(g.name, '|')`.as('x'))
+          .as('groups'),
+      ]),
+    scope,
+  );
+  if (!filters.includeDeactivated) staffQuery = staffQuery.where('m.deactivated_at', 'is', null);
+  if (filters.organisationId !== undefined) staffQuery = staffQuery.where('m.organisation_id', '=', filters.organisationId);
+  if (filters.role) {
+    const role = filters.role;
+    staffQuery = staffQuery.where((eb) => eb.exists(eb.selectFrom('membership_roles as fr').select('fr.role').whereRef('fr.membership_id', '=', 'm.id').where('fr.role', '=', role)));
+  }
+  if (filters.groupId !== undefined) {
+    const groupId = filters.groupId;
+    staffQuery = staffQuery.where((eb) => eb.exists(eb.selectFrom('group_members as fg').select('fg.user_id').whereRef('fg.user_id', '=', 'm.user_id').where('fg.group_id', '=', groupId)));
+  }
+  if (filters.userId !== undefined) staffQuery = staffQuery.where('m.user_id', '=', filters.userId);
+  if (filters.q) staffQuery = staffQuery.where(sql<boolean>`u.name like ${likePattern(filters.q)} escape '\\'`);
+  if ('coachUserId' in scope) staffQuery = staffQuery.where('m.user_id', '!=', scope.coachUserId);
+  const staff = await staffQuery.orderBy('o.name').orderBy('u.name').execute();
+
+  // 2. Enrolments and completed-module counts of everyone in scope, grouped.
+  const scopedUsers = inScope(db.selectFrom('memberships as m').select('m.user_id'), scope);
+  const progress = await db
+    .selectFrom('enrolments as e')
+    .select((eb) => [
+      'e.user_id',
+      'e.course_slug',
+      'e.completed_at',
+      'e.last_activity_at',
+      eb
+        .selectFrom('module_progress as mp')
+        .whereRef('mp.user_id', '=', 'e.user_id')
+        .whereRef('mp.course_slug', '=', 'e.course_slug')
+        .where('mp.completed_at', 'is not', null)
+        .select(eb.fn.countAll<number>().as('n'))
+        .as('modulesDone'),
+    ])
+    .where('e.user_id', 'in', scopedUsers)
+    .execute();
+
+  // 3. What is assigned to whom, one row per person and course, earliest due date.
+  const assigned = await inScope(
+    db
+      .selectFrom('memberships as m')
+      .innerJoin('organisations as o', 'o.id', 'm.organisation_id')
+      .innerJoin('assignments as a', (join) => join.on((eb) => assignmentCovers(eb)))
+      .select(['m.user_id', 'a.course_slug', sql<string | null>`min(a.due_date)`.as('dueDate')])
+      .where('m.deactivated_at', 'is', null)
+      .groupBy(['m.user_id', 'a.course_slug']),
+    scope,
+  ).execute();
+
+  const progressByKey = new Map(progress.map((p) => [`${p.user_id}/${p.course_slug}`, p]));
+  const assignedByKey = new Map(assigned.map((a) => [`${a.user_id}/${a.course_slug}`, a.dueDate]));
+  const lastActivity = new Map<number, string>();
+  for (const p of progress) {
+    const current = lastActivity.get(p.user_id);
+    if (!current || p.last_activity_at > current) lastActivity.set(p.user_id, p.last_activity_at);
+  }
+
+  return staff.map((person) => {
+    const cells: Record<string, Cell> = {};
+    for (const course of courses) {
+      const key = `${person.userId}/${course.slug}`;
+      const p = progressByKey.get(key);
+      const isAssigned = assignedByKey.has(key);
+      const dueDate = assignedByKey.get(key) ?? null;
+      const state: CellState = p?.completed_at ? 'completed' : p ? 'in-progress' : 'not-started';
+      const percent = state === 'completed' ? 100 : p ? Math.min(99, Math.round((100 * (p.modulesDone ?? 0)) / Math.max(1, course.modules.length))) : 0;
+      cells[course.slug] = { state, percent, completedAt: p?.completed_at ?? null, assigned: isAssigned, dueDate, overdue: isAssigned && dueDate !== null && dueDate < today && state !== 'completed' };
+    }
+    return {
+      userId: person.userId,
+      name: person.name,
+      organisationId: person.organisationId,
+      organisationName: person.organisationName,
+      roles: String(person.roles ?? '').split(',').filter(Boolean) as Role[],
+      groups: String(person.groups ?? '').split('|').filter(Boolean),
+      deactivated: person.deactivated_at !== null,
+      lastActivityAt: lastActivity.get(person.userId) ?? null,
+      cells,
+    };
+  });
+}
+
+/** Per course: how many of these people completed, are in progress, have not started, are overdue. */
+export function summariseByCourse(rows: StaffRow[], courses: CourseEntry[]): CourseSummary[] {
+  return courses.map((course) => {
+    const summary: CourseSummary = { slug: course.slug, title: course.meta.title, total: 0, completed: 0, inProgress: 0, notStarted: 0, overdue: 0 };
+    for (const row of rows) {
+      if (row.deactivated) continue;
+      const cell = row.cells[course.slug]!;
+      summary.total += 1;
+      if (cell.state === 'completed') summary.completed += 1;
+      else if (cell.state === 'in-progress') summary.inProgress += 1;
+      else summary.notStarted += 1;
+      if (cell.overdue) summary.overdue += 1;
+    }
+    return summary;
+  });
+}
+
+/** The same summary for each school, for trust leaders. */
+export function summariseBySchool(rows: StaffRow[], courses: CourseEntry[]): { organisationId: number; organisationName: string; staff: number; courses: CourseSummary[] }[] {
+  const bySchool = new Map<number, StaffRow[]>();
+  for (const row of rows) bySchool.set(row.organisationId, [...(bySchool.get(row.organisationId) ?? []), row]);
+  return [...bySchool.entries()].map(([organisationId, schoolRows]) => ({
+    organisationId,
+    organisationName: schoolRows[0]!.organisationName,
+    staff: schoolRows.filter((r) => !r.deactivated).length,
+    courses: summariseByCourse(schoolRows, courses),
+  }));
+}
+
+/** CPD hours per person in an academic year: Kindred certificates and external CPD, two grouped statements. */
+export async function cpdHoursInYear(scope: ReportScope, yearStart: string, yearEnd: string): Promise<Map<number, { kindred: number; external: number }>> {
+  const db = getDb();
+  const scopedUsers = inScope(db.selectFrom('memberships as m').select('m.user_id'), scope);
+  const [kindred, external] = await Promise.all([
+    db
+      .selectFrom('certificates')
+      .select(['user_id', sql<number>`sum(cpd_hours)`.as('hours')])
+      .where('user_id', 'in', scopedUsers)
+      .where('revoked_at', 'is', null)
+      .where('completed_at', '>=', yearStart)
+      .where('completed_at', '<', yearEnd)
+      .groupBy('user_id')
+      .execute(),
+    db
+      .selectFrom('external_cpd')
+      .select(['user_id', sql<number>`sum(hours)`.as('hours')])
+      .where('user_id', 'in', scopedUsers)
+      .where('activity_date', '>=', yearStart.slice(0, 10))
+      .where('activity_date', '<', yearEnd.slice(0, 10))
+      .groupBy('user_id')
+      .execute(),
+  ]);
+  const hours = new Map<number, { kindred: number; external: number }>();
+  for (const row of kindred) hours.set(row.user_id, { kindred: row.hours, external: 0 });
+  for (const row of external) hours.set(row.user_id, { kindred: hours.get(row.user_id)?.kindred ?? 0, external: row.hours });
+  return hours;
+}

@@ -1,0 +1,175 @@
+import { sql, type Transaction } from 'kysely';
+import { z } from 'zod';
+import { ROLES, type Database, type Role } from '#db/schema.ts';
+import { getDb, nowIso } from '#app/utils/db.server.ts';
+import { parseCsv } from '#app/utils/csv.ts';
+import { hasControlCharacters } from '#app/utils/forms.ts';
+import { insertInvitedMember, normaliseEmail } from './accounts.server.ts';
+import { recordAudit } from './audit.server.ts';
+
+// Importing a staff list: parse, compare with who is there, preview every row's outcome, and only
+// on confirmation write all valid rows in one transaction. Importing the same file twice changes
+// nothing the second time.
+
+export const MAX_ROSTER_ROWS = 2000;
+const REQUIRED_COLUMNS = ['name', 'email', 'roles'] as const;
+
+export type RowOutcome = 'new' | 'updated' | 'unchanged' | 'error';
+
+export interface RosterRow {
+  line: number;
+  name: string;
+  email: string;
+  roles: Role[];
+  group: string;
+  outcome: RowOutcome;
+  detail: string;
+  /** Set for existing members: their user id. */
+  userId: number | null;
+}
+
+export interface RosterPreview {
+  fileError: string | null;
+  rows: RosterRow[];
+  counts: Record<RowOutcome, number>;
+}
+
+const emailSchema = z.email();
+
+function countOutcomes(rows: RosterRow[]): Record<RowOutcome, number> {
+  const counts: Record<RowOutcome, number> = { new: 0, updated: 0, unchanged: 0, error: 0 };
+  for (const row of rows) counts[row.outcome] += 1;
+  return counts;
+}
+
+function fileProblem(message: string): RosterPreview {
+  return { fileError: message, rows: [], counts: { new: 0, updated: 0, unchanged: 0, error: 0 } };
+}
+
+/** Compares a CSV staff list with the organisation: every row's outcome, nothing written. */
+export async function previewRoster(organisationId: number, text: string): Promise<RosterPreview> {
+  if (text.includes('\u0000')) return fileProblem('This file is not a CSV file. Save your spreadsheet as “CSV (comma-separated values)” and try again.');
+  const table = parseCsv(text).filter((row) => row.some((cell) => cell.trim() !== ''));
+  if (table.length === 0) return fileProblem('The file is empty. It needs a header row (name, email, roles, group) and a row per person.');
+  const header = table[0]!.map((h) => h.trim().toLowerCase());
+  const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
+  if (missing.length > 0) {
+    return fileProblem(`The file has no ${missing.map((m) => `“${m}”`).join(' or ')} column. The first row must name the columns: name, email, roles, and optionally group.`);
+  }
+  const dataRows = table.slice(1);
+  if (dataRows.length > MAX_ROSTER_ROWS) {
+    return fileProblem(`The file has ${dataRows.length.toLocaleString('en-GB')} rows; import at most ${MAX_ROSTER_ROWS.toLocaleString('en-GB')} at a time. Nothing was imported.`);
+  }
+  const column = (name: string) => header.indexOf(name);
+  const db = getDb();
+  const [existing, groups] = await Promise.all([
+    db
+      .selectFrom('users as u')
+      .leftJoin('memberships as m', (join) => join.onRef('m.user_id', '=', 'u.id').on('m.organisation_id', '=', organisationId))
+      .select((eb) => [
+        'u.id',
+        'u.email',
+        'u.name',
+        'm.id as membershipId',
+        eb.selectFrom('membership_roles as r').whereRef('r.membership_id', '=', 'm.id').select(sql<string>`group_concat(r.role)`.as('x')).as('roles'),
+      ])
+      .where(
+        'u.email',
+        'in',
+        dataRows.map((r) => normaliseEmail(r[column('email')] ?? '')).filter(Boolean).concat(['']),
+      )
+      .execute(),
+    db
+      .selectFrom('groups as g')
+      .select((eb) => [
+        'g.id',
+        'g.name',
+        eb.selectFrom('group_members as gm').whereRef('gm.group_id', '=', 'g.id').select(sql<string>`group_concat(gm.user_id)`.as('x')).as('memberIds'),
+      ])
+      .where('g.organisation_id', '=', organisationId)
+      .execute(),
+  ]);
+  const byEmail = new Map(existing.map((u) => [u.email, u]));
+  const groupByName = new Map(groups.map((g) => [g.name.toLowerCase(), { id: g.id, name: g.name, members: new Set(String(g.memberIds ?? '').split(',').filter(Boolean).map(Number)) }]));
+  const seen = new Map<string, number>();
+
+  const rows: RosterRow[] = dataRows.map((cells, index) => {
+    const line = index + 2;
+    const name = (cells[column('name')] ?? '').trim();
+    const email = normaliseEmail(cells[column('email')] ?? '');
+    const rawRoles = (cells[column('roles')] ?? '').trim().toLowerCase();
+    const group = column('group') >= 0 ? (cells[column('group')] ?? '').trim() : '';
+    const roleNames = rawRoles.split(/[\s,;|/]+/).filter(Boolean);
+    const roles = [...new Set(roleNames)].filter((r): r is Role => (ROLES as readonly string[]).includes(r)).sort();
+    const row: RosterRow = { line, name, email, roles, group, outcome: 'error', detail: '', userId: null };
+    const fail = (detail: string) => ({ ...row, detail });
+    if (!name) return fail('The name is missing.');
+    if (name.length > 120 || hasControlCharacters(name)) return fail('The name is too long or has control characters.');
+    if (!emailSchema.safeParse(email).success) return fail(`“${cells[column('email')] ?? ''}” is not an email address.`);
+    const unknownRole = roleNames.find((r) => !(ROLES as readonly string[]).includes(r));
+    if (unknownRole) return fail(`“${unknownRole}” is not a role: use teacher, coach or leader.`);
+    if (roles.length === 0) return fail('No role: give teacher, coach or leader.');
+    const groupInfo = group ? groupByName.get(group.toLowerCase()) : undefined;
+    if (group && !groupInfo) return fail(`There is no group called “${group}” at this school. Create it first, or leave the group empty.`);
+    const firstLine = seen.get(email);
+    if (firstLine !== undefined) return fail(`The same email as line ${firstLine}.`);
+    seen.set(email, line);
+
+    const person = byEmail.get(email);
+    if (!person) return { ...row, outcome: 'new', detail: 'A new person: they will get an invitation link.' };
+    if (!person.membershipId) return fail('This email belongs to someone in another organisation. Ask a platform admin to move them.');
+    const changes: string[] = [];
+    if (person.name !== name) changes.push(`name from “${person.name}”`);
+    const currentRoles = String(person.roles ?? '').split(',').filter(Boolean).sort();
+    if (currentRoles.join(',') !== roles.join(',')) changes.push(`roles from ${currentRoles.join(', ') || 'none'}`);
+    if (groupInfo && !groupInfo.members.has(person.id)) changes.push(`added to ${groupInfo.name}`);
+    return { ...row, userId: person.id, outcome: changes.length ? 'updated' : 'unchanged', detail: changes.length ? `Changes: ${changes.join('; ')}.` : 'Already up to date.' };
+  });
+  return { fileError: null, rows, counts: countOutcomes(rows) };
+}
+
+export interface AppliedRoster extends RosterPreview {
+  invitations: { name: string; email: string; token: string }[];
+}
+
+/** Writes every valid row in one transaction; a failure writes nothing. */
+export async function applyRoster(organisationId: number, text: string, actorId: number): Promise<AppliedRoster> {
+  const preview = await previewRoster(organisationId, text);
+  if (preview.fileError) return { ...preview, invitations: [] };
+  const invitations: AppliedRoster['invitations'] = [];
+  await getDb()
+    .transaction()
+    .execute(async (trx) => {
+      const groupIds = new Map((await trx.selectFrom('groups').select(['id', 'name']).where('organisation_id', '=', organisationId).execute()).map((g) => [g.name.toLowerCase(), g.id]));
+      for (const row of preview.rows) {
+        if (row.outcome === 'new') {
+          const token = await insertInvitedMember(trx, organisationId, { name: row.name, email: row.email, roles: row.roles }, actorId);
+          invitations.push({ name: row.name, email: row.email, token });
+          const userId = (await trx.selectFrom('users').select('id').where('email', '=', row.email).executeTakeFirstOrThrow()).id;
+          await joinGroup(trx, groupIds.get(row.group.toLowerCase()), userId);
+        } else if (row.outcome === 'updated' && row.userId !== null) {
+          await updateMember(trx, organisationId, row, actorId);
+          await joinGroup(trx, groupIds.get(row.group.toLowerCase()), row.userId);
+        }
+      }
+      await recordAudit({ event: 'roster_imported', actorUserId: actorId, organisationId, detail: preview.counts }, trx);
+    });
+  return { ...preview, invitations };
+}
+
+async function joinGroup(trx: Transaction<Database>, groupId: number | undefined, userId: number) {
+  if (groupId === undefined) return;
+  await trx.insertInto('group_members').values({ group_id: groupId, user_id: userId, added_at: nowIso() }).onConflict((oc) => oc.doNothing()).execute();
+}
+
+async function updateMember(trx: Transaction<Database>, organisationId: number, row: RosterRow, actorId: number) {
+  const userId = row.userId!;
+  await trx.updateTable('users').set({ name: row.name }).where('id', '=', userId).execute();
+  const membership = await trx.selectFrom('memberships').select('id').where('user_id', '=', userId).where('organisation_id', '=', organisationId).executeTakeFirstOrThrow();
+  const current = (await trx.selectFrom('membership_roles').select('role').where('membership_id', '=', membership.id).execute()).map((r) => r.role).sort();
+  if (current.join(',') !== row.roles.join(',')) {
+    await trx.deleteFrom('membership_roles').where('membership_id', '=', membership.id).execute();
+    await trx.insertInto('membership_roles').values(row.roles.map((role) => ({ membership_id: membership.id, role }))).execute();
+    await recordAudit({ event: 'role_changed', actorUserId: actorId, subjectUserId: userId, organisationId, detail: { from: current, to: row.roles } }, trx);
+  }
+}

@@ -1,0 +1,33 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { json } from '@remix-run/node';
+import { Link, useActionData, useLoaderData } from '@remix-run/react';
+import { requireRole } from '#app/auth/permissions.server.ts';
+import { assignmentFormOptions, handleAssignmentAction } from '#app/models/assignment-form.server.ts';
+import { AssignmentPanel } from '#app/components/assignment-form.tsx';
+
+export const meta: MetaFunction = () => [{ title: 'Assign courses – Kindred' }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const viewer = await requireRole(request, 'leader');
+  return json(await assignmentFormOptions(viewer, 'leader'));
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const viewer = await requireRole(request, 'leader');
+  return handleAssignmentAction(viewer, 'leader', await request.formData());
+}
+
+export default function LeadAssignments() {
+  const data = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  return (
+    <div>
+      <p>
+        <Link to="/lead">Staff progress</Link>
+      </p>
+      <h1>Assign courses</h1>
+      <p>Assign to a person, a coaching group (people who join it later are included) or everyone with a role.</p>
+      <AssignmentPanel {...data} errors={actionData?.fieldErrors ?? {}} done={actionData?.done} />
+    </div>
+  );
+}

@@ -1,0 +1,139 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { json, redirect } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
+import { ledOrganisationIds, requireRole } from '#app/auth/permissions.server.ts';
+import { addGroupMember, deleteGroup, getGroup, groupMembers, isActiveMember, removeGroupMember, setGroupCoach } from '#app/models/groups.server.ts';
+import { listMembers } from '#app/models/organisations.server.ts';
+import { badRequest, notFound } from '#app/utils/http.server.ts';
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.group.name ?? 'Group'} – Kindred` }];
+
+async function requireGroup(request: Request, rawId: string | undefined) {
+  const viewer = await requireRole(request, 'leader');
+  const groupId = Number(rawId);
+  if (!Number.isSafeInteger(groupId) || groupId <= 0) throw notFound();
+  const group = await getGroup(groupId, await ledOrganisationIds(viewer));
+  if (!group) throw notFound();
+  return { viewer, group };
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { group } = await requireGroup(request, params.groupId);
+  const [members, everyone] = await Promise.all([groupMembers(group.id), listMembers([group.organisationId])]);
+  const memberIds = new Set(members.map((m) => m.userId));
+  const active = everyone.filter((m) => !m.deactivated);
+  return json({
+    group,
+    members,
+    candidates: active.filter((m) => !memberIds.has(m.userId)).map((m) => ({ userId: m.userId, name: m.name })),
+    coaches: active.filter((m) => m.roles.includes('coach')).map((m) => ({ userId: m.userId, name: m.name })),
+  });
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { viewer, group } = await requireGroup(request, params.groupId);
+  const formData = await request.formData();
+  const intent = formData.get('intent');
+  const userId = Number(formData.get('userId'));
+  if (intent === 'delete') {
+    await deleteGroup(group.id, viewer.id, group.organisationId);
+    return redirect('/lead/groups');
+  }
+  if (!Number.isSafeInteger(userId) || userId <= 0) return json({ error: 'Choose a person.' }, { status: 400 });
+  // A person from another school (an id edited in the form) is "not found", and nothing changes.
+  if (intent === 'add') {
+    if (!(await isActiveMember(userId, group.organisationId))) throw notFound();
+    await addGroupMember(group.id, userId);
+  } else if (intent === 'remove') {
+    await removeGroupMember(group.id, userId);
+  } else if (intent === 'coach') {
+    if (!(await isActiveMember(userId, group.organisationId, 'coach'))) throw notFound();
+    await setGroupCoach(group.id, userId, viewer.id, group.organisationId);
+  } else {
+    throw badRequest('Unknown form.');
+  }
+  return redirect(`/lead/groups/${group.id}`);
+}
+
+export default function Group() {
+  const { group, members, candidates, coaches } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  return (
+    <div>
+      <p>
+        <Link to="/lead/groups">All groups</Link>
+      </p>
+      <h1>{group.name}</h1>
+      <p>
+        {group.organisationName}. Coach: <strong>{group.coachName ?? 'none'}</strong>.
+      </p>
+      {actionData?.error ? (
+        <p className="alert alert--error" role="alert">
+          {actionData.error}
+        </p>
+      ) : null}
+      <h2>Members</h2>
+      {members.length === 0 ? <p>No members yet.</p> : null}
+      <ul>
+        {members.map((m) => (
+          <li key={m.userId}>
+            {m.name}{' '}
+            <Form method="post" className="inline-form">
+              <input type="hidden" name="intent" value="remove" />
+              <input type="hidden" name="userId" value={m.userId} />
+              <button type="submit" className="button button--quiet">
+                Remove<span className="visually-hidden"> {m.name}</span>
+              </button>
+            </Form>
+          </li>
+        ))}
+      </ul>
+      <h2 id="add-member">Add a member</h2>
+      <Form method="post" className="stack" aria-labelledby="add-member">
+        <input type="hidden" name="intent" value="add" />
+        <div className="field">
+          <label htmlFor="add-userId">Person</label>
+          <select id="add-userId" name="userId">
+            {candidates.map((c) => (
+              <option key={c.userId} value={c.userId}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <button type="submit" className="button">
+            Add to group
+          </button>
+        </div>
+      </Form>
+      <h2 id="change-coach">Change the coach</h2>
+      <Form method="post" className="stack" aria-labelledby="change-coach">
+        <input type="hidden" name="intent" value="coach" />
+        <div className="field">
+          <label htmlFor="coach-userId">Coach</label>
+          <select id="coach-userId" name="userId" defaultValue={group.coachUserId ?? undefined}>
+            {coaches.map((c) => (
+              <option key={c.userId} value={c.userId}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <button type="submit" className="button">
+            Set coach
+          </button>
+        </div>
+      </Form>
+      <h2>Delete the group</h2>
+      <p>Members stay in the school; courses assigned to this group are withdrawn from them.</p>
+      <Form method="post">
+        <input type="hidden" name="intent" value="delete" />
+        <button type="submit" className="button button--danger">
+          Delete {group.name}
+        </button>
+      </Form>
+    </div>
+  );
+}

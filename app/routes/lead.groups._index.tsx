@@ -1,0 +1,119 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { json, redirect } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
+import { z } from 'zod';
+import { ledOrganisationIds, requireLeaderOf, requireRole } from '#app/auth/permissions.server.ts';
+import { createGroup, GroupNameTakenError, isActiveMember, listGroups } from '#app/models/groups.server.ts';
+import { listMembers, listOrganisationsByIds } from '#app/models/organisations.server.ts';
+import { Field } from '#app/components/forms.tsx';
+import { parseForm, requiredText } from '#app/utils/forms.ts';
+
+export const meta: MetaFunction = () => [{ title: 'Coaching groups – Kindred' }];
+
+const groupSchema = z.object({
+  organisationId: z.coerce.number({ message: 'Choose a school' }).int().positive('Choose a school'),
+  name: requiredText('a name for the group', 100),
+  coachUserId: z.coerce.number({ message: 'Choose a coach' }).int().positive('Choose a coach'),
+});
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const viewer = await requireRole(request, 'leader');
+  const organisationIds = await ledOrganisationIds(viewer);
+  const [groups, organisations, members] = await Promise.all([listGroups(organisationIds), listOrganisationsByIds(organisationIds), listMembers(organisationIds)]);
+  return json({
+    groups,
+    organisations,
+    coaches: members.filter((m) => m.roles.includes('coach') && !m.deactivated).map((m) => ({ userId: m.userId, label: `${m.name} (${m.organisationName})` })),
+  });
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const viewer = await requireRole(request, 'leader');
+  const parsed = parseForm(groupSchema, await request.formData());
+  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors }, { status: 400 });
+  const { organisationId, name, coachUserId } = parsed.data;
+  await requireLeaderOf(viewer, organisationId);
+  if (!(await isActiveMember(coachUserId, organisationId, 'coach'))) {
+    return json({ fieldErrors: { coachUserId: 'Choose a coach from this school' } }, { status: 400 });
+  }
+  try {
+    const groupId = await createGroup(organisationId, name, coachUserId, viewer.id);
+    return redirect(`/lead/groups/${groupId}`);
+  } catch (error) {
+    if (error instanceof GroupNameTakenError) return json({ fieldErrors: { name: 'This school already has a group with that name' } }, { status: 400 });
+    throw error;
+  }
+}
+
+export default function Groups() {
+  const { groups, organisations, coaches } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const errors: Record<string, string | undefined> = actionData?.fieldErrors ?? {};
+  return (
+    <div>
+      <p>
+        <Link to="/lead">Staff progress</Link>
+      </p>
+      <h1>Coaching groups</h1>
+      {groups.length === 0 ? (
+        <p>No groups yet.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Group</th>
+              <th scope="col">School</th>
+              <th scope="col">Coach</th>
+              <th scope="col" className="numeric">
+                Members
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {groups.map((g) => (
+              <tr key={g.id}>
+                <th scope="row">
+                  <Link to={`/lead/groups/${g.id}`}>{g.name}</Link>
+                </th>
+                <td>{g.organisationName}</td>
+                <td>{g.coachName ?? 'No coach'}</td>
+                <td className="numeric">{g.memberCount}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2 id="new-group">New group</h2>
+      <Form method="post" className="stack" noValidate aria-labelledby="new-group">
+        <div className="field">
+          <label htmlFor="organisationId">School</label>
+          <select id="organisationId" name="organisationId">
+            {organisations.map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.name}
+              </option>
+            ))}
+          </select>
+          {errors.organisationId ? <p className="field-error">{errors.organisationId}</p> : null}
+        </div>
+        <Field label="Name" name="name" error={errors.name} hint="For example: Year 7 tutors, or Early career teachers." />
+        <div className="field">
+          <label htmlFor="coachUserId">Coach</label>
+          <select id="coachUserId" name="coachUserId" aria-invalid={errors.coachUserId ? true : undefined}>
+            {coaches.map((c) => (
+              <option key={c.userId} value={c.userId}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+          {errors.coachUserId ? <p className="field-error">{errors.coachUserId}</p> : null}
+        </div>
+        <div>
+          <button type="submit" className="button">
+            Create group
+          </button>
+        </div>
+      </Form>
+    </div>
+  );
+}

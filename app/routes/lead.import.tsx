@@ -1,0 +1,211 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { json } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
+import { ledOrganisationIds, requireLeaderOf, requireRole } from '#app/auth/permissions.server.ts';
+import { listOrganisationsByIds } from '#app/models/organisations.server.ts';
+import { applyRoster, previewRoster, type RosterPreview } from '#app/models/roster.server.ts';
+import { TextAreaField } from '#app/components/forms.tsx';
+import { getEnv } from '#app/utils/env.server.ts';
+import { badRequest } from '#app/utils/http.server.ts';
+
+export const meta: MetaFunction = () => [{ title: 'Import staff list – Kindred' }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const viewer = await requireRole(request, 'leader');
+  const organisations = (await listOrganisationsByIds(await ledOrganisationIds(viewer))).filter((o) => o.kind === 'school');
+  return json({ organisations });
+}
+
+async function readRosterText(formData: FormData): Promise<string> {
+  const upload = formData.get('file');
+  if (upload instanceof File && upload.size > 0) return upload.text();
+  const pasted = formData.get('csv');
+  if (typeof pasted === 'string' && pasted.trim()) return pasted;
+  // The confirm step carries the previewed file back, encoded so nothing in it is altered.
+  const carried = formData.get('carried');
+  if (typeof carried === 'string' && carried) return Buffer.from(carried, 'base64').toString('utf8');
+  return '';
+}
+
+type ActionData =
+  | { step: 'preview'; organisationId: number; preview: RosterPreview; carried: string }
+  | { step: 'done'; preview: RosterPreview; invitations: { name: string; email: string; link: string }[] }
+  | { step: 'error'; message: string };
+
+export async function action({ request }: ActionFunctionArgs) {
+  const viewer = await requireRole(request, 'leader');
+  const formData = await request.formData();
+  const organisationId = Number(formData.get('organisationId'));
+  if (!Number.isSafeInteger(organisationId) || organisationId <= 0) throw badRequest('Choose a school.');
+  await requireLeaderOf(viewer, organisationId);
+  const text = await readRosterText(formData);
+  if (!text.trim()) return json<ActionData>({ step: 'error', message: 'Choose a CSV file, or paste the list, before previewing.' }, { status: 400 });
+  const intent = formData.get('intent');
+  if (intent === 'preview') {
+    const preview = await previewRoster(organisationId, text);
+    return json<ActionData>({ step: 'preview', organisationId, preview, carried: Buffer.from(text, 'utf8').toString('base64') }, { status: preview.fileError ? 400 : 200 });
+  }
+  if (intent === 'confirm') {
+    const applied = await applyRoster(organisationId, text, viewer.id);
+    if (applied.fileError) return json<ActionData>({ step: 'error', message: applied.fileError }, { status: 400 });
+    const base = getEnv().PUBLIC_URL;
+    return json<ActionData>({ step: 'done', preview: applied, invitations: applied.invitations.map((i) => ({ name: i.name, email: i.email, link: `${base}/invitations/${i.token}` })) });
+  }
+  throw badRequest('Unknown form.');
+}
+
+const OUTCOME_TEXT = { new: 'New', updated: 'Updated', unchanged: 'Unchanged', error: 'Error' } as const;
+
+function PreviewTable({ preview }: { preview: RosterPreview }) {
+  return (
+    <div className="table-wrap">
+      <table>
+        <caption>
+          {preview.counts.new} new, {preview.counts.updated} updated, {preview.counts.unchanged} unchanged, {preview.counts.error} with errors
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Line</th>
+            <th scope="col">Outcome</th>
+            <th scope="col">Name</th>
+            <th scope="col">Email</th>
+            <th scope="col">Roles</th>
+            <th scope="col">Group</th>
+            <th scope="col">Details</th>
+          </tr>
+        </thead>
+        <tbody>
+          {preview.rows.map((row) => (
+            <tr key={row.line}>
+              <td>{row.line}</td>
+              <th scope="row" className={row.outcome === 'error' ? 'preview-error' : row.outcome === 'new' ? 'preview-new' : undefined}>
+                {OUTCOME_TEXT[row.outcome]}
+              </th>
+              <td>{row.name}</td>
+              <td>{row.email}</td>
+              <td>{row.roles.join(', ')}</td>
+              <td>{row.group}</td>
+              <td>{row.detail}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export default function ImportRoster() {
+  const { organisations } = useLoaderData<typeof loader>();
+  const data = useActionData<typeof action>() as ActionData | undefined;
+  return (
+    <div>
+      <p>
+        <Link to="/lead">Staff progress</Link>
+      </p>
+      <h1>Import a staff list</h1>
+      {data?.step === 'done' ? (
+        <section aria-labelledby="done-title">
+          <h2 id="done-title">Imported</h2>
+          <p className="alert alert--success" role="status">
+            {data.preview.counts.new} people added and {data.preview.counts.updated} updated. Rows with errors were left out.
+          </p>
+          {data.invitations.length > 0 ? (
+            <>
+              <h3>Invitation links for the new people</h3>
+              <p>Each link works once, for 7 days. Send each person their own link.</p>
+              <Form method="post" action="/lead/invitations.csv">
+                {data.invitations.map((i) => (
+                  <input key={i.link} type="hidden" name="invitation" value={`${i.name}\t${i.email}\t${i.link}`} />
+                ))}
+                <button type="submit" className="button">
+                  Download the links as CSV
+                </button>
+              </Form>
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Email</th>
+                    <th scope="col">Invitation link</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.invitations.map((i) => (
+                    <tr key={i.link}>
+                      <th scope="row">{i.name}</th>
+                      <td>{i.email}</td>
+                      <td className="token-box">{i.link}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          ) : null}
+          <PreviewTable preview={data.preview} />
+        </section>
+      ) : null}
+
+      {data?.step === 'preview' ? (
+        <section aria-labelledby="preview-title">
+          <h2 id="preview-title">Check before importing</h2>
+          {data.preview.fileError ? (
+            <p className="alert alert--error" role="alert">
+              {data.preview.fileError}
+            </p>
+          ) : (
+            <>
+              <p>Nothing has been saved yet. Rows with errors will be left out; everything else goes in together.</p>
+              <PreviewTable preview={data.preview} />
+              <Form method="post" className="page-actions">
+                <input type="hidden" name="intent" value="confirm" />
+                <input type="hidden" name="organisationId" value={data.organisationId} />
+                <input type="hidden" name="carried" value={data.carried} />
+                <button type="submit" className="button" disabled={data.preview.counts.new + data.preview.counts.updated === 0}>
+                  Import {data.preview.counts.new + data.preview.counts.updated} rows
+                </button>
+                <Link to="/lead/import">Start again</Link>
+              </Form>
+            </>
+          )}
+        </section>
+      ) : null}
+
+      {data?.step === 'error' ? (
+        <p className="alert alert--error" role="alert">
+          {data.message}
+        </p>
+      ) : null}
+
+      <section aria-labelledby="upload-title">
+        <h2 id="upload-title">{data ? 'Import another list' : 'Choose the list'}</h2>
+        <p>
+          A CSV file with a header row: <code>name,email,roles,group</code>. Roles are teacher, coach or leader (several separated by
+          semicolons); group is optional and must already exist. You will see what changes before anything is saved.
+        </p>
+        <Form method="post" encType="multipart/form-data" className="stack">
+          <input type="hidden" name="intent" value="preview" />
+          <div className="field">
+            <label htmlFor="organisationId">School</label>
+            <select id="organisationId" name="organisationId">
+              {organisations.map((o) => (
+                <option key={o.id} value={o.id}>
+                  {o.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="file">CSV file</label>
+            <input id="file" name="file" type="file" accept=".csv,text/csv" />
+          </div>
+          <TextAreaField label="Or paste the list" name="csv" rows={6} hint="The same columns, one person per line." />
+          <div>
+            <button type="submit" className="button">
+              Preview
+            </button>
+          </div>
+        </Form>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,34 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Express, NextFunction, Request, Response } from 'express';
+import { getStatementCount } from '#app/utils/db.server.ts';
+import { requestMetrics } from '#app/utils/request-metrics.server.ts';
+
+/**
+ * Benchmark instrumentation, only with KINDRED_METRICS=1: an `X-Query-Count` header on every
+ * response (SQL statements the request ran) and GET /__metrics with memory and event-loop delay.
+ */
+export function installMetrics(app: Express): void {
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const store = { statements: 0 };
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => Response;
+    res.writeHead = ((...args: unknown[]) => {
+      if (!res.headersSent) res.setHeader('X-Query-Count', String(store.statements));
+      return writeHead(...args);
+    }) as typeof res.writeHead;
+    requestMetrics.run(store, () => next());
+  });
+  app.get('/__metrics', (req, res) => {
+    const memory = process.memoryUsage();
+    const body = {
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      eventLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+      eventLoopDelayMaxMs: loopDelay.max / 1e6,
+      statements: getStatementCount(),
+    };
+    if (req.query.reset === '1') loopDelay.reset();
+    res.json(body);
+  });
+}
