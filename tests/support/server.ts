@@ -47,6 +47,7 @@ export async function startBuiltServer(options: { env?: Record<string, string>; 
       DATABASE_PATH: databasePath,
       CONTENT_CACHE_PATH: path.join(path.dirname(databasePath), 'content-cache'),
       SESSION_SECRET: crypto.randomBytes(24).toString('hex'),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
       ...options.env,
     } as unknown as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
