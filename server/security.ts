@@ -29,6 +29,8 @@ export function securityHeaders(options: { production: boolean; development: boo
     res.setHeader('Referrer-Policy', 'same-origin');
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    // Pages hold people's data; static files set their own caching when express.static serves them.
+    res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
     if (options.production) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     next();

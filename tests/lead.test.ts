@@ -155,14 +155,14 @@ describe("another school's groups", () => {
   });
 });
 
-function multipart(fields: Record<string, string>, file?: { name: string; content: string | Uint8Array }) {
+function multipart(fields: Record<string, string>, file?: { name: string; content: string | Uint8Array<ArrayBuffer> }) {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
   if (file) form.append('file', new File([file.content], file.name, { type: 'text/csv' }));
   return form;
 }
 
-async function importRoster(fields: Record<string, string>, file?: { name: string; content: string | Uint8Array }) {
+async function importRoster(fields: Record<string, string>, file?: { name: string; content: string | Uint8Array<ArrayBuffer> }) {
   const request = new Request('http://localhost:3000/lead/import', { method: 'POST', body: multipart(fields, file), headers: { cookie: await cookieFor(LEADER), origin: 'http://localhost:3000' } });
   return run(importAction, request);
 }

@@ -5,8 +5,22 @@ import { recordAudit } from './audit.server.ts';
 
 export type AssignmentTarget = { kind: 'person'; userId: number } | { kind: 'group'; groupId: number } | { kind: 'role'; role: Role };
 
+/** Creates an assignment; the same live assignment sent twice (a double submit) is kept once. */
 export async function createAssignment(values: { organisationId: number; courseSlug: string; target: AssignmentTarget; dueDate: string | null; assignedBy: number }): Promise<number> {
   const { target } = values;
+  const existing = await getDb()
+    .selectFrom('assignments')
+    .select('id')
+    .where('organisation_id', '=', values.organisationId)
+    .where('course_slug', '=', values.courseSlug)
+    .where('target_kind', '=', target.kind)
+    .where('target_user_id', 'is', target.kind === 'person' ? target.userId : null)
+    .where('target_group_id', 'is', target.kind === 'group' ? target.groupId : null)
+    .where('target_role', 'is', target.kind === 'role' ? target.role : null)
+    .where('due_date', 'is', values.dueDate)
+    .where('withdrawn_at', 'is', null)
+    .executeTakeFirst();
+  if (existing) return existing.id;
   const row = await getDb()
     .insertInto('assignments')
     .values({

@@ -92,6 +92,9 @@ export async function addComment(reflectionId: number, authorId: number, body: s
   const reflection = await db.selectFrom('reflection_responses').select(['user_id', 'shared_at']).where('id', '=', reflectionId).executeTakeFirst();
   if (!reflection || reflection.shared_at === null) return 'not-found';
   if (reflection.user_id !== authorId && !(await isCoachOf(authorId, reflection.user_id))) return 'not-found';
+  // The same reply sent twice (a double submit) is kept once.
+  const last = await db.selectFrom('reflection_comments').select(['author_user_id', 'body']).where('reflection_id', '=', reflectionId).orderBy('id', 'desc').executeTakeFirst();
+  if (last && last.author_user_id === authorId && last.body === body) return 'ok';
   await db
     .insertInto('reflection_comments')
     .values({ reflection_id: reflectionId, author_user_id: authorId, body, created_at: nowIso(), read_by_owner_at: reflection.user_id === authorId ? nowIso() : null })

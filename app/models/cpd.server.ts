@@ -66,8 +66,19 @@ export interface ExternalCpdValues {
   link: string | null;
 }
 
+/** Adds an entry; the same entry sent twice (a double submit) is kept once. */
 export async function addExternalCpd(userId: number, values: ExternalCpdValues): Promise<void> {
   const at = nowIso();
+  const duplicate = await getDb()
+    .selectFrom('external_cpd')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('title', '=', values.title)
+    .where('provider', '=', values.provider)
+    .where('activity_date', '=', values.date)
+    .where('hours', '=', values.hours)
+    .executeTakeFirst();
+  if (duplicate) return;
   await getDb()
     .insertInto('external_cpd')
     .values({ user_id: userId, title: values.title, provider: values.provider, activity_date: values.date, hours: values.hours, note: values.note, link: values.link, created_at: at, updated_at: at })

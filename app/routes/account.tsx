@@ -6,7 +6,7 @@ import { newPasswordSchema } from '#app/auth/password.server.ts';
 import { requireUser } from '#app/auth/session.server.ts';
 import { changePassword, updateName } from '#app/models/accounts.server.ts';
 import { Field } from '#app/components/forms.tsx';
-import { parseForm, requiredText, type FieldErrors } from '#app/utils/forms.ts';
+import { parseForm, requiredText, type FieldErrors, readForm } from '#app/utils/forms.ts';
 import { badRequest, clientAddress } from '#app/utils/http.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Your account – Kindred' }];
@@ -35,7 +35,7 @@ type ActionData = { intent: 'name' | 'password'; fieldErrors: FieldErrors; saved
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireUser(request);
-  const formData = await request.formData();
+  const formData = await readForm(request);
   const intent = formData.get('intent');
   if (intent === 'name') {
     const parsed = parseForm(nameSchema, formData);

@@ -6,7 +6,7 @@ import { requirePlatformAdmin } from '#app/auth/permissions.server.ts';
 import { DuplicateEmailError } from '#app/models/accounts.server.ts';
 import { createOrganisationWithLeader, listOrganisations, listTrusts } from '#app/models/organisations.server.ts';
 import { Field, FormError } from '#app/components/forms.tsx';
-import { emailField, parseForm, requiredText } from '#app/utils/forms.ts';
+import { emailField, parseForm, requiredText, readForm } from '#app/utils/forms.ts';
 import { getEnv } from '#app/utils/env.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Organisations – Kindred admin' }];
@@ -31,7 +31,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const admin = await requirePlatformAdmin(request);
-  const parsed = parseForm(createSchema, await request.formData());
+  const parsed = parseForm(createSchema, await readForm(request));
   if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, created: null }, { status: 400 });
   const { name, kind, trustId, leaderName, leaderEmail } = parsed.data;
   if (kind === 'trust' && trustId !== null) {

@@ -10,6 +10,7 @@ import { TextAreaField } from '#app/components/forms.tsx';
 import { formatDate } from '#app/utils/dates.ts';
 import { getEnv } from '#app/utils/env.server.ts';
 import { notFound } from '#app/utils/http.server.ts';
+import { readForm } from '#app/utils/forms.ts';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data && 'certificate' in data && data.certificate ? `Certificate ${data.certificate.code} – Kindred` : 'Certificate not found – Kindred' },
@@ -51,7 +52,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const code = normaliseCertificateCode(params.code ?? '');
   const owner = code ? await findCertificateOwner(code) : null;
   if (!owner || !(await canRevokeCertificate(viewer, owner.userId))) throw notFound('No certificate has that code.');
-  const parsed = revokeSchema.safeParse(Object.fromEntries(await request.formData()));
+  const parsed = revokeSchema.safeParse(Object.fromEntries(await readForm(request)));
   if (!parsed.success) return json({ fieldErrors: { reason: parsed.error.issues[0]?.message } }, { status: 400 });
   await revokeCertificate(owner.id, parsed.data.reason, parsed.data.note, viewer.id, owner.organisationId);
   return redirect(`/certificates/${code}`);

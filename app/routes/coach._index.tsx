@@ -9,6 +9,7 @@ import { AssignmentPanel } from '#app/components/assignment-form.tsx';
 import { ukDate } from '#app/utils/academic-year.ts';
 import { nowIso } from '#app/utils/db.server.ts';
 import { formatDate } from '#app/utils/dates.ts';
+import { readForm } from '#app/utils/forms.ts';
 
 export const meta: MetaFunction = () => [{ title: 'My coaching – Kindred' }];
 
@@ -46,7 +47,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const viewer = await requireRole(request, 'coach');
-  return handleAssignmentAction(viewer, 'coach', await request.formData());
+  return handleAssignmentAction(viewer, 'coach', await readForm(request));
 }
 
 const SORT_LABELS: Record<Sort, string> = { behind: 'Most behind first', name: 'Name', activity: 'Least recent activity' };

@@ -12,6 +12,7 @@ import { CommentThread } from '#app/components/comment-thread.tsx';
 import { ModuleStatusBadge } from '#app/components/status.tsx';
 import { formatDateTime } from '#app/utils/dates.ts';
 import { notFound } from '#app/utils/http.server.ts';
+import { readForm } from '#app/utils/forms.ts';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.name ?? 'Teacher'} – My coaching – Kindred` }];
 
@@ -53,7 +54,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { coach, userId } = await requireCoachee(request, params.userId);
-  const formData = await request.formData();
+  const formData = await readForm(request);
   if (formData.get('intent') !== 'comment') throw notFound();
   return handleCommentAction(coach.id, formData, `/coach/people/${userId}#reflections`);
 }

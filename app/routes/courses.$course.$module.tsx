@@ -16,6 +16,7 @@ import { Reflection, type ReflectionView } from '#app/components/mdx/reflection.
 import { ModuleStatusBadge } from '#app/components/status.tsx';
 import { formatDateTime } from '#app/utils/dates.ts';
 import { badRequest, notFound } from '#app/utils/http.server.ts';
+import { readForm } from '#app/utils/forms.ts';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.module.title ?? 'Module'} – ${data?.course.title ?? 'Kindred'}` }];
 
@@ -126,7 +127,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const loaded = await requireModule(params);
   if (!loaded.ok) throw notFound('This module cannot be used at the moment.');
   const { course, module, items } = loaded;
-  const formData = await request.formData();
+  const formData = await readForm(request, ['answer.']);
   const intent = formData.get('intent');
   const itemId = String(formData.get('itemId') ?? '');
   // With JavaScript, fetchers want data back; without it, post-redirect-get to the item.

@@ -6,7 +6,7 @@ import { newPasswordSchema } from '#app/auth/password.server.ts';
 import { createSession, endSession } from '#app/auth/session.server.ts';
 import { acceptInvitation, findInvitation } from '#app/models/accounts.server.ts';
 import { Field, FormError } from '#app/components/forms.tsx';
-import { parseForm, requiredText } from '#app/utils/forms.ts';
+import { parseForm, requiredText, readForm } from '#app/utils/forms.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Your invitation – Kindred' }];
 
@@ -30,7 +30,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
 export async function action({ request, params }: ActionFunctionArgs) {
   const invitation = await findInvitation(params.token ?? '');
   if (invitation.status !== 'valid') return json({ fieldErrors: {}, formError: 'This invitation can no longer be used.' }, { status: 410 });
-  const parsed = parseForm(acceptSchema, await request.formData());
+  const parsed = parseForm(acceptSchema, await readForm(request));
   if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, formError: null }, { status: 400 });
   const accepted = await acceptInvitation(invitation.invitationId, invitation.userId, parsed.data.name, parsed.data.password);
   if (!accepted) return json({ fieldErrors: {}, formError: 'This invitation has just been used or has expired.' }, { status: 410 });

@@ -4,6 +4,7 @@ import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import { requireRole } from '#app/auth/permissions.server.ts';
 import { assignmentFormOptions, handleAssignmentAction } from '#app/models/assignment-form.server.ts';
 import { AssignmentPanel } from '#app/components/assignment-form.tsx';
+import { readForm } from '#app/utils/forms.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Assign courses – Kindred' }];
 
@@ -14,7 +15,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const viewer = await requireRole(request, 'leader');
-  return handleAssignmentAction(viewer, 'leader', await request.formData());
+  return handleAssignmentAction(viewer, 'leader', await readForm(request));
 }
 
 export default function LeadAssignments() {

@@ -5,6 +5,7 @@ import { ledOrganisationIds, requireRole } from '#app/auth/permissions.server.ts
 import { addGroupMember, deleteGroup, getGroup, groupMembers, isActiveMember, removeGroupMember, setGroupCoach } from '#app/models/groups.server.ts';
 import { listMembers } from '#app/models/organisations.server.ts';
 import { badRequest, notFound } from '#app/utils/http.server.ts';
+import { readForm } from '#app/utils/forms.ts';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.group.name ?? 'Group'} – Kindred` }];
 
@@ -32,7 +33,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { viewer, group } = await requireGroup(request, params.groupId);
-  const formData = await request.formData();
+  const formData = await readForm(request);
   const intent = formData.get('intent');
   const userId = Number(formData.get('userId'));
   if (intent === 'delete') {

@@ -6,7 +6,7 @@ import { ledOrganisationIds, requireLeaderOf, requireRole } from '#app/auth/perm
 import { createGroup, GroupNameTakenError, isActiveMember, listGroups } from '#app/models/groups.server.ts';
 import { listMembers, listOrganisationsByIds } from '#app/models/organisations.server.ts';
 import { Field } from '#app/components/forms.tsx';
-import { parseForm, requiredText } from '#app/utils/forms.ts';
+import { parseForm, requiredText, readForm } from '#app/utils/forms.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Coaching groups – Kindred' }];
 
@@ -29,7 +29,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const viewer = await requireRole(request, 'leader');
-  const parsed = parseForm(groupSchema, await request.formData());
+  const parsed = parseForm(groupSchema, await readForm(request));
   if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors }, { status: 400 });
   const { organisationId, name, coachUserId } = parsed.data;
   await requireLeaderOf(viewer, organisationId);

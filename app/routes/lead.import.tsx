@@ -7,6 +7,7 @@ import { applyRoster, previewRoster, type RosterPreview } from '#app/models/rost
 import { TextAreaField } from '#app/components/forms.tsx';
 import { getEnv } from '#app/utils/env.server.ts';
 import { badRequest } from '#app/utils/http.server.ts';
+import { readForm } from '#app/utils/forms.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Import staff list – Kindred' }];
 
@@ -34,7 +35,7 @@ type ActionData =
 
 export async function action({ request }: ActionFunctionArgs) {
   const viewer = await requireRole(request, 'leader');
-  const formData = await request.formData();
+  const formData = await readForm(request);
   const organisationId = Number(formData.get('organisationId'));
   if (!Number.isSafeInteger(organisationId) || organisationId <= 0) throw badRequest('Choose a school.');
   await requireLeaderOf(viewer, organisationId);

@@ -3,6 +3,7 @@ import { ledOrganisationIds, requireRole } from '#app/auth/permissions.server.ts
 import { pendingInvitationTokens } from '#app/models/accounts.server.ts';
 import { csvResponse, toCsv } from '#app/utils/csv.ts';
 import { badRequest } from '#app/utils/http.server.ts';
+import { readForm } from '#app/utils/forms.ts';
 
 /**
  * The invitation links just shown after an import, as a CSV to send out. Only links that are
@@ -10,7 +11,7 @@ import { badRequest } from '#app/utils/http.server.ts';
  */
 export async function action({ request }: ActionFunctionArgs) {
   const viewer = await requireRole(request, 'leader');
-  const entries = (await request.formData())
+  const entries = (await readForm(request, ['invitation']))
     .getAll('invitation')
     .map(String)
     .map((value) => value.split('\t'))

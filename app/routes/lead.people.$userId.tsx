@@ -11,6 +11,7 @@ import { ukDate } from '#app/utils/academic-year.ts';
 import { nowIso } from '#app/utils/db.server.ts';
 import { formatDate } from '#app/utils/dates.ts';
 import { badRequest, notFound } from '#app/utils/http.server.ts';
+import { readForm } from '#app/utils/forms.ts';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.name ?? 'Person'} – Kindred` }];
 
@@ -48,7 +49,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export async function action({ request, params }: ActionFunctionArgs) {
   const viewer = await requireRole(request, 'leader');
   const userId = personId(params.userId);
-  const formData = await request.formData();
+  const formData = await readForm(request);
   const intent = formData.get('intent');
   const organisationId = Number(formData.get('organisationId'));
   const organisationIds = await ledOrganisationIds(viewer);

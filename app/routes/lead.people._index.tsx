@@ -7,7 +7,7 @@ import { ledOrganisationIds, requireLeaderOf, requireRole } from '#app/auth/perm
 import { DuplicateEmailError, inviteMember } from '#app/models/accounts.server.ts';
 import { listMembers, listOrganisationsByIds } from '#app/models/organisations.server.ts';
 import { Field, FormError, RoleCheckboxes } from '#app/components/forms.tsx';
-import { emailField, parseForm, requiredText } from '#app/utils/forms.ts';
+import { emailField, parseForm, requiredText, readForm } from '#app/utils/forms.ts';
 import { getEnv } from '#app/utils/env.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'People – Kindred' }];
@@ -28,7 +28,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, 'leader');
-  const parsed = parseForm(addMemberSchema, await request.formData(), ['roles']);
+  const parsed = parseForm(addMemberSchema, await readForm(request, ['roles']), ['roles']);
   if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, invitation: null }, { status: 400 });
   const { organisationId, name, email, roles } = parsed.data;
   await requireLeaderOf(user, organisationId);

@@ -8,7 +8,7 @@ import { ExternalCpdFields } from '#app/components/external-cpd-fields.tsx';
 import { FormError } from '#app/components/forms.tsx';
 import { ukDate } from '#app/utils/academic-year.ts';
 import { nowIso } from '#app/utils/db.server.ts';
-import { parseForm } from '#app/utils/forms.ts';
+import { parseForm, readForm } from '#app/utils/forms.ts';
 import { badRequest, notFound } from '#app/utils/http.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Edit CPD – Kindred' }];
@@ -29,7 +29,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const id = entryId(params.id);
-  const formData = await request.formData();
+  const formData = await readForm(request);
   const intent = formData.get('intent');
   if (intent === 'delete') {
     if (!(await deleteExternalCpd(user.id, id))) throw notFound();

@@ -9,7 +9,7 @@ import { ExternalCpdFields } from '#app/components/external-cpd-fields.tsx';
 import { FormError } from '#app/components/forms.tsx';
 import { ukDate } from '#app/utils/academic-year.ts';
 import { nowIso } from '#app/utils/db.server.ts';
-import { parseForm } from '#app/utils/forms.ts';
+import { parseForm, readForm } from '#app/utils/forms.ts';
 
 export const meta: MetaFunction = () => [{ title: 'My CPD log – Kindred' }];
 
@@ -20,7 +20,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request);
-  const formData = await request.formData();
+  const formData = await readForm(request);
   const parsed = parseForm(externalCpdSchema(ukDate(nowIso())), formData);
   if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, values: Object.fromEntries([...formData].map(([k, v]) => [k, String(v)])) }, { status: 400 });
   await addExternalCpd(user.id, parsed.data);

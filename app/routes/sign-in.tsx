@@ -6,7 +6,7 @@ import { createSession, getSessionUser, endSession } from '#app/auth/session.ser
 import { attemptSignIn } from '#app/models/accounts.server.ts';
 import { Field, FormError } from '#app/components/forms.tsx';
 import { clientAddress, safeRedirectPath } from '#app/utils/http.server.ts';
-import { parseForm } from '#app/utils/forms.ts';
+import { parseForm, readForm } from '#app/utils/forms.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in – Kindred' }];
 
@@ -30,7 +30,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const parsed = parseForm(signInSchema, await request.formData());
+  const parsed = parseForm(signInSchema, await readForm(request));
   if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, formError: null }, { status: 400 });
   const { email, password, redirectTo } = parsed.data;
   const result = await attemptSignIn(email, password, clientAddress(context));

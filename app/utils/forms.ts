@@ -52,3 +52,24 @@ export const emailField = z
   .string({ message: 'Enter an email address' })
   .transform((value) => value.trim().toLowerCase())
   .pipe(z.email({ message: 'Enter an email address like name@school.org.uk' }).max(254, 'That email address is too long'));
+
+/**
+ * Every action reads its form through here: a body that is not a form, or a single-valued field
+ * sent more than once, is refused with 400 before any handler sees it. `lists` names the fields
+ * that may repeat (a name, or a prefix ending in a dot such as `answer.`).
+ */
+export async function readForm(request: Request, lists: string[] = []): Promise<FormData> {
+  let formData: FormData;
+  try {
+    formData = await request.formData();
+  } catch {
+    throw new Response('The form could not be read. Send it again from the page.', { status: 400, statusText: 'Bad Request' });
+  }
+  const counts = new Map<string, number>();
+  for (const key of formData.keys()) counts.set(key, (counts.get(key) ?? 0) + 1);
+  for (const [key, count] of counts) {
+    const mayRepeat = lists.some((name) => (name.endsWith('.') ? key.startsWith(name) : key === name));
+    if (count > 1 && !mayRepeat) throw new Response(`The form sent “${key.slice(0, 40)}” more than once.`, { status: 400, statusText: 'Bad Request' });
+  }
+  return formData;
+}

@@ -1,0 +1,150 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import SQLite from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { DEMO_PASSWORD } from '#db/seed.ts';
+import { TEMPLATE_DB } from '#tests/setup/paths.ts';
+import { signInOverHttp, startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
+
+// Every route in the built route manifest × every kind of visitor. A route added without an
+// entry here fails the first test, so nobody can ship a page without deciding who may see it.
+
+const VISITORS = ['signedOut', 'teacher', 'coach', 'leader', 'otherLeader', 'trustLeader', 'admin', 'deactivated'] as const;
+type Visitor = (typeof VISITORS)[number];
+/** A status, 'in' for a redirect to sign-in, 'away' for any other redirect. */
+type Expected = number | 'in' | 'away';
+
+const EMAILS: Record<Exclude<Visitor, 'signedOut'>, string> = {
+  teacher: 'teacher@oakfield.example',
+  coach: 'coach@oakfield.example',
+  leader: 'leader@oakfield.example',
+  otherLeader: 'leader@brookside.example',
+  trustLeader: 'trust.leader@northfield.example',
+  admin: 'admin@kindred.example',
+  deactivated: 'joe.nowak@oakfield.example',
+};
+
+const CERTIFICATE = 'ABC234-DEF567-GHJ789';
+let teacherId = 0;
+let coacheeId = 0;
+let groupId = 0;
+let cpdId = 0;
+
+const everyone = (status: Expected): Record<Visitor, Expected> => Object.fromEntries(VISITORS.map((v) => [v, status])) as Record<Visitor, Expected>;
+const signedIn = (status: Expected, overrides: Partial<Record<Visitor, Expected>> = {}): Record<Visitor, Expected> => ({
+  ...everyone(status),
+  signedOut: 'in',
+  deactivated: 'in',
+  ...overrides,
+});
+const leadersOnly = (overrides: Partial<Record<Visitor, Expected>> = {}) =>
+  signedIn(403, { leader: 200, otherLeader: 200, trustLeader: 200, ...overrides });
+
+interface Entry {
+  url: () => string;
+  expect: Record<Visitor, Expected>;
+  /** Whose data: text that appears exactly when the answer is 200. */
+  shows?: string;
+}
+
+const MATRIX: Record<string, Entry> = {
+  root: { url: () => '/sign-in', expect: { ...everyone('away'), signedOut: 200, deactivated: 200 } },
+  'routes/_index': { url: () => '/', expect: { ...everyone('away'), signedOut: 200, deactivated: 200 } },
+  'routes/$': { url: () => '/no/such/page', expect: everyone(404) },
+  'routes/sign-in': { url: () => '/sign-in', expect: { ...everyone('away'), signedOut: 200, deactivated: 200 } },
+  'routes/sign-out': { url: () => '/sign-out', expect: everyone('away') },
+  'routes/healthz': { url: () => '/healthz', expect: everyone(200) },
+  'routes/account': { url: () => '/account', expect: signedIn(200) },
+  'routes/invitations.$token': { url: () => '/invitations/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', expect: everyone(404) },
+  'routes/courses._index': { url: () => '/courses', expect: everyone(200) },
+  'routes/courses.$course._index': { url: () => '/courses/sample-course', expect: everyone(200) },
+  'routes/courses.$course.$module': { url: () => '/courses/sample-course/first-steps', expect: signedIn(200) },
+  'routes/learn._index': { url: () => '/learn', expect: signedIn(200) },
+  'routes/learn.cpd._index': { url: () => '/learn/cpd', expect: signedIn(200) },
+  'routes/learn.cpd[.csv]': { url: () => '/learn/cpd.csv', expect: signedIn(200) },
+  'routes/learn.cpd.$id': { url: () => `/learn/cpd/${cpdId}`, expect: signedIn(404, { teacher: 200 }), shows: 'Matrix conference' },
+  'routes/certificates.$code': { url: () => `/certificates/${CERTIFICATE}`, expect: everyone(200), shows: 'Amina Khan' },
+  'routes/certificates.$code.pdf': { url: () => `/certificates/${CERTIFICATE}/pdf`, expect: signedIn(404, { teacher: 200, leader: 200, trustLeader: 200 }) },
+  'routes/coach._index': { url: () => '/coach', expect: signedIn(403, { coach: 200 }), shows: 'Grace Okafor' },
+  'routes/coach.people.$userId': { url: () => `/coach/people/${coacheeId}`, expect: signedIn(403, { coach: 200 }), shows: 'Grace Okafor' },
+  'routes/lead._index': { url: () => '/lead', expect: leadersOnly() },
+  'routes/lead.people._index': { url: () => '/lead/people', expect: leadersOnly() },
+  'routes/lead.people.$userId': { url: () => `/lead/people/${teacherId}`, expect: leadersOnly({ otherLeader: 404 }), shows: 'teacher@oakfield.example' },
+  'routes/lead.groups._index': { url: () => '/lead/groups', expect: leadersOnly() },
+  'routes/lead.groups.$groupId': { url: () => `/lead/groups/${groupId}`, expect: leadersOnly({ otherLeader: 404 }), shows: 'Matrix group' },
+  'routes/lead.assignments': { url: () => '/lead/assignments', expect: leadersOnly() },
+  'routes/lead.import': { url: () => '/lead/import', expect: leadersOnly() },
+  'routes/lead.governors': { url: () => '/lead/governors', expect: leadersOnly() },
+  'routes/lead.export[.csv]': { url: () => '/lead/export.csv', expect: leadersOnly() },
+  'routes/lead.invitations[.csv]': { url: () => '/lead/invitations.csv', expect: everyone(400) },
+  'routes/admin._index': { url: () => '/admin', expect: signedIn(403, { admin: 200 }) },
+};
+
+let server: RunningServer;
+const cookies: Partial<Record<Visitor, string>> = {};
+let manifestIds: string[] = [];
+
+beforeAll(async () => {
+  const databasePath = tempDatabasePath(TEMPLATE_DB);
+  const db = new SQLite(databasePath);
+  const id = (email: string) => (db.prepare('select id from users where email = ?').get(email) as { id: number }).id;
+  teacherId = id(EMAILS.teacher);
+  const oakfield = (db.prepare("select id from organisations where name = 'Oakfield Primary School'").get() as { id: number }).id;
+  const now = new Date().toISOString();
+  groupId = Number(db.prepare('insert into groups (organisation_id, name, coach_user_id, created_at) values (?, ?, ?, ?)').run(oakfield, 'Matrix group', id(EMAILS.coach), now).lastInsertRowid);
+  coacheeId = id('grace.okafor@oakfield.example');
+  db.prepare('insert into group_members (group_id, user_id, added_at) values (?, ?, ?)').run(groupId, coacheeId, now);
+  db.prepare(
+    "insert into certificates (code, user_id, course_slug, course_title, content_version, cpd_hours, learner_name, organisation_id, organisation_name, completed_at) values (?, ?, 'sample-course', 'Sample course', '1', 0.5, 'Amina Khan', ?, 'Oakfield Primary School', ?)",
+  ).run(CERTIFICATE, teacherId, oakfield, now);
+  cpdId = Number(db.prepare("insert into external_cpd (user_id, title, provider, activity_date, hours, note, link, created_at, updated_at) values (?, 'Matrix conference', '', '2025-01-01', 2, '', null, ?, ?)").run(teacherId, now, now).lastInsertRowid);
+  db.close();
+
+  server = await startBuiltServer({ databasePath, env: { COURSES_PATH: 'tests/fixtures/courses' } });
+  for (const visitor of VISITORS) if (visitor !== 'signedOut') cookies[visitor] = await signInOverHttp(server.url, EMAILS[visitor], DEMO_PASSWORD);
+  // Deactivated after signing in: the cookie they still hold must open nothing.
+  const after = new SQLite(databasePath);
+  const deactivatedId = (after.prepare('select id from users where email = ?').get(EMAILS.deactivated) as { id: number }).id;
+  after.prepare('update memberships set deactivated_at = ? where user_id = ?').run(new Date().toISOString(), deactivatedId);
+  after.close();
+
+  const build = (await import(pathToFileURL(path.resolve('build/server/index.js')).href)) as { routes: Record<string, unknown> };
+  manifestIds = Object.keys(build.routes);
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+function outcome(response: Response): Expected {
+  if (response.status >= 300 && response.status < 400) return (response.headers.get('location') ?? '').startsWith('/sign-in') ? 'in' : 'away';
+  return response.status;
+}
+
+describe('the access matrix', () => {
+  test('covers every route in the manifest', () => {
+    expect(manifestIds.length).toBeGreaterThan(25);
+    expect(manifestIds.filter((id) => !MATRIX[id])).toEqual([]);
+    expect(Object.keys(MATRIX).filter((id) => !manifestIds.includes(id))).toEqual([]);
+  });
+
+  for (const [routeId, entry] of Object.entries(MATRIX)) {
+    test(`${routeId}: each visitor gets the expected answer, and the security headers`, async () => {
+      const seen: Record<string, Expected> = {};
+      for (const visitor of VISITORS) {
+        const response = await fetch(server.url + entry.url(), { redirect: 'manual', headers: cookies[visitor] ? { cookie: cookies[visitor]! } : {} });
+        seen[visitor] = outcome(response);
+        const csp = response.headers.get('content-security-policy') ?? '';
+        expect(csp, `${routeId} as ${visitor}`).toContain("frame-ancestors 'none'");
+        expect(csp).toContain("object-src 'none'");
+        expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+        const body = await response.text();
+        if (entry.shows && response.status !== 200) expect(body, `${routeId} as ${visitor} leaks`).not.toContain(entry.shows);
+        if (entry.shows && response.status === 200 && response.headers.get('content-type')?.includes('html')) expect(body).toContain(entry.shows);
+        // Nothing dynamic is kept by the browser or a proxy: a shared staffroom laptop shows nobody else's page.
+        expect(response.headers.get('cache-control') ?? '', `${routeId} as ${visitor}`).toMatch(/no-store/);
+      }
+      expect(seen).toEqual(entry.expect);
+    });
+  }
+});
