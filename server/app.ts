@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequestHandler } from '@remix-run/express';
 import type { ServerBuild } from '@remix-run/node';
 import express from 'express';
 import { DatabaseOpenError, migrateToLatest } from '#db/database.server.ts';
@@ -8,6 +7,7 @@ import { seedDemoDataIfEmpty } from '#db/seed.ts';
 import { closeDb, getDb } from '#app/utils/db.server.ts';
 import { ConfigError, getEnv, type Env } from '#app/utils/env.server.ts';
 import { installMetrics } from './metrics.ts';
+import { remixHandler } from './remix-handler.ts';
 import { limitBodySize, refuseCrossOriginWrites, securityHeaders } from './security.ts';
 
 function fail(message: string): never {
@@ -68,7 +68,7 @@ export async function startServer({ useVite }: { useVite: boolean }): Promise<vo
   const build = await loadBuild(useVite, app);
   app.all(
     '*',
-    createRequestHandler({
+    remixHandler({
       build,
       mode: useVite ? 'development' : 'production',
       getLoadContext: (req, res) => ({ cspNonce: res.locals.cspNonce as string, clientAddress: req.socket.remoteAddress ?? 'unknown' }),

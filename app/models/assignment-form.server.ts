@@ -7,7 +7,7 @@ import { findCourse, getCourseIndex } from '#app/content/catalogue.server.ts';
 import { ukDate } from '#app/utils/academic-year.ts';
 import { nowIso } from '#app/utils/db.server.ts';
 import { parseForm } from '#app/utils/forms.ts';
-import { notFound } from '#app/utils/http.server.ts';
+import { badRequest, notFound } from '#app/utils/http.server.ts';
 import { createAssignment, listAssignments, withdrawAssignment, type AssignmentTarget } from './assignments.server.ts';
 import { coachedPeople, listGroups } from './groups.server.ts';
 import { listMembers, listOrganisationsByIds } from './organisations.server.ts';
@@ -100,6 +100,7 @@ export async function handleAssignmentAction(viewer: SessionUser, mode: Assigner
     await withdrawAssignment(assignment.id, viewer.id, assignment.organisationId);
     return json({ fieldErrors: {}, done: 'The assignment is withdrawn.' });
   }
+  if (intent !== 'assign') throw badRequest('Unknown form.');
   const parsed = parseForm(assignSchema(ukDate(nowIso())), formData);
   if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, done: null }, { status: 400 });
   const { organisationId, target } = await resolveTarget(viewer, mode, parsed.data.target);

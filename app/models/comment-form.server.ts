@@ -1,15 +1,12 @@
 import { json, redirect } from '@remix-run/node';
 import { z } from 'zod';
-import { hasControlCharacters } from '#app/utils/forms.ts';
+import { text } from '#app/utils/forms.ts';
 import { notFound } from '#app/utils/http.server.ts';
 import { addComment } from './coaching.server.ts';
 
 const commentSchema = z.object({
   reflectionId: z.coerce.number().int().positive(),
-  body: z
-    .string({ message: 'Write a reply before sending' })
-    .transform((v) => v.replace(/\r\n/g, '\n').trim())
-    .pipe(z.string().min(1, 'Write a reply before sending').max(5000, 'Keep your reply to 5,000 characters').refine((v) => !hasControlCharacters(v), 'Remove the control characters')),
+  body: text({ label: 'a reply', max: 5000, required: true, multiline: true, missing: 'Write a reply before sending' }),
 });
 
 /** The reply form on a coachee page or a module page: 404 for a reflection the author may not answer. */

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { requiredText } from '#app/utils/forms.ts';
+import { requiredText, text } from '#app/utils/forms.ts';
 
 /** The external CPD form; `today` is the UK date, so "in the future" means after today in the UK. */
 export function externalCpdSchema(today: string) {
   return z.object({
     title: requiredText('a title', 200),
-    provider: z.string().max(200, 'Use at most 200 characters').optional().transform((v) => (v ?? '').trim()),
+    provider: text({ label: 'the provider', max: 200 }),
     date: z
       .string({ message: 'Enter the date' })
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter the date as day, month and year')
@@ -18,7 +18,7 @@ export function externalCpdSchema(today: string) {
       .min(1, 'Enter the hours')
       .transform((v) => Number(v))
       .pipe(z.number({ message: 'Enter the hours as a number, like 1.5' }).refine((v) => Number.isFinite(v), 'Enter the hours as a number, like 1.5').refine((v) => v > 0, 'Hours must be more than 0').refine((v) => v <= 100, 'Hours must be 100 or fewer for one activity')),
-    note: z.string().max(2000, 'Keep the note to 2,000 characters').optional().transform((v) => (v ?? '').trim()),
+    note: text({ label: 'a note', max: 2000, multiline: true }),
     link: z
       .string()
       .optional()

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ROLES, type Database, type Role } from '#db/schema.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
 import { parseCsv } from '#app/utils/csv.ts';
-import { hasControlCharacters } from '#app/utils/forms.ts';
+import { unsafeTextReason } from '#app/utils/forms.ts';
 import { insertInvitedMember, normaliseEmail } from './accounts.server.ts';
 import { recordAudit } from './audit.server.ts';
 
@@ -95,7 +95,7 @@ export async function previewRoster(organisationId: number, text: string): Promi
 
   const rows: RosterRow[] = dataRows.map((cells, index) => {
     const line = index + 2;
-    const name = (cells[column('name')] ?? '').trim();
+    const name = (cells[column('name')] ?? '').trim().normalize('NFC');
     const email = normaliseEmail(cells[column('email')] ?? '');
     const rawRoles = (cells[column('roles')] ?? '').trim().toLowerCase();
     const group = column('group') >= 0 ? (cells[column('group')] ?? '').trim() : '';
@@ -104,7 +104,9 @@ export async function previewRoster(organisationId: number, text: string): Promi
     const row: RosterRow = { line, name, email, roles, group, outcome: 'error', detail: '', userId: null };
     const fail = (detail: string) => ({ ...row, detail });
     if (!name) return fail('The name is missing.');
-    if (name.length > 120 || hasControlCharacters(name)) return fail('The name is too long or has control characters.');
+    if (name.length > 120) return fail('The name is longer than 120 characters.');
+    const unsafe = unsafeTextReason(name);
+    if (unsafe) return fail(`${unsafe} from the name.`);
     if (!emailSchema.safeParse(email).success) return fail(`“${cells[column('email')] ?? ''}” is not an email address.`);
     const unknownRole = roleNames.find((r) => !(ROLES as readonly string[]).includes(r));
     if (unknownRole) return fail(`“${unknownRole}” is not a role: use teacher, coach or leader.`);

@@ -10,7 +10,7 @@ import { TextAreaField } from '#app/components/forms.tsx';
 import { formatDate } from '#app/utils/dates.ts';
 import { getEnv } from '#app/utils/env.server.ts';
 import { notFound } from '#app/utils/http.server.ts';
-import { readForm } from '#app/utils/forms.ts';
+import { readForm, text } from '#app/utils/forms.ts';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data && 'certificate' in data && data.certificate ? `Certificate ${data.certificate.code} – Kindred` : 'Certificate not found – Kindred' },
@@ -44,7 +44,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 const revokeSchema = z.object({
   reason: z.enum(Object.keys(REVOCATION_REASONS) as [keyof typeof REVOCATION_REASONS], { message: 'Choose a reason' }),
-  note: z.string().max(1000, 'Keep the note to 1,000 characters').optional().transform((v) => (v ?? '').trim()),
+  note: text({ label: 'a note', max: 1000, multiline: true }),
 });
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -53,7 +53,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const owner = code ? await findCertificateOwner(code) : null;
   if (!owner || !(await canRevokeCertificate(viewer, owner.userId))) throw notFound('No certificate has that code.');
   const parsed = revokeSchema.safeParse(Object.fromEntries(await readForm(request)));
-  if (!parsed.success) return json({ fieldErrors: { reason: parsed.error.issues[0]?.message } }, { status: 400 });
+  if (!parsed.success) return json({ fieldErrors: { [String(parsed.error.issues[0]?.path[0] ?? 'reason')]: parsed.error.issues[0]?.message } }, { status: 400 });
   await revokeCertificate(owner.id, parsed.data.reason, parsed.data.note, viewer.id, owner.organisationId);
   return redirect(`/certificates/${code}`);
 }

@@ -16,7 +16,7 @@ import { Reflection, type ReflectionView } from '#app/components/mdx/reflection.
 import { ModuleStatusBadge } from '#app/components/status.tsx';
 import { formatDateTime } from '#app/utils/dates.ts';
 import { badRequest, notFound } from '#app/utils/http.server.ts';
-import { readForm } from '#app/utils/forms.ts';
+import { readForm, text } from '#app/utils/forms.ts';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.module.title ?? 'Module'} – ${data?.course.title ?? 'Kindred'}` }];
 
@@ -106,10 +106,7 @@ function moduleList(course: ReadyModule['course'], statuses: Record<string, 'not
 
 const reflectionSchema = z.object({
   itemId: z.string().max(100),
-  body: z
-    .string({ message: 'Write your reflection before saving' })
-    .transform((v) => v.replace(/\r\n/g, '\n').trim())
-    .pipe(z.string().min(1, 'Write your reflection before saving').max(10_000, 'Keep your reflection to 10,000 characters')),
+  body: text({ label: 'your reflection', max: 10_000, required: true, multiline: true, missing: 'Write your reflection before saving' }),
 });
 
 /** Reads `answer.<questionId>` fields; anything else after the known fields is ignored. */
@@ -161,7 +158,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (intent === 'share') {
     const item = reflectionsOf(items).find((r) => r.id === itemId);
     if (!item) throw badRequest('That reflection is not part of this module.');
-    if (!(await setReflectionShared(user.id, course.slug, module.slug, item.id, formData.get('shared') === '1'))) {
+    const shared = formData.get('shared');
+    if (shared !== '0' && shared !== '1') throw badRequest('Say whether to share the reflection.');
+    if (!(await setReflectionShared(user.id, course.slug, module.slug, item.id, shared === '1'))) {
       return json({ intent, itemId, ok: false, error: 'Save your reflection before sharing it.' }, { status: 400 });
     }
     return backTo(`#item-${item.id}`);

@@ -25,27 +25,46 @@ export function parseForm<S extends z.ZodType>(schema: S, formData: FormData, ar
   return { success: false, fieldErrors };
 }
 
-/** A required line of text: trimmed, control characters refused, with a length limit. */
-export function requiredText(label: string, max = 200) {
-  return z
-    .string({ message: `Enter ${label}` })
-    .transform((value) => value.trim())
-    .pipe(
-      z
-        .string()
-        .min(1, `Enter ${label}`)
-        .max(max, `Use at most ${max} characters`)
-        .refine((value) => !hasControlCharacters(value), 'Remove the control characters'),
-    );
+/**
+ * Why a piece of text cannot be stored, or null. Refused: control characters (other than tab and
+ * line breaks in multi-line text), bidirectional overrides that can disguise a name, byte-order
+ * marks and replacement characters (signs of a broken encoding), and lone surrogates.
+ */
+export function unsafeTextReason(value: string, multiline = false): string | null {
+  for (const char of value) {
+    const code = char.codePointAt(0)!;
+    const lineBreak = char === '\n' || char === '\r' || char === '\t';
+    if ((code < 32 && !(multiline && lineBreak) && char !== '\t') || (code >= 127 && code < 160)) return 'Remove the control characters';
+    if ((code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069)) return 'Remove the text-direction control characters';
+    if (code === 0xfeff || code === 0xfffd || code === 0xfffe || code === 0xffff || (code >= 0xd800 && code <= 0xdfff)) return 'Remove the unreadable characters (check how the text was copied)';
+  }
+  return null;
 }
 
-/** Control characters other than tab and newlines: they have no place in a name or a title. */
 export function hasControlCharacters(value: string): boolean {
-  for (const char of value) {
-    const code = char.charCodeAt(0);
-    if ((code < 32 && char !== '\t' && char !== '\n' && char !== '\r') || code === 127) return true;
-  }
-  return false;
+  return unsafeTextReason(value) !== null;
+}
+
+/** Text a person typed: trimmed, in Unicode's composed form, checked, with a length limit. */
+export function text(options: { label: string; max: number; required?: boolean; multiline?: boolean; missing?: string }) {
+  const missing = options.missing ?? `Enter ${options.label}`;
+  return z
+    .string({ message: missing })
+    .optional()
+    .transform((value) => (value ?? '').replace(/\r\n/g, '\n').trim().normalize('NFC'))
+    .superRefine((value, ctx) => {
+      if (options.required && value.length === 0) ctx.addIssue({ code: 'custom', message: missing });
+      else if (value.length > options.max) ctx.addIssue({ code: 'custom', message: `Use at most ${options.max.toLocaleString('en-GB')} characters` });
+      else {
+        const reason = unsafeTextReason(value, options.multiline);
+        if (reason) ctx.addIssue({ code: 'custom', message: reason });
+      }
+    });
+}
+
+/** A required line of text, such as a name or a title. */
+export function requiredText(label: string, max = 200) {
+  return text({ label, max, required: true });
 }
 
 export const emailField = z
