@@ -67,7 +67,15 @@ export async function attemptSignIn(rawEmail: string, password: string, address:
     return { ok: false, reason: 'invalid' };
   }
   await recordAudit({ event: 'sign_in', actorUserId: user.id, subjectUserId: user.id, address });
+  await pruneExpired(user.id);
   return { ok: true, userId: user.id };
+}
+
+/** Housekeeping at sign-in: this person's expired sessions, and failed attempts older than a day. */
+async function pruneExpired(userId: number): Promise<void> {
+  const db = getDb();
+  await db.deleteFrom('sessions').where('user_id', '=', userId).where('expires_at', '<=', nowIso()).execute();
+  await db.deleteFrom('failed_sign_ins').where('at', '<', new Date(now().getTime() - 24 * 60 * 60 * 1000).toISOString()).execute();
 }
 
 export async function updateName(userId: number, name: string): Promise<void> {

@@ -3,6 +3,7 @@ import * as foundation from './001-foundation.ts';
 import * as learning from './002-learning.ts';
 import * as certificates from './003-certificates.ts';
 import * as coaching from './004-coaching.ts';
+import * as housekeeping from './005-housekeeping.ts';
 
 // An explicit list, not a directory scan, so the bundled server carries every migration.
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '002-learning': learning,
   '003-certificates': certificates,
   '004-coaching': coaching,
+  '005-housekeeping': housekeeping,
 };
