@@ -59,9 +59,12 @@ function capitalise(word: string): string {
   return word.charAt(0).toUpperCase() + word.slice(1);
 }
 
+/** The demo for people trying Kindred: the demo data, then some activity in it (db/demo-activity.ts). */
 export async function seedDemoDataIfEmpty(db: Kysely<Database>): Promise<boolean> {
   const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
   if (row.count > 0) return false;
   await seedDemoData(db);
+  const { seedDemoActivity } = await import('./demo-activity.ts');
+  await seedDemoActivity(db);
   return true;
 }

@@ -12,7 +12,7 @@ import { loader as learnLoader } from '#app/routes/learn._index.tsx';
 import { action as addCpd } from '#app/routes/learn.cpd._index.tsx';
 import { action as editCpd, loader as editCpdLoader } from '#app/routes/learn.cpd.$id.tsx';
 import { loader as csvLoader } from '#app/routes/learn.cpd[.csv].ts';
-import { completeCourse } from './support/learning.ts';
+import { completeCourse } from '#db/learning-factories.ts';
 import { cookieFor, getRequest, jsonOf, postRequest, run, userIdByEmail } from './utils.ts';
 
 async function certificateFor(email: string): Promise<string> {

@@ -15,7 +15,7 @@ import { action as groupAction, loader as groupLoader } from '#app/routes/lead.g
 import { action as personAction } from '#app/routes/lead.people.$userId.tsx';
 import { action as importAction } from '#app/routes/lead.import.tsx';
 import { loader as certificateLoader } from '#app/routes/certificates.$code.tsx';
-import { completeCourse } from './support/learning.ts';
+import { completeCourse } from '#db/learning-factories.ts';
 import { makeGroup, organisationIdByName } from './support/coaching.ts';
 import { cookieFor, getRequest, jsonOf, postRequest, run, userIdByEmail } from './utils.ts';
 

@@ -3,7 +3,7 @@ import { checksOf, loadModule, reflectionsOf } from '#app/content/modules.server
 import { issueCertificateOnCompletion } from '#app/models/certificates.server.ts';
 import { completeModule, recordCheckAttempt, saveReflection } from '#app/models/progress.server.ts';
 
-/** Takes a learner through every module of a course, as the pages would: the shared factory for progress. */
+/** Takes a learner through a course's modules as the pages would: the one factory for progress (seed and tests). */
 export async function completeCourse(userId: number, courseSlug: string, options: { modules?: number } = {}): Promise<void> {
   const course = findCourse(courseSlug);
   if (!course) throw new Error(`no course ${courseSlug}`);
