@@ -100,3 +100,39 @@ export function RoleCheckboxes({ name = 'roles', error, defaultRoles = ['teacher
     </fieldset>
   );
 }
+
+interface SelectFieldProps {
+  label: string;
+  name: string;
+  options: { value: string | number; label: string }[];
+  /** A first option with an empty value, such as "Any role". */
+  emptyOption?: string;
+  defaultValue?: string | number;
+  error?: string;
+  id?: string;
+}
+
+/** A labelled select whose error sits next to it and is announced with it. */
+export function SelectField({ label, name, options, emptyOption, defaultValue, error, id }: SelectFieldProps) {
+  const fallbackId = useId();
+  const selectId = id ?? `${name}-${fallbackId}`;
+  const errorId = error ? `${selectId}-error` : undefined;
+  return (
+    <div className="field">
+      <label htmlFor={selectId}>{label}</label>
+      <select id={selectId} name={name} defaultValue={defaultValue} aria-invalid={error ? true : undefined} aria-describedby={errorId}>
+        {emptyOption !== undefined ? <option value="">{emptyOption}</option> : null}
+        {options.map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+      {error ? (
+        <p id={errorId} className="field-error">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}

@@ -4,6 +4,7 @@ import { Form, Link, useLoaderData } from '@remix-run/react';
 import { requireRole } from '#app/auth/permissions.server.ts';
 import { cellText, leaderDashboard, readDashboardQuery } from '#app/models/dashboard.server.ts';
 import { CompletionBar } from '#app/components/completion-bar.tsx';
+import { SelectField } from '#app/components/forms.tsx';
 
 export const meta: MetaFunction = () => [{ title: 'Staff progress – Kindred' }];
 
@@ -115,38 +116,20 @@ export default function LeadDashboard() {
             <label htmlFor="q">Name</label>
             <input id="q" name="q" type="search" defaultValue={query.q ?? ''} />
           </div>
-          <div className="field">
-            <label htmlFor="role">Role</label>
-            <select id="role" name="role" defaultValue={query.role ?? ''}>
-              <option value="">Any role</option>
-              <option value="teacher">Teacher</option>
-              <option value="coach">Coach</option>
-              <option value="leader">Leader</option>
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="group">Group</label>
-            <select id="group" name="group" defaultValue={query.group ?? ''}>
-              <option value="">Any group</option>
-              {data.groups.map((g) => (
-                <option key={g.id} value={g.id}>
-                  {g.name}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            label="Role"
+            name="role"
+            emptyOption="Any role"
+            defaultValue={query.role ?? ''}
+            options={[
+              { value: 'teacher', label: 'Teacher' },
+              { value: 'coach', label: 'Coach' },
+              { value: 'leader', label: 'Leader' },
+            ]}
+          />
+          <SelectField label="Group" name="group" emptyOption="Any group" defaultValue={query.group ?? ''} options={data.groups.map((g) => ({ value: g.id, label: g.name }))} />
           {multiSchool ? (
-            <div className="field">
-              <label htmlFor="school">School</label>
-              <select id="school" name="school" defaultValue={query.school ?? ''}>
-                <option value="">All schools</option>
-                {data.schools.map((s) => (
-                  <option key={s.id} value={s.id}>
-                    {s.name}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField label="School" name="school" emptyOption="All schools" defaultValue={query.school ?? ''} options={data.schools.map((s) => ({ value: s.id, label: s.name }))} />
           ) : null}
           <label className="checkbox-row">
             <input type="checkbox" name="deactivated" value="1" defaultChecked={query.deactivated === '1'} /> Include deactivated people

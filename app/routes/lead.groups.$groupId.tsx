@@ -6,6 +6,7 @@ import { addGroupMember, deleteGroup, getGroup, groupMembers, isActiveMember, re
 import { listMembers } from '#app/models/organisations.server.ts';
 import { badRequest, notFound } from '#app/utils/http.server.ts';
 import { readForm } from '#app/utils/forms.ts';
+import { SelectField } from '#app/components/forms.tsx';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.group.name ?? 'Group'} – Kindred` }];
 
@@ -92,16 +93,7 @@ export default function Group() {
       <h2 id="add-member">Add a member</h2>
       <Form method="post" className="stack" aria-labelledby="add-member">
         <input type="hidden" name="intent" value="add" />
-        <div className="field">
-          <label htmlFor="add-userId">Person</label>
-          <select id="add-userId" name="userId">
-            {candidates.map((c) => (
-              <option key={c.userId} value={c.userId}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField label="Person" name="userId" options={candidates.map((c) => ({ value: c.userId, label: c.name }))} />
         <div>
           <button type="submit" className="button">
             Add to group
@@ -111,16 +103,7 @@ export default function Group() {
       <h2 id="change-coach">Change the coach</h2>
       <Form method="post" className="stack" aria-labelledby="change-coach">
         <input type="hidden" name="intent" value="coach" />
-        <div className="field">
-          <label htmlFor="coach-userId">Coach</label>
-          <select id="coach-userId" name="userId" defaultValue={group.coachUserId ?? undefined}>
-            {coaches.map((c) => (
-              <option key={c.userId} value={c.userId}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField label="Coach" name="userId" defaultValue={group.coachUserId ?? undefined} options={coaches.map((c) => ({ value: c.userId, label: c.name }))} />
         <div>
           <button type="submit" className="button">
             Set coach

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ledOrganisationIds, requireLeaderOf, requireRole } from '#app/auth/permissions.server.ts';
 import { createGroup, GroupNameTakenError, isActiveMember, listGroups } from '#app/models/groups.server.ts';
 import { listMembers, listOrganisationsByIds } from '#app/models/organisations.server.ts';
-import { Field } from '#app/components/forms.tsx';
+import { Field, SelectField } from '#app/components/forms.tsx';
 import { parseForm, requiredText, readForm } from '#app/utils/forms.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Coaching groups – Kindred' }];
@@ -85,29 +85,9 @@ export default function Groups() {
       )}
       <h2 id="new-group">New group</h2>
       <Form method="post" className="stack" noValidate aria-labelledby="new-group">
-        <div className="field">
-          <label htmlFor="organisationId">School</label>
-          <select id="organisationId" name="organisationId">
-            {organisations.map((o) => (
-              <option key={o.id} value={o.id}>
-                {o.name}
-              </option>
-            ))}
-          </select>
-          {errors.organisationId ? <p className="field-error">{errors.organisationId}</p> : null}
-        </div>
+        <SelectField label="School" name="organisationId" options={organisations.map((o) => ({ value: o.id, label: o.name }))} error={errors.organisationId} />
         <Field label="Name" name="name" error={errors.name} hint="For example: Year 7 tutors, or Early career teachers." />
-        <div className="field">
-          <label htmlFor="coachUserId">Coach</label>
-          <select id="coachUserId" name="coachUserId" aria-invalid={errors.coachUserId ? true : undefined}>
-            {coaches.map((c) => (
-              <option key={c.userId} value={c.userId}>
-                {c.label}
-              </option>
-            ))}
-          </select>
-          {errors.coachUserId ? <p className="field-error">{errors.coachUserId}</p> : null}
-        </div>
+        <SelectField label="Coach" name="coachUserId" options={coaches.map((c) => ({ value: c.userId, label: c.label }))} error={errors.coachUserId} />
         <div>
           <button type="submit" className="button">
             Create group

@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { ledOrganisationIds, requireLeaderOf, requireRole } from '#app/auth/permissions.server.ts';
 import { listOrganisationsByIds } from '#app/models/organisations.server.ts';
 import { applyRoster, previewRoster, type RosterPreview } from '#app/models/roster.server.ts';
-import { TextAreaField } from '#app/components/forms.tsx';
+import { TextAreaField, SelectField } from '#app/components/forms.tsx';
 import { getEnv } from '#app/utils/env.server.ts';
 import { badRequest } from '#app/utils/http.server.ts';
 import { readForm } from '#app/utils/forms.ts';
@@ -185,16 +185,7 @@ export default function ImportRoster() {
         </p>
         <Form method="post" encType="multipart/form-data" className="stack">
           <input type="hidden" name="intent" value="preview" />
-          <div className="field">
-            <label htmlFor="organisationId">School</label>
-            <select id="organisationId" name="organisationId">
-              {organisations.map((o) => (
-                <option key={o.id} value={o.id}>
-                  {o.name}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField label="School" name="organisationId" options={organisations.map((o) => ({ value: o.id, label: o.name }))} />
           <div className="field">
             <label htmlFor="file">CSV file</label>
             <input id="file" name="file" type="file" accept=".csv,text/csv" />

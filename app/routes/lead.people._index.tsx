@@ -6,7 +6,7 @@ import { ROLES } from '#db/schema.ts';
 import { ledOrganisationIds, requireLeaderOf, requireRole } from '#app/auth/permissions.server.ts';
 import { DuplicateEmailError, inviteMember } from '#app/models/accounts.server.ts';
 import { listMembers, listOrganisationsByIds } from '#app/models/organisations.server.ts';
-import { Field, FormError, RoleCheckboxes } from '#app/components/forms.tsx';
+import { Field, FormError, RoleCheckboxes, SelectField } from '#app/components/forms.tsx';
 import { emailField, parseForm, requiredText, readForm } from '#app/utils/forms.ts';
 import { getEnv } from '#app/utils/env.server.ts';
 
@@ -90,17 +90,7 @@ export default function People() {
       ) : null}
       <FormError message={Object.keys(errors).length ? 'Check the details below.' : null} />
       <Form method="post" className="stack" noValidate aria-labelledby="add-person">
-        <div className="field">
-          <label htmlFor="organisationId">School</label>
-          <select id="organisationId" name="organisationId" aria-invalid={errors.organisationId ? true : undefined}>
-            {organisations.map((o) => (
-              <option key={o.id} value={o.id}>
-                {o.name}
-              </option>
-            ))}
-          </select>
-          {errors.organisationId ? <p className="field-error">{errors.organisationId}</p> : null}
-        </div>
+        <SelectField label="School" name="organisationId" options={organisations.map((o) => ({ value: o.id, label: o.name }))} error={errors.organisationId} />
         <Field label="Name" name="name" autoComplete="off" error={errors.name} />
         <Field label="Email address" name="email" type="email" autoComplete="off" error={errors.email} />
         <RoleCheckboxes error={errors.roles} />

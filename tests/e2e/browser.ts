@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { TEMPLATE_DB } from '#tests/setup/paths.ts';
+import { startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
 import { DEMO_PASSWORD } from '#db/seed.ts';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -60,4 +62,26 @@ export async function expectAccessible(page: Page): Promise<void> {
 /** Waits for the page's h1 to read `name`: after a client-side navigation the URL changes first. */
 export async function expectHeading(page: Page, name: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
+}
+
+export interface BrowserTestContext {
+  server: RunningServer;
+  browser: Browser;
+  databasePath: string;
+  env: Record<string, string>;
+}
+
+/** A built server on a copy of the seeded template, with the fixture courses, and a browser, per file. */
+export function withServerAndBrowser(env: Record<string, string> = { COURSES_PATH: 'tests/fixtures/courses' }): BrowserTestContext {
+  const context = { env } as BrowserTestContext;
+  beforeAll(async () => {
+    context.databasePath = tempDatabasePath(TEMPLATE_DB);
+    context.server = await startBuiltServer({ databasePath: context.databasePath, env });
+    context.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await context.browser?.close();
+    await context.server?.stop();
+  });
+  return context;
 }

@@ -1,23 +1,10 @@
 import fs from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { extractText, getDocumentProxy } from 'unpdf';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { TEMPLATE_DB } from '#tests/setup/paths.ts';
-import { startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
-import { expectAccessible, expectHeading, launchBrowser, newContext, signIn, watchForErrors } from './browser.ts';
+import { describe, expect, test } from 'vitest';
+import { expectAccessible, expectHeading, newContext, signIn, watchForErrors, withServerAndBrowser } from './browser.ts';
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startBuiltServer({ databasePath: tempDatabasePath(TEMPLATE_DB), env: { COURSES_PATH: 'tests/fixtures/courses' } });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = withServerAndBrowser();
 
 async function finishSampleCourse(page: Page) {
   await page.goto('/courses/sample-course');
@@ -48,7 +35,7 @@ for (const javaScript of [true, false]) {
     test('the certificate is on /learn at once; its page verifies it; its PDF has the facts as text', async () => {
       const email = javaScript ? 'sophie.walsh@oakfield.example' : 'sean.doyle@brookside.example';
       const learner = javaScript ? 'Sophie Walsh' : 'Sean Doyle';
-      const context = await newContext(browser, server.url, { javaScript });
+      const context = await newContext(ctx.browser, ctx.server.url, { javaScript });
       const page = await context.newPage();
       const errors = watchForErrors(page);
       await signIn(page, email);
@@ -81,7 +68,7 @@ for (const javaScript of [true, false]) {
 }
 
 test('the public page needs no sign-in, and an unknown code gets a clear 404', async () => {
-  const context = await newContext(browser, server.url);
+  const context = await newContext(ctx.browser, ctx.server.url);
   const page = await context.newPage();
   const response = await page.goto('/certificates/ABC234-DEF567-GHJ789');
   expect(response?.status()).toBe(404);

@@ -1,28 +1,14 @@
 import fs from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
 import { parseCsv } from '#app/utils/csv.ts';
-import { TEMPLATE_DB } from '#tests/setup/paths.ts';
-import { startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
-import { expectAccessible, expectHeading, launchBrowser, newContext, signIn, watchForErrors } from './browser.ts';
+import { startBuiltServer } from '#tests/support/server.ts';
+import { expectAccessible, expectHeading, newContext, signIn, watchForErrors, withServerAndBrowser } from './browser.ts';
 
-let server: RunningServer;
-let browser: Browser;
-const databasePath = tempDatabasePath(TEMPLATE_DB);
-const env = { COURSES_PATH: 'tests/fixtures/courses' };
-
-beforeAll(async () => {
-  server = await startBuiltServer({ databasePath, env });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = withServerAndBrowser();
 
 async function asPerson(email: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await newContext(browser, server.url);
+  const context = await newContext(ctx.browser, ctx.server.url);
   const page = await context.newPage();
   const errors = watchForErrors(page);
   await signIn(page, email);
@@ -37,7 +23,7 @@ describe('a school year in miniature', () => {
     const leader = await asPerson('leader@oakfield.example');
     await leader.page.goto('/lead/import');
     await expectAccessible(leader.page);
-    const csvPath = `${databasePath}.staff.csv`;
+    const csvPath = `${ctx.databasePath}.staff.csv`;
     fs.writeFileSync(csvPath, 'name,email,roles,group\nNia Roberts,nia.roberts@oakfield.example,teacher,\n');
     await leader.page.getByLabel('CSV file').setInputFiles(csvPath);
     await leader.page.getByRole('button', { name: 'Preview' }).click();
@@ -67,7 +53,7 @@ describe('a school year in miniature', () => {
     await leader.page.getByText('The course is assigned.').waitFor();
 
     // The teacher accepts the invitation, sees the assignment, writes and shares a reflection.
-    const teacherContext = await newContext(browser, server.url);
+    const teacherContext = await newContext(ctx.browser, ctx.server.url);
     const teacher = await teacherContext.newPage();
     const teacherErrors = watchForErrors(teacher);
     await teacher.goto(link);
@@ -119,8 +105,8 @@ describe('a school year in miniature', () => {
     expect([...leader.errors, ...coach.errors, ...teacherErrors]).toEqual([]);
 
     // Five days later the due date has passed: overdue.
-    await server.stop();
-    server = await startBuiltServer({ databasePath, env: { ...env, KINDRED_CLOCK_OFFSET_MS: String(5 * 86_400_000) } });
+    await ctx.server.stop();
+    ctx.server = await startBuiltServer({ databasePath: ctx.databasePath, env: { ...ctx.env, KINDRED_CLOCK_OFFSET_MS: String(5 * 86_400_000) } });
     const later = await asPerson('leader@oakfield.example');
     await later.page.goto('/lead?q=Nia');
     expect(await later.page.getByRole('row', { name: /Nia Roberts/ }).textContent()).toMatch(/Overdue \(due .*\): In progress/);

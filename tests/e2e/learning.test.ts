@@ -1,21 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { TEMPLATE_DB } from '#tests/setup/paths.ts';
-import { startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
-import { expectAccessible, expectHeading, launchBrowser, newContext, signIn, watchForErrors } from './browser.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import { expectAccessible, expectHeading, newContext, signIn, watchForErrors, withServerAndBrowser } from './browser.ts';
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startBuiltServer({ databasePath: tempDatabasePath(TEMPLATE_DB), env: { COURSES_PATH: 'tests/fixtures/courses' } });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = withServerAndBrowser();
 
 async function answer(page: Page, question: string, options: string[]) {
   const group = page.getByRole('group', { name: new RegExp(question) });
@@ -25,7 +12,7 @@ async function answer(page: Page, question: string, options: string[]) {
 for (const javaScript of [true, false]) {
   describe(`taking a module with JavaScript ${javaScript ? 'on' : 'off'}`, () => {
     test('catalogue → start → reflection → fail then pass the check → complete → next module', async () => {
-      const context = await newContext(browser, server.url, { javaScript });
+      const context = await newContext(ctx.browser, ctx.server.url, { javaScript });
       const page = await context.newPage();
       const errors = watchForErrors(page);
       await signIn(page, javaScript ? 'teacher@oakfield.example' : 'teacher@brookside.example');
@@ -80,7 +67,7 @@ for (const javaScript of [true, false]) {
 }
 
 test('a broken module shows its error page and the rest of the site works', async () => {
-  const context = await newContext(browser, server.url);
+  const context = await newContext(ctx.browser, ctx.server.url);
   const page = await context.newPage();
   await signIn(page, 'grace.okafor@oakfield.example');
   const response = await page.goto('/courses/flawed-course/bad-syntax');

@@ -1,21 +1,7 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { TEMPLATE_DB } from '#tests/setup/paths.ts';
-import { startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
-import { expectAccessible, expectHeading, launchBrowser, newContext, signIn, watchForErrors } from './browser.ts';
+import { describe, expect, test } from 'vitest';
+import { expectAccessible, expectHeading, newContext, signIn, watchForErrors, withServerAndBrowser } from './browser.ts';
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startBuiltServer({ databasePath: tempDatabasePath(TEMPLATE_DB), env: { COURSES_PATH: 'tests/fixtures/courses' } });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = withServerAndBrowser();
 
 const ROLES = [
   { role: 'teacher', email: 'teacher@oakfield.example', nav: ['Learn', 'Courses', 'Account'], notNav: ['Coach', 'Lead', 'Admin'] },
@@ -27,7 +13,7 @@ const ROLES = [
 
 describe('the shell, for each demo role', () => {
   test('the sign-in page has no serious accessibility problems', async () => {
-    const context = await newContext(browser, server.url);
+    const context = await newContext(ctx.browser, ctx.server.url);
     const page = await context.newPage();
     await page.goto('/sign-in');
     await expectAccessible(page);
@@ -36,7 +22,7 @@ describe('the shell, for each demo role', () => {
 
   for (const { role, email, nav, notNav } of ROLES) {
     test(`a ${role} signs in, lands on their home page and sees their navigation`, async () => {
-      const context = await newContext(browser, server.url);
+      const context = await newContext(ctx.browser, ctx.server.url);
       const page = await context.newPage();
       const errors = watchForErrors(page);
       await signIn(page, email);
@@ -59,7 +45,7 @@ describe('the shell, for each demo role', () => {
   }
 
   test('sign-in works with JavaScript disabled, and a wrong password says so', async () => {
-    const context = await newContext(browser, server.url, { javaScript: false });
+    const context = await newContext(ctx.browser, ctx.server.url, { javaScript: false });
     const page = await context.newPage();
     await page.goto('/sign-in');
     await page.getByLabel('Email address').fill('teacher@oakfield.example');
@@ -69,12 +55,12 @@ describe('the shell, for each demo role', () => {
     await signIn(page, 'teacher@oakfield.example');
     expect(new URL(page.url()).pathname).toBe('/learn');
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.waitForURL(server.url + '/');
+    await page.waitForURL(ctx.server.url + '/');
     await context.close();
   });
 
   test('the skip link moves focus to the main content', async () => {
-    const context = await newContext(browser, server.url);
+    const context = await newContext(ctx.browser, ctx.server.url);
     const page = await context.newPage();
     await page.goto('/sign-in');
     await page.keyboard.press('Tab');
