@@ -8,7 +8,7 @@ import { closeDb, getDb } from '#app/utils/db.server.ts';
 import { ConfigError, getEnv, type Env } from '#app/utils/env.server.ts';
 import { installMetrics } from './metrics.ts';
 import { remixHandler } from './remix-handler.ts';
-import { limitBodySize, refuseCrossOriginWrites, securityHeaders } from './security.ts';
+import { limitBodySize, plainPage, refuseCrossOriginWrites, securityHeaders } from './security.ts';
 
 function fail(message: string): never {
   console.error(message);
@@ -74,6 +74,13 @@ export async function startServer({ useVite }: { useVite: boolean }): Promise<vo
       getLoadContext: (req, res) => ({ cspNonce: res.locals.cspNonce as string, clientAddress: req.socket.remoteAddress ?? 'unknown' }),
     }),
   );
+
+  // The last resort: a plain 500 page, never a stack trace.
+  app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    console.error('[server] unhandled error', error);
+    if (res.headersSent) return res.end();
+    res.status(500).type('html').send(plainPage('Something went wrong', 'Kindred hit a problem it did not expect. Your work up to your last save is safe. Try again in a moment.'));
+  });
 
   const server = app.listen(env.PORT, env.HOST, () => {
     console.log(`Kindred is running at http://localhost:${env.PORT} (public address ${env.PUBLIC_URL}).`);

@@ -1,6 +1,6 @@
 import { createRequestHandler, writeReadableStreamToWritable, type AppLoadContext, type ServerBuild } from '@remix-run/node';
 import type { Request as ExpressRequest, Response as ExpressResponse, NextFunction } from 'express';
-import { MAX_BODY_BYTES } from './security.ts';
+import { MAX_BODY_BYTES, plainPage } from './security.ts';
 
 class BodyTooLargeError extends Error {}
 
@@ -45,7 +45,7 @@ export function remixHandler(options: { build: () => Promise<ServerBuild>; mode:
           body = await readBody(req);
         } catch (error) {
           if (error instanceof BodyTooLargeError) {
-            res.status(413).type('text/plain').send(`That was more than ${MAX_BODY_BYTES / 1024 / 1024} MB. Send less at a time.`);
+            res.status(413).type('html').send(plainPage('Too much to send', `That was more than ${MAX_BODY_BYTES / 1024 / 1024} MB. Send less at a time.`));
             return;
           }
           throw error;

@@ -39,7 +39,8 @@ export function securityHeaders(options: { production: boolean; development: boo
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-function refusalPage(title: string, message: string): string {
+/** A minimal page for answers given before the app runs (no app layout, no scripts). */
+export function plainPage(title: string, message: string): string {
   return `<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>${title} – Kindred</title></head><body><main><h1>${title}</h1><p>${message}</p><p><a href="/">Go to Kindred</a></p></main></body></html>`;
 }
 
@@ -66,7 +67,7 @@ export function refuseCrossOriginWrites(req: Request, res: Response, next: NextF
   res
     .status(403)
     .type('html')
-    .send(refusalPage('Request refused', 'This form was sent from another website, so Kindred did not act on it. Go back to Kindred and try again there.'));
+    .send(plainPage('Request refused', 'This form was sent from another website, so Kindred did not act on it. Go back to Kindred and try again there.'));
 }
 
 export function limitBodySize(req: Request, res: Response, next: NextFunction) {
@@ -75,7 +76,7 @@ export function limitBodySize(req: Request, res: Response, next: NextFunction) {
     res
       .status(413)
       .type('html')
-      .send(refusalPage('Too much to send', `That was more than ${MAX_BODY_BYTES / 1024 / 1024} MB. Send less at a time.`));
+      .send(plainPage('Too much to send', `That was more than ${MAX_BODY_BYTES / 1024 / 1024} MB. Send less at a time.`));
     req.destroy();
     return;
   }
