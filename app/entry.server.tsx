@@ -16,6 +16,8 @@ export default function handleRequest(
   const nonce = loadContext?.cspNonce ?? '';
   return new Promise<Response>((resolve, reject) => {
     let shellRendered = false;
+    // Cleared as soon as the page is rendered: a pending timer would keep each render in memory.
+    const abortTimer = setTimeout(() => abort(), ABORT_DELAY_MS);
     // Wait for the whole page: Kindred pages are small, and complete HTML suits screen readers and no-JS.
     const { pipe, abort } = renderToPipeableStream(
       <NonceProvider value={nonce}>
@@ -24,6 +26,7 @@ export default function handleRequest(
       {
         nonce,
         onAllReady() {
+          clearTimeout(abortTimer);
           shellRendered = true;
           const body = new PassThrough();
           responseHeaders.set('Content-Type', 'text/html; charset=utf-8');
@@ -31,6 +34,7 @@ export default function handleRequest(
           pipe(body);
         },
         onShellError(error: unknown) {
+          clearTimeout(abortTimer);
           reject(error);
         },
         onError(error: unknown) {
@@ -39,7 +43,6 @@ export default function handleRequest(
         },
       },
     );
-    setTimeout(abort, ABORT_DELAY_MS);
   });
 }
 

@@ -33,7 +33,7 @@ export function openDatabase(filePath: string, options: OpenOptions = {}): DB {
     throw new DatabaseOpenError(`Cannot open the database at ${path.resolve(filePath)}: ${reason}`);
   }
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: sqlite }),
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
     log(event) {
       options.onQuery?.(event.query.sql, event.queryDurationMillis);
       if (event.level === 'error') {
@@ -45,6 +45,33 @@ export function openDatabase(filePath: string, options: OpenOptions = {}): DB {
   });
   sqliteHandles.set(db, sqlite);
   return db;
+}
+
+/**
+ * Kysely asks the driver to prepare every statement it runs; the same few dozen SQL strings come
+ * back all day, so prepared statements are kept (better-sqlite3 runs them synchronously, so a
+ * statement is never in use twice at once).
+ */
+function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
+  const statements = new Map<string, SQLite.Statement>();
+  const MAX_STATEMENTS = 500;
+  return new Proxy(sqlite, {
+    get(target, property) {
+      if (property === 'prepare') {
+        return (sqlText: string) => {
+          let statement = statements.get(sqlText);
+          if (!statement) {
+            if (statements.size >= MAX_STATEMENTS) statements.clear();
+            statement = target.prepare(sqlText);
+            statements.set(sqlText, statement);
+          }
+          return statement;
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerBuild } from '@remix-run/node';
@@ -34,7 +35,10 @@ async function loadBuild(useVite: boolean, app: express.Express): Promise<() => 
   const here = path.dirname(fileURLToPath(import.meta.url));
   const clientDir = path.join(here, 'client');
   app.use('/assets', express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '1y' }));
-  app.use(express.static(clientDir, { maxAge: '1h' }));
+  // The few other public files, by name: no disk lookup for every page request.
+  const publicFiles = fs.readdirSync(clientDir, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => `/${entry.name}`);
+  const servePublic = express.static(clientDir, { maxAge: '1h' });
+  app.get(publicFiles, servePublic);
   const build = (await import(path.join(here, 'server', 'index.js'))) as ServerBuild;
   return async () => build;
 }

@@ -20,6 +20,9 @@ export function installMetrics(app: Express): void {
     requestMetrics.run(store, () => next());
   });
   app.get('/__metrics', (req, res) => {
+    // With node --expose-gc, ?gc=1 collects first, to tell retained memory from garbage.
+    const collect = (globalThis as { gc?: () => void }).gc;
+    if (req.query.gc === '1' && collect) collect();
     const memory = process.memoryUsage();
     const body = {
       rssBytes: memory.rss,

@@ -1,5 +1,6 @@
 import { createRequestHandler, writeReadableStreamToWritable, type AppLoadContext, type ServerBuild } from '@remix-run/node';
 import type { Request as ExpressRequest, Response as ExpressResponse, NextFunction } from 'express';
+import { runInRequestScope } from '#app/utils/request-scope.server.ts';
 import { MAX_BODY_BYTES, plainPage } from './security.ts';
 
 class BodyTooLargeError extends Error {}
@@ -54,7 +55,9 @@ export function remixHandler(options: { build: () => Promise<ServerBuild>; mode:
       const url = new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
       const request = new Request(url, { method: req.method, headers: toFetchHeaders(req), body: hasBody ? new Uint8Array(body!) : undefined, signal: controller.signal });
       handle ??= createRequestHandler(options.build, options.mode);
-      const response = await handle(request, options.getLoadContext(req, res));
+      const run = () => handle!(request, options.getLoadContext(req, res));
+      // Reads share per-request lookups; a POST's loaders run after its action and must see its changes.
+      const response = await (hasBody ? run() : runInRequestScope(run));
       res.statusMessage = response.statusText;
       res.status(response.status);
       for (const [key, value] of response.headers.entries()) {

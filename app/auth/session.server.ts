@@ -2,6 +2,7 @@ import { redirect } from '@remix-run/node';
 import type { Role } from '#db/schema.ts';
 import { getDb, now } from '#app/utils/db.server.ts';
 import { getEnv } from '#app/utils/env.server.ts';
+import { memoForRequest } from '#app/utils/request-scope.server.ts';
 import { hashToken, isWellFormedToken, randomToken } from './tokens.server.ts';
 
 export const SESSION_COOKIE = 'kindred_session';
@@ -102,21 +103,15 @@ export async function loadMemberships(userId: number): Promise<Membership[]> {
   return [...byId.values()];
 }
 
-const userByRequest = new WeakMap<Request, Promise<SessionUser | null>>();
-
 /** The signed-in person, or null; a missing, malformed, unknown or expired cookie is "signed out". */
 export function getSessionUser(request: Request): Promise<SessionUser | null> {
-  let pending = userByRequest.get(request);
-  if (!pending) {
-    pending = lookUpSessionUser(request);
-    userByRequest.set(request, pending);
-  }
-  return pending;
+  const token = readSessionToken(request);
+  if (!token) return Promise.resolve(null);
+  // Looked up once per HTTP request, however many loaders ask.
+  return memoForRequest(`session:${token}`, () => lookUpSessionUser(token));
 }
 
-async function lookUpSessionUser(request: Request): Promise<SessionUser | null> {
-  const token = readSessionToken(request);
-  if (!token) return null;
+async function lookUpSessionUser(token: string): Promise<SessionUser | null> {
   const sessionId = hashToken(token);
   const row = await getDb()
     .selectFrom('sessions as s')

@@ -10,10 +10,24 @@ import { getDb, nowIso } from '#app/utils/db.server.ts';
 export type ModuleStatus = 'not-started' | 'in-progress' | 'completed';
 export type CourseStatus = { state: 'not-started' } | { state: 'in-progress'; percent: number; lastModuleSlug: string | null } | { state: 'completed'; completedAt: string };
 
-/** Records a visit: starts the enrolment if needed, and notes the module as the one last visited. */
+/** A visit is re-recorded at most this often when nothing else changed. */
+const VISIT_RESOLUTION_MS = 10 * 60 * 1000;
+
+/**
+ * Records a visit: starts the enrolment if needed, and notes the module as the one last visited.
+ * Reading a page again within a few minutes changes nothing, so it writes nothing (one read).
+ */
 export async function recordVisit(userId: number, course: CourseEntry, moduleSlug: string): Promise<void> {
   const at = nowIso();
   const version = course.meta.version;
+  const current = await getDb()
+    .selectFrom('enrolments as e')
+    .innerJoin('module_progress as mp', (join) => join.onRef('mp.user_id', '=', 'e.user_id').onRef('mp.course_slug', '=', 'e.course_slug').on('mp.module_slug', '=', moduleSlug))
+    .select(['e.last_module_slug', 'mp.last_visited_at'])
+    .where('e.user_id', '=', userId)
+    .where('e.course_slug', '=', course.slug)
+    .executeTakeFirst();
+  if (current && current.last_module_slug === moduleSlug && Date.parse(at) - Date.parse(current.last_visited_at) < VISIT_RESOLUTION_MS) return;
   await getDb()
     .transaction()
     .execute(async (trx) => {

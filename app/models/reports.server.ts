@@ -75,27 +75,13 @@ function likePattern(q: string): string {
 
 export async function staffProgress(scope: ReportScope, courses: CourseEntry[], today: string, filters: ReportFilters = {}): Promise<StaffRow[]> {
   const db = getDb();
-  // 1. The people in scope, with their roles and groups.
+  // 1. The people in scope.
   let staffQuery = inScope(
     db
       .selectFrom('memberships as m')
       .innerJoin('users as u', 'u.id', 'm.user_id')
       .innerJoin('organisations as o', 'o.id', 'm.organisation_id')
-      .select((eb) => [
-        'm.user_id as userId',
-        'u.name',
-        'o.id as organisationId',
-        'o.name as organisationName',
-        'm.deactivated_at',
-        eb.selectFrom('membership_roles as r').whereRef('r.membership_id', '=', 'm.id').select(sql<string>`group_concat(r.role)`.as('x')).as('roles'),
-        eb
-          .selectFrom('group_members as gm')
-          .innerJoin('groups as g', 'g.id', 'gm.group_id')
-          .whereRef('gm.user_id', '=', 'm.user_id')
-          .whereRef('g.organisation_id', '=', 'm.organisation_id')
-          .select(sql<string>`group_concat(g.name, '|')`.as('x'))
-          .as('groups'),
-      ]),
+      .select(['m.id as membershipId', 'm.user_id as userId', 'u.name', 'o.id as organisationId', 'o.name as organisationName', 'm.deactivated_at']),
     scope,
   );
   if (!filters.includeDeactivated) staffQuery = staffQuery.where('m.deactivated_at', 'is', null);
@@ -111,40 +97,47 @@ export async function staffProgress(scope: ReportScope, courses: CourseEntry[], 
   if (filters.userId !== undefined) staffQuery = staffQuery.where('m.user_id', '=', filters.userId);
   if (filters.q) staffQuery = staffQuery.where(sql<boolean>`u.name like ${likePattern(filters.q)} escape '\\'`);
   if ('coachUserId' in scope) staffQuery = staffQuery.where('m.user_id', '!=', scope.coachUserId);
-  const staff = await staffQuery.orderBy('o.name').orderBy('u.name').execute();
-
-  // 2. Enrolments and completed-module counts of everyone in scope, grouped.
+  const scopedMemberships = inScope(db.selectFrom('memberships as m').select('m.id'), scope);
   const scopedUsers = inScope(db.selectFrom('memberships as m').select('m.user_id'), scope);
-  const progress = await db
-    .selectFrom('enrolments as e')
-    .select((eb) => [
-      'e.user_id',
-      'e.course_slug',
-      'e.completed_at',
-      'e.last_activity_at',
-      eb
-        .selectFrom('module_progress as mp')
-        .whereRef('mp.user_id', '=', 'e.user_id')
-        .whereRef('mp.course_slug', '=', 'e.course_slug')
-        .where('mp.completed_at', 'is not', null)
-        .select(eb.fn.countAll<number>().as('n'))
-        .as('modulesDone'),
-    ])
-    .where('e.user_id', 'in', scopedUsers)
-    .execute();
+  const scopedOrganisations = inScope(db.selectFrom('memberships as m').select('m.organisation_id'), scope);
 
-  // 3. What is assigned to whom, one row per person and course, earliest due date.
-  const assigned = await inScope(
+  // 2–6. Roles, groups, enrolments, completed modules and assignments of everyone in scope: one
+  // grouped statement each, joined up in memory.
+  const [staff, roles, groups, progress, modulesDone, assigned] = await Promise.all([
+    staffQuery.orderBy('o.name').orderBy('u.name').execute(),
+    db.selectFrom('membership_roles').select(['membership_id', 'role']).where('membership_id', 'in', scopedMemberships).execute(),
     db
-      .selectFrom('memberships as m')
-      .innerJoin('organisations as o', 'o.id', 'm.organisation_id')
-      .innerJoin('assignments as a', (join) => join.on((eb) => assignmentCovers(eb)))
-      .select(['m.user_id', 'a.course_slug', sql<string | null>`min(a.due_date)`.as('dueDate')])
-      .where('m.deactivated_at', 'is', null)
-      .groupBy(['m.user_id', 'a.course_slug']),
-    scope,
-  ).execute();
+      .selectFrom('group_members as gm')
+      .innerJoin('groups as g', 'g.id', 'gm.group_id')
+      .select(['gm.user_id', 'g.organisation_id', 'g.name'])
+      .where('g.organisation_id', 'in', scopedOrganisations)
+      .orderBy('g.name')
+      .execute(),
+    db.selectFrom('enrolments').select(['user_id', 'course_slug', 'completed_at', 'last_activity_at']).where('user_id', 'in', scopedUsers).execute(),
+    db
+      .selectFrom('module_progress')
+      .select(['user_id', 'course_slug', (eb) => eb.fn.countAll<number>().as('done')])
+      .where('user_id', 'in', scopedUsers)
+      .where('completed_at', 'is not', null)
+      .groupBy(['user_id', 'course_slug'])
+      .execute(),
+    inScope(
+      db
+        .selectFrom('memberships as m')
+        .innerJoin('organisations as o', 'o.id', 'm.organisation_id')
+        .innerJoin('assignments as a', (join) => join.on((eb) => assignmentCovers(eb)))
+        .select(['m.user_id', 'a.course_slug', sql<string | null>`min(a.due_date)`.as('dueDate')])
+        .where('m.deactivated_at', 'is', null)
+        .groupBy(['m.user_id', 'a.course_slug']),
+      scope,
+    ).execute(),
+  ]);
 
+  const rolesByMembership = new Map<number, Role[]>();
+  for (const r of roles) rolesByMembership.set(r.membership_id, [...(rolesByMembership.get(r.membership_id) ?? []), r.role]);
+  const groupsByMember = new Map<string, string[]>();
+  for (const g of groups) groupsByMember.set(`${g.user_id}/${g.organisation_id}`, [...(groupsByMember.get(`${g.user_id}/${g.organisation_id}`) ?? []), g.name]);
+  const doneByKey = new Map(modulesDone.map((d) => [`${d.user_id}/${d.course_slug}`, d.done]));
   const progressByKey = new Map(progress.map((p) => [`${p.user_id}/${p.course_slug}`, p]));
   const assignedByKey = new Map(assigned.map((a) => [`${a.user_id}/${a.course_slug}`, a.dueDate]));
   const lastActivity = new Map<number, string>();
@@ -161,7 +154,7 @@ export async function staffProgress(scope: ReportScope, courses: CourseEntry[], 
       const isAssigned = assignedByKey.has(key);
       const dueDate = assignedByKey.get(key) ?? null;
       const state: CellState = p?.completed_at ? 'completed' : p ? 'in-progress' : 'not-started';
-      const percent = state === 'completed' ? 100 : p ? Math.min(99, Math.round((100 * (p.modulesDone ?? 0)) / Math.max(1, course.modules.length))) : 0;
+      const percent = state === 'completed' ? 100 : p ? Math.min(99, Math.round((100 * (doneByKey.get(key) ?? 0)) / Math.max(1, course.modules.length))) : 0;
       cells[course.slug] = { state, percent, completedAt: p?.completed_at ?? null, assigned: isAssigned, dueDate, overdue: isAssigned && dueDate !== null && dueDate < today && state !== 'completed' };
     }
     return {
@@ -169,8 +162,8 @@ export async function staffProgress(scope: ReportScope, courses: CourseEntry[], 
       name: person.name,
       organisationId: person.organisationId,
       organisationName: person.organisationName,
-      roles: String(person.roles ?? '').split(',').filter(Boolean) as Role[],
-      groups: String(person.groups ?? '').split('|').filter(Boolean),
+      roles: (rolesByMembership.get(person.membershipId) ?? []).sort(),
+      groups: groupsByMember.get(`${person.userId}/${person.organisationId}`) ?? [],
       deactivated: person.deactivated_at !== null,
       lastActivityAt: lastActivity.get(person.userId) ?? null,
       cells,

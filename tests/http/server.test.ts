@@ -77,6 +77,13 @@ describe('over HTTP', () => {
     expect(sameOrigin.status).toBe(200);
   });
 
+  test('after a change of name, the page the form returns already shows the new name', async () => {
+    const cookie = await signInOverHttp(server.url, 'hannah.lewis@oakfield.example', DEMO_PASSWORD);
+    const response = await fetch(`${server.url}/account`, form({ intent: 'name', name: 'Hannah Lewis-Brown' }, server.url, cookie));
+    const html = await response.text();
+    expect(html).toContain('<span class="muted">Hannah Lewis-Brown</span>');
+  });
+
   test('the 11th failed sign-in in the window gets a 429 page that says when to try again', async () => {
     const attempt = () => fetch(`${server.url}/sign-in`, form({ email: 'kwame.mensah@oakfield.example', password: 'definitely wrong' }, server.url));
     for (let i = 0; i < 10; i += 1) expect((await attempt()).status).toBe(401);
