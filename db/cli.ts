@@ -7,6 +7,8 @@ import { closeDb, getDb } from '#app/utils/db.server.ts';
 import { getEnv } from '#app/utils/env.server.ts';
 
 async function run(command: string | undefined, args: string[]): Promise<string> {
+  // The database commands never use the session secret; production should not need it to take a backup.
+  process.env.SESSION_SECRET ||= 'not-used-by-the-database-commands-0000000000';
   const env = getEnv();
   const db = getDb();
   switch (command) {

@@ -1,0 +1,139 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+// Starts the built server (build/server.js) as a real process for the benchmark and the durability
+// tests. It runs a private copy of build/ (see snapshotBuild) so that someone rebuilding the app
+// while a long run is going cannot swap the files under a server that is being restarted.
+
+export interface BenchServer {
+  url: string;
+  port: number;
+  pid: number;
+  databasePath: string;
+  process: ChildProcess;
+  output: () => string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** A temp folder with a fresh database path in it; copies `copyFrom` there when given. */
+export function tempDatabasePath(copyFrom?: string, prefix = 'kindred-bench-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const file = path.join(dir, 'kindred.db');
+  if (copyFrom) fs.copyFileSync(copyFrom, file);
+  return file;
+}
+
+export function removeDatabase(databasePath: string): void {
+  fs.rmSync(path.dirname(databasePath), { recursive: true, force: true });
+}
+
+/**
+ * Copies build/ (from the project root) into a temp folder whose node_modules points at the
+ * project's, and returns the path of the copied server.js. Throws when build/server.js is missing.
+ */
+export function snapshotBuild(projectRoot = process.cwd()): string {
+  const source = path.join(projectRoot, 'build');
+  if (!fs.existsSync(path.join(source, 'server.js'))) throw new Error('build/server.js is missing: run `npm run build` first');
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kindred-build-'));
+  fs.cpSync(source, path.join(root, 'build'), { recursive: true });
+  fs.symlinkSync(path.join(projectRoot, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+  fs.writeFileSync(path.join(root, 'package.json'), fs.readFileSync(path.join(projectRoot, 'package.json')));
+  return path.join(root, 'build', 'server.js');
+}
+
+export function removeSnapshot(serverJs: string): void {
+  const root = path.dirname(path.dirname(serverJs));
+  if (path.basename(root).startsWith('kindred-build-')) fs.rmSync(root, { recursive: true, force: true });
+}
+
+export interface StartOptions {
+  serverJs: string;
+  databasePath: string;
+  env?: Record<string, string>;
+  port?: number;
+  timeoutMs?: number;
+  projectRoot?: string;
+}
+
+export async function startServer(options: StartOptions): Promise<BenchServer> {
+  const projectRoot = options.projectRoot ?? process.cwd();
+  const port = options.port ?? (await freePort());
+  const child = spawn(process.execPath, [options.serverJs], {
+    cwd: projectRoot,
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_PATH: options.databasePath,
+      CONTENT_CACHE_PATH: path.join(path.dirname(options.databasePath), 'content-cache'),
+      COURSES_PATH: path.join(projectRoot, 'courses'),
+      SESSION_SECRET: crypto.randomBytes(24).toString('hex'),
+      ...options.env,
+    } as unknown as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in time:\n${output}`));
+    }, options.timeoutMs ?? 60_000);
+    const check = () => {
+      if (output.includes('Kindred is running')) {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code ?? signal}:\n${output}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    pid: child.pid!,
+    databasePath: options.databasePath,
+    process: child,
+    output: () => output,
+    exited,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Resident set size of a process from /proc (Linux): current and peak, in bytes. */
+export function processMemory(pid: number): { rssBytes: number; peakRssBytes: number } | null {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+    return { rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM') };
+  } catch {
+    return null;
+  }
+}

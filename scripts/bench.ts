@@ -1,0 +1,805 @@
+// npm run bench [-- --phase module|dashboard|writes|mixed|all] [--duration S] [--long] [--rate N] ...
+//
+// Measures the budgets in DESIGN.md ("Budgets") against the built production server. Every phase
+// starts its own server (NODE_ENV=production, KINDRED_METRICS=1) on a fresh temp database, sends
+// load only to 127.0.0.1, stops by itself, and stops its server. Results go to stdout and to
+// docs/performance.md. It builds nothing: run `npm run build` first.
+import { execFileSync, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import SQLite from 'better-sqlite3';
+import { checkFields, readCourseModules, type BenchModule } from './bench-courses.ts';
+import { closedLoop, HttpClient, mergeStats, openLoop, percentile, summarise, type LoadResult, type RequestSpec, type Summary } from './bench-load.ts';
+import { processMemory, removeDatabase, removeSnapshot, snapshotBuild, startServer, tempDatabasePath, type BenchServer } from './bench-server.ts';
+
+const DEMO_PASSWORD = 'kindred-demo-2026';
+const TRUST_LEADER = 'trust.leader@large.example';
+const MB = 1024 * 1024;
+const PHASES = ['module', 'dashboard', 'writes', 'mixed'] as const;
+type Phase = (typeof PHASES)[number];
+
+const { values: opts } = parseArgs({
+  options: {
+    phase: { type: 'string', default: 'all' },
+    duration: { type: 'string', default: '60' },
+    long: { type: 'boolean', default: false },
+    rate: { type: 'string', default: '100' },
+    learners: { type: 'string', default: '200' },
+    staff: { type: 'string', default: '2000' },
+    'throughput-seconds': { type: 'string', default: '10' },
+    'writes-seconds': { type: 'string', default: '20' },
+    'writers': { type: 'string', default: '8' },
+    out: { type: 'string', default: 'docs/performance.md' },
+    'no-doc': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (opts.help) {
+  console.log(`npm run bench -- [options]
+  --phase module|dashboard|writes|mixed|all   which phases (default all; a comma-separated list works too)
+  --duration S            mixed phase length in seconds (default 60)
+  --long                  mixed phase of 600 s
+  --rate N                mixed phase arrival rate, requests/s (default 100)
+  --learners N            signed-in learners in the mixed phase (default 200)
+  --staff N               large-seed staff for the mixed phase (default 2000)
+  --throughput-seconds S  each max-throughput run in the module phase (default 10)
+  --writes-seconds S      writes phase length (default 20)
+  --writers N             concurrent writers in the writes phase (default 8)
+  --out FILE              report file (default docs/performance.md); --no-doc to skip it`);
+  process.exit(0);
+}
+
+const selected: Phase[] = opts.phase === 'all' ? [...PHASES] : (opts.phase!.split(',') as Phase[]);
+for (const p of selected) if (!PHASES.includes(p)) fail(`Unknown phase "${p}": use ${PHASES.join(', ')} or all`);
+const mixedDuration = opts.long ? 600 : Number(opts.duration);
+const mixedRate = Number(opts.rate);
+const throughputSeconds = Number(opts['throughput-seconds']);
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+function log(message: string): void {
+  console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+// --- Shared helpers ------------------------------------------------------------------------------
+
+const SERVER_ENV = { NODE_ENV: 'production', KINDRED_METRICS: '1', SESSION_SECRET: crypto.randomBytes(32).toString('hex') };
+let serverJs = '';
+const cleanups: (() => void)[] = [];
+
+async function withServer<T>(databasePath: string, env: Record<string, string>, body: (server: BenchServer, client: HttpClient, memory: MemorySampler) => Promise<T>): Promise<T & { serverOutput: string; exitCode: number | null }> {
+  const server = await startServer({ serverJs, databasePath, env: { ...SERVER_ENV, ...env } });
+  const client = new HttpClient(server.url);
+  const memory = new MemorySampler(server.pid);
+  try {
+    const result = await body(server, client, memory);
+    memory.stop();
+    client.close();
+    const exitCode = await stopWithin(server, 20_000);
+    return { ...result, serverOutput: server.output(), exitCode };
+  } catch (error) {
+    memory.stop();
+    client.close();
+    await stopWithin(server, 20_000);
+    throw error;
+  }
+}
+
+async function stopWithin(server: BenchServer, ms: number): Promise<number | null> {
+  const timer = setTimeout(() => server.process.kill('SIGKILL'), ms);
+  const code = await server.stop('SIGTERM');
+  clearTimeout(timer);
+  return code;
+}
+
+class MemorySampler {
+  peakRss = 0;
+  private timer: NodeJS.Timeout;
+  constructor(private pid: number) {
+    this.timer = setInterval(() => this.sample(), 250);
+  }
+  sample(): void {
+    const m = processMemory(this.pid);
+    if (m) this.peakRss = Math.max(this.peakRss, m.rssBytes, m.peakRssBytes);
+  }
+  stop(): void {
+    this.sample();
+    clearInterval(this.timer);
+  }
+}
+
+interface Metrics {
+  rssBytes: number;
+  heapUsedBytes: number;
+  eventLoopDelayP99Ms: number;
+  eventLoopDelayMaxMs: number;
+  statements: number;
+}
+
+async function metrics(client: HttpClient, reset = false): Promise<Metrics> {
+  const answer = await client.request({ path: `/__metrics${reset ? '?reset=1' : ''}` });
+  if (answer.status !== 200) throw new Error(`/__metrics answered ${answer.status}: is KINDRED_METRICS=1 supported by this build?`);
+  return JSON.parse(answer.body) as Metrics;
+}
+
+async function signIn(client: HttpClient, email: string): Promise<string> {
+  const answer = await client.request({ path: '/sign-in', form: { email, password: DEMO_PASSWORD } });
+  const cookie = answer.headers['set-cookie']?.[0];
+  if (answer.status !== 302 || !cookie) throw new Error(`sign-in as ${email} answered ${answer.status}`);
+  return cookie.split(';')[0]!;
+}
+
+async function signInAll(client: HttpClient, emails: string[], concurrency = 2): Promise<Map<string, string>> {
+  const cookies = new Map<string, string>();
+  const queue = [...emails];
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let email = queue.shift(); email; email = queue.shift()) cookies.set(email, await signIn(client, email));
+    }),
+  );
+  return cookies;
+}
+
+async function get(client: HttpClient, pathname: string, cookie?: string, expectStatus = 200) {
+  const answer = await client.request({ path: pathname, headers: cookie ? { cookie } : {} });
+  if (answer.status !== expectStatus) throw new Error(`GET ${pathname} answered ${answer.status} (expected ${expectStatus}): ${answer.body.slice(0, 300)}`);
+  return { ...answer, queries: Number(answer.headers['x-query-count'] ?? NaN) };
+}
+
+interface Person {
+  email: string;
+  roles: string[];
+  kind: 'school' | 'trust';
+}
+
+/** The active members of a database, read directly (read-only; fine beside a running server in WAL mode). */
+function listPeople(databasePath: string): Person[] {
+  const db = new SQLite(databasePath, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db
+      .prepare(
+        `select u.email as email, group_concat(r.role) as roles, o.kind as kind
+         from users u join memberships m on m.user_id = u.id and m.deactivated_at is null
+         join organisations o on o.id = m.organisation_id
+         join membership_roles r on r.membership_id = m.id
+         where u.password_hash is not null
+         group by m.id order by u.id`,
+      )
+      .all() as { email: string; roles: string; kind: 'school' | 'trust' }[];
+    return rows.map((r) => ({ email: r.email, roles: r.roles.split(','), kind: r.kind }));
+  } finally {
+    db.close();
+  }
+}
+
+function pick<T>(items: readonly T[]): T {
+  return items[Math.floor(Math.random() * items.length)]!;
+}
+
+function sample<T>(items: readonly T[], n: number): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy.slice(0, n);
+}
+
+function busyIn(output: string): string[] {
+  return output.split('\n').filter((line) => /SQLITE_BUSY|database is locked/i.test(line));
+}
+
+const modules = readCourseModules();
+const MODULE_PATH = '/courses/closing-the-gap/who-counts';
+
+/**
+ * Reflection saves and check attempts go the way the browser sends them with JavaScript (a Remix
+ * fetcher: `?_data=<route id>`, answered with the action's JSON). Without `_data` a POST is a
+ * document request: Remix runs the action and then renders the whole page again.
+ */
+const MODULE_ACTION = `?_data=${encodeURIComponent('routes/courses.$course.$module')}`;
+
+function reflectionWrite(cookie: string, m: BenchModule, itemId: string, body: string, onSuccess?: () => void): RequestSpec {
+  return {
+    kind: 'write:reflection',
+    path: m.path + MODULE_ACTION,
+    headers: { cookie },
+    form: { intent: 'reflection', itemId, body, enhanced: '1' },
+    expect: (status, text) => status === 200 && text.startsWith('{') && text.includes('"ok":true'),
+    onSuccess,
+  };
+}
+
+function checkWrite(cookie: string, m: BenchModule): RequestSpec {
+  return { kind: 'write:check', path: m.path + MODULE_ACTION, headers: { cookie }, form: checkFields(m.checks[0]!), expect: (status, text) => status === 200 && text.startsWith('{') && text.includes('"passed":true') };
+}
+
+function completeWrite(cookie: string, m: BenchModule): RequestSpec {
+  return { kind: 'write:complete', path: m.path, headers: { cookie }, form: { intent: 'complete' }, expect: (status) => status === 302 };
+}
+
+function cpdWrite(cookie: string, title: string, onSuccess?: () => void): RequestSpec {
+  const date = new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10);
+  return {
+    kind: 'write:cpd',
+    path: '/learn/cpd',
+    headers: { cookie },
+    form: { title, provider: 'Bench provider', date, hours: '1.5', note: 'Recorded by the benchmark', link: '' },
+    expect: (status, _text) => status === 302,
+    onSuccess,
+  };
+}
+
+function filler(n: number): string {
+  return 'I will try this with my Year 4 class next week and note what changes. '.repeat(Math.ceil(n / 70)).slice(0, n);
+}
+
+// --- Large seed (issue 6) ------------------------------------------------------------------------
+
+function largeSeedAvailable(): boolean {
+  if (fs.existsSync('db/seed-large.ts')) return true;
+  try {
+    return /--large/.test(fs.readFileSync('db/cli.ts', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+const seededLarge = new Map<number, { path: string; seconds: number }>();
+
+/** Runs `npm run db:seed -- --large --staff N` once per size into a template; phases copy it. */
+async function largeTemplate(staff: number): Promise<{ path: string; seconds: number }> {
+  const known = seededLarge.get(staff);
+  if (known) return known;
+  const databasePath = tempDatabasePath(undefined, 'kindred-bench-large-');
+  cleanups.push(() => removeDatabase(databasePath));
+  log(`seeding the large trust with ${staff} staff: npm run db:seed -- --large --staff ${staff}`);
+  const started = performance.now();
+  const child = spawn('npm', ['run', '--silent', 'db:seed', '--', '--large', '--staff', String(staff)], {
+    env: { ...process.env, DATABASE_PATH: databasePath, SESSION_SECRET: SERVER_ENV.SESSION_SECRET, COURSES_PATH: path.resolve('courses'), NODE_ENV: 'development' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c) => (output += c));
+  child.stderr.on('data', (c) => (output += c));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20 * 60_000);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`the large seed failed (exit ${code}):\n${output}`);
+  // Checkpoint so the copies are one self-contained file.
+  const db = new SQLite(databasePath);
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  const result = { path: databasePath, seconds: (performance.now() - started) / 1000 };
+  seededLarge.set(staff, result);
+  log(`seeded ${staff} staff in ${result.seconds.toFixed(1)} s`);
+  return result;
+}
+
+function freshCopy(template: string): string {
+  const databasePath = tempDatabasePath(template);
+  cleanups.push(() => removeDatabase(databasePath));
+  return databasePath;
+}
+
+function freshEmpty(): string {
+  const databasePath = tempDatabasePath();
+  cleanups.push(() => removeDatabase(databasePath));
+  return databasePath;
+}
+
+// --- Phase: module page --------------------------------------------------------------------------
+
+interface CannonRun {
+  url: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  total: number;
+}
+
+async function cannon(url: string, headers: Record<string, string>, seconds: number): Promise<CannonRun> {
+  const result = await autocannon({ url, connections: 10, duration: seconds, headers });
+  return { url, requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts, total: result.requests.total };
+}
+
+async function modulePhase() {
+  log('module phase: fresh demo database, one signed-in learner');
+  return withServer(freshEmpty(), { SEED_DEMO_DATA: 'auto' }, async (server, client, memory) => {
+    const cookie = await signIn(client, 'teacher@oakfield.example');
+    const page = await get(client, MODULE_PATH, cookie);
+    if (!page.body.includes('module-title')) throw new Error('the module page did not render');
+    const trivial = await get(client, '/');
+    for (let i = 0; i < 200; i += 1) {
+      await get(client, MODULE_PATH, cookie);
+      await get(client, '/');
+    }
+    const warm = await metrics(client);
+    log(`warm; max throughput, 10 connections, ${throughputSeconds} s per run, module and trivial page alternately, twice`);
+    const runs: { module: CannonRun[]; trivial: CannonRun[] } = { module: [], trivial: [] };
+    for (let round = 0; round < 2; round += 1) {
+      runs.module.push(await cannon(server.url + MODULE_PATH, { cookie }, throughputSeconds));
+      runs.trivial.push(await cannon(server.url + '/', {}, throughputSeconds));
+      log(`round ${round + 1}: module ${runs.module.at(-1)!.requestsPerSecond.toFixed(0)} req/s, trivial ${runs.trivial.at(-1)!.requestsPerSecond.toFixed(0)} req/s`);
+    }
+    const mean = (xs: CannonRun[]) => xs.reduce((s, r) => s + r.requestsPerSecond, 0) / xs.length;
+    const ratio = mean(runs.module) / mean(runs.trivial);
+    log('module page at a fixed 100 requests/s for 30 s (open loop)');
+    await metrics(client, true);
+    const fixed = await openLoop(client, { rate: 100, durationS: 30, next: () => ({ kind: 'module', path: MODULE_PATH, headers: { cookie }, expect: (s) => s === 200 }) });
+    const after = await metrics(client);
+    return {
+      moduleQueries: page.queries,
+      trivialQueries: trivial.queries,
+      moduleBytes: page.body.length,
+      runs,
+      moduleRps: mean(runs.module),
+      trivialRps: mean(runs.trivial),
+      ratio,
+      fixed: summarise(fixed.kinds.module, fixed.durationS),
+      abandoned: fixed.abandoned,
+      eventLoopP99Ms: after.eventLoopDelayP99Ms,
+      rssWarm: warm.rssBytes,
+      heapWarm: warm.heapUsedBytes,
+      rssEnd: after.rssBytes,
+      heapEnd: after.heapUsedBytes,
+      peakRss: memory.peakRss,
+    };
+  });
+}
+
+// --- Phase: leader dashboard ---------------------------------------------------------------------
+
+async function dashboardAt(staff: number, measureLatency: boolean) {
+  const template = await largeTemplate(staff);
+  return withServer(freshCopy(template.path), { SEED_DEMO_DATA: 'never' }, async (_server, client, memory) => {
+    const cookie = await signIn(client, TRUST_LEADER);
+    const lead: number[] = [];
+    const csv: number[] = [];
+    let leadBytes = 0;
+    let csvRows = 0;
+    for (let i = 0; i < 3; i += 1) {
+      const a = await get(client, '/lead', cookie);
+      lead.push(a.queries);
+      leadBytes = a.body.length;
+      const b = await get(client, '/lead/export.csv', cookie);
+      csv.push(b.queries);
+      csvRows = b.body.trim().split('\n').length;
+    }
+    // One request at a time: the service time with no queue.
+    const sequential: Record<string, number[]> = { lead: [], csv: [] };
+    for (let i = 0; i < 10; i += 1) {
+      for (const [key, pathname] of [['lead', '/lead'], ['csv', '/lead/export.csv']] as const) {
+        const began = performance.now();
+        await get(client, pathname, cookie);
+        sequential[key]!.push(performance.now() - began);
+      }
+    }
+    const serviceMs = { lead: percentile(sequential.lead!, 0.5), csv: percentile(sequential.csv!, 0.5) };
+    let latency: Summary | null = null;
+    let abandoned = 0;
+    if (measureLatency) {
+      for (let i = 0; i < 20; i += 1) await get(client, '/lead', cookie);
+      log(`/lead for the trust leader at 20 requests/s for 30 s (${staff} staff)`);
+      const run = await openLoop(client, { rate: 20, durationS: 30, next: () => ({ kind: 'lead', path: '/lead', headers: { cookie }, expect: (s) => s === 200 }) });
+      latency = summarise(run.kinds.lead, run.durationS);
+      abandoned = run.abandoned;
+    }
+    return { staff, seedSeconds: template.seconds, serviceMs, leadQueries: lead, csvQueries: csv, leadBytes, csvRows, latency, abandoned, peakRss: memory.peakRss };
+  });
+}
+
+async function dashboardPhase() {
+  log('dashboard phase: large seed with 200 and with 2000 staff');
+  const small = await dashboardAt(200, false);
+  const large = await dashboardAt(2000, true);
+  const last = (xs: number[]) => xs.at(-1)!;
+  return {
+    small,
+    large,
+    leadSame: last(small.leadQueries) === last(large.leadQueries),
+    csvSame: last(small.csvQueries) === last(large.csvQueries),
+  };
+}
+
+// --- Phase: writes -------------------------------------------------------------------------------
+
+async function writesPhase() {
+  const seconds = Number(opts['writes-seconds']);
+  const writers = Number(opts.writers);
+  log(`writes phase: fresh demo database, ${writers} concurrent writers for ${seconds} s beside module-page reads at 50 requests/s`);
+  const databasePath = freshEmpty();
+  const run = await withServer(databasePath, { SEED_DEMO_DATA: 'auto' }, async (server, client, memory) => {
+    const learners = listPeople(server.databasePath)
+      .filter((p) => p.kind === 'school' && p.roles.includes('teacher'))
+      .map((p) => p.email);
+    const cookies = await signInAll(client, learners);
+    const readerCookie = cookies.get(learners[0]!)!;
+    for (const m of modules) await get(client, m.path, readerCookie);
+    // Each writer owns its own learners, so writes to one learner's items are never concurrent and
+    // "the last acknowledged write" is well defined for the check afterwards.
+    const ackedCpd = new Set<string>();
+    const lastReflection = new Map<string, string>();
+    let sequence = 0;
+    const owned = Array.from({ length: writers }, (_, w) => learners.filter((_, i) => i % writers === w));
+    const cursors = owned.map(() => 0);
+    const writerSpecs = owned.map((mine, w) => () => {
+      const turn = cursors[w]!;
+      cursors[w] = turn + 1;
+      const email = mine[turn % mine.length]!;
+      const cookie = cookies.get(email)!;
+      const n = (sequence += 1);
+      const roll = Math.random();
+      if (roll < 0.2) {
+        const title = `bench cpd ${n} ${email}`;
+        return cpdWrite(cookie, title, () => ackedCpd.add(title));
+      }
+      const m = pick(modules);
+      if (roll < 0.55) return checkWrite(cookie, m);
+      const item = pick(m.reflections).id;
+      const body = `bench ${n}: ${filler(400)}`;
+      return reflectionWrite(cookie, m, item, body, () => lastReflection.set(`${email}|${m.course}|${m.module}|${item}`, body));
+    });
+    const result: LoadResult = { durationS: seconds, kinds: {}, abandoned: 0 };
+    const [reads, ...writes] = await Promise.all([
+      openLoop(client, { rate: 50, durationS: seconds, next: () => ({ kind: 'read', path: pick(modules).path, headers: { cookie: readerCookie }, expect: (s) => s === 200 }) }),
+      ...writerSpecs.map((next) => closedLoop(client, { concurrency: 1, durationS: seconds, next })),
+    ]);
+    for (const w of writes) for (const [kind, stats] of Object.entries(w.kinds)) {
+      const into = (result.kinds[kind] ??= { count: 0, ok: 0, errors: 0, latencies: [], statuses: {}, errorSamples: [] });
+      into.count += stats.count;
+      into.ok += stats.ok;
+      into.errors += stats.errors;
+      for (const l of stats.latencies) into.latencies.push(l);
+      for (const [k, v] of Object.entries(stats.statuses)) into.statuses[k] = (into.statuses[k] ?? 0) + v;
+      into.errorSamples.push(...stats.errorSamples);
+    }
+    const writeDuration = Math.max(...writes.map((w) => w.durationS));
+    const after = await metrics(client);
+    return {
+      learners: learners.length,
+      writes: summarise(mergeStats(result), writeDuration),
+      byKind: Object.fromEntries(Object.entries(result.kinds).map(([k, v]) => [k, summarise(v, writeDuration)])),
+      reads: summarise(reads.kinds.read, reads.durationS),
+      ackedCpd,
+      lastReflection,
+      peakRss: memory.peakRss,
+      rssEnd: after.rssBytes,
+      eventLoopP99Ms: after.eventLoopDelayP99Ms,
+    };
+  });
+  // Every acknowledged write must be in the database once the server has stopped.
+  const db = new SQLite(databasePath, { readonly: true });
+  const titles = new Set((db.prepare(`select title from external_cpd where title like 'bench cpd %'`).all() as { title: string }[]).map((r) => r.title));
+  const lostCpd = [...run.ackedCpd].filter((t) => !titles.has(t)).length;
+  const stored = db.prepare(`select r.body as body from reflection_responses r join users u on u.id = r.user_id where u.email = ? and r.course_slug = ? and r.module_slug = ? and r.item_id = ?`);
+  let lostReflections = 0;
+  for (const [key, body] of run.lastReflection) {
+    const [email, course, module, item] = key.split('|');
+    const row = stored.get(email, course, module, item) as { body: string } | undefined;
+    if (row?.body !== body) lostReflections += 1;
+  }
+  const integrity = db.pragma('integrity_check', { simple: true }) as string;
+  db.close();
+  const busy = busyIn(run.serverOutput);
+  return {
+    learners: run.learners,
+    seconds,
+    writers,
+    writes: run.writes,
+    byKind: run.byKind,
+    reads: run.reads,
+    ackedCpd: run.ackedCpd.size,
+    ackedReflections: run.lastReflection.size,
+    lost: lostCpd + lostReflections,
+    integrity,
+    busy: busy.length,
+    busySample: busy.slice(0, 3),
+    exitCode: run.exitCode,
+    peakRss: run.peakRss,
+    rssEnd: run.rssEnd,
+    eventLoopP99Ms: run.eventLoopP99Ms,
+  };
+}
+
+// --- Phase: mixed (issue 7) ----------------------------------------------------------------------
+
+async function mixedPhase() {
+  const staff = Number(opts.staff);
+  const template = await largeTemplate(staff);
+  log(`mixed phase: ${staff} staff, ${mixedRate} requests/s for ${mixedDuration} s (80% module pages, 15% writes, 5% dashboards)`);
+  return withServer(freshCopy(template.path), { SEED_DEMO_DATA: 'never' }, async (server, client, memory) => {
+    const people = listPeople(server.databasePath);
+    const learnerEmails = sample(
+      [...new Set(people.filter((p) => p.kind === 'school' && p.roles.includes('teacher')).map((p) => p.email))],
+      Number(opts.learners),
+    );
+    const schoolLeaders = sample([...new Set(people.filter((p) => p.kind === 'school' && p.roles.includes('leader')).map((p) => p.email))], 10);
+    log(`signing in ${learnerEmails.length} learners and ${schoolLeaders.length + 1} leaders`);
+    const signInStarted = performance.now();
+    const cookies = await signInAll(client, [...learnerEmails, ...schoolLeaders, TRUST_LEADER]);
+    const signInSeconds = (performance.now() - signInStarted) / 1000;
+    const trustCookie = cookies.get(TRUST_LEADER)!;
+    const schoolCookies = schoolLeaders.map((e) => cookies.get(e)!);
+    const learners = learnerEmails.map((email) => ({ email, cookie: cookies.get(email)!, cursor: Math.floor(Math.random() * modules.length), step: 0, busy: false }));
+    for (const m of modules) await get(client, m.path, learners[0]!.cookie);
+    for (let i = 0; i < 5; i += 1) await get(client, '/lead', trustCookie);
+    log('warm-up: 10 s at the same mix, not counted');
+    let sequence = 0;
+    const next = (): RequestSpec => {
+      const roll = Math.random();
+      if (roll < 0.8) {
+        const learner = pick(learners);
+        return { kind: 'module page', path: pick(modules).path, headers: { cookie: learner.cookie }, expect: (s) => s === 200 };
+      }
+      if (roll < 0.95) {
+        // Each learner works through modules in order: required reflection, check, complete.
+        const idle = learners.filter((l) => !l.busy);
+        const learner = idle.length ? pick(idle) : pick(learners);
+        const m = modules[learner.cursor % modules.length]!;
+        const step = learner.step;
+        learner.step = (learner.step + 1) % 3;
+        if (learner.step === 0) learner.cursor += 1;
+        learner.busy = true;
+        let spec: RequestSpec;
+        if (step === 0) spec = reflectionWrite(learner.cookie, m, m.reflections.find((r) => r.required)?.id ?? m.reflections[0]!.id, `mixed ${(sequence += 1)}: ${filler(300)}`);
+        else if (step === 1) spec = checkWrite(learner.cookie, m);
+        else spec = completeWrite(learner.cookie, m);
+        return { ...spec, onDone: () => (learner.busy = false) };
+      }
+      const leader = Math.random() < 0.5 || schoolCookies.length === 0 ? { kind: 'dashboard (trust)', cookie: trustCookie } : { kind: 'dashboard (school)', cookie: pick(schoolCookies) };
+      return { kind: leader.kind, path: '/lead', headers: { cookie: leader.cookie }, expect: (s) => s === 200 };
+    };
+    await openLoop(client, { rate: mixedRate, durationS: 10, next });
+    await metrics(client, true);
+    log(`measuring for ${mixedDuration} s`);
+    const run = await openLoop(client, { rate: mixedRate, durationS: mixedDuration, next, drainS: 60 });
+    const after = await metrics(client);
+    const kinds = Object.fromEntries(Object.entries(run.kinds).map(([k, v]) => [k, summarise(v, run.durationS)]));
+    const writeKinds = Object.entries(run.kinds).filter(([k]) => k.startsWith('write:'));
+    const writesMerged = mergeStats({ durationS: run.durationS, kinds: Object.fromEntries(writeKinds), abandoned: 0 });
+    const dashMerged = mergeStats({ durationS: run.durationS, kinds: Object.fromEntries(Object.entries(run.kinds).filter(([k]) => k.startsWith('dashboard'))), abandoned: 0 });
+    return {
+      staff,
+      rate: mixedRate,
+      seconds: mixedDuration,
+      learners: learners.length,
+      signInSeconds,
+      all: summarise(mergeStats(run), run.durationS),
+      kinds,
+      writes: summarise(writesMerged, run.durationS),
+      dashboards: summarise(dashMerged, run.durationS),
+      abandoned: run.abandoned,
+      rssEnd: after.rssBytes,
+      peakRss: memory.peakRss,
+      eventLoopP99Ms: after.eventLoopDelayP99Ms,
+      eventLoopMaxMs: after.eventLoopDelayMaxMs,
+      staleRetries: client.staleRetries,
+    };
+  });
+}
+
+// --- Report --------------------------------------------------------------------------------------
+
+const ms = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? 'n/a' : `${n.toFixed(1)} ms`);
+const mb = (n: number) => `${(n / MB).toFixed(0)} MB`;
+const num = (n: number, digits = 0) => n.toFixed(digits);
+
+interface BudgetRow {
+  budget: string;
+  measured: string;
+  holds: boolean | null;
+}
+
+type ModuleResult = Awaited<ReturnType<typeof modulePhase>>;
+type DashboardResult = Awaited<ReturnType<typeof dashboardPhase>>;
+type WritesResult = Awaited<ReturnType<typeof writesPhase>>;
+type MixedResult = Awaited<ReturnType<typeof mixedPhase>>;
+
+interface Results {
+  module?: ModuleResult;
+  dashboard?: DashboardResult;
+  writes?: WritesResult;
+  mixed?: MixedResult;
+  skipped: Record<string, string>;
+}
+
+function budgets(r: Results): BudgetRow[] {
+  const rows: BudgetRow[] = [];
+  const rss: { where: string; bytes: number }[] = [];
+  if (r.module) {
+    rows.push({ budget: 'Warm module page throughput ≥ 80% of the trivial page (same run)', measured: `${(r.module.ratio * 100).toFixed(0)}% (${num(r.module.moduleRps)} vs ${num(r.module.trivialRps)} req/s)`, holds: r.module.ratio >= 0.8 });
+    rows.push({ budget: 'Module page p95 < 100 ms at 100 requests/s', measured: `p95 ${ms(r.module.fixed.p95)} (p50 ${ms(r.module.fixed.p50)}, ${r.module.fixed.errors} errors)`, holds: r.module.fixed.p95 < 100 && r.module.fixed.errors === 0 });
+    rss.push({ where: 'module phase', bytes: r.module.peakRss });
+  }
+  if (r.dashboard) {
+    const d = r.dashboard;
+    rows.push({ budget: 'Statements per /lead request do not grow with staff (200 → 2000)', measured: `${d.small.leadQueries.at(-1)} → ${d.large.leadQueries.at(-1)}`, holds: d.leadSame });
+    rows.push({ budget: 'Statements per /lead/export.csv request do not grow with staff (200 → 2000)', measured: `${d.small.csvQueries.at(-1)} → ${d.large.csvQueries.at(-1)}`, holds: d.csvSame });
+    if (d.large.latency) rows.push({ budget: '/lead p95 < 100 ms for the trust leader, 2000 staff, 20 requests/s', measured: `p95 ${ms(d.large.latency.p95)} (p50 ${ms(d.large.latency.p50)}, ${d.large.latency.errors} errors)`, holds: d.large.latency.p95 < 100 && d.large.latency.errors === 0 });
+    rss.push({ where: 'dashboard phase (2000 staff)', bytes: d.large.peakRss });
+  }
+  if (r.writes) {
+    const w = r.writes;
+    rows.push({ budget: '≥ 200 progress writes/s over HTTP alongside reads', measured: `${num(w.writes.perSecond)} writes/s (${w.writes.errors} errors; reads ${num(w.reads.perSecond)}/s)`, holds: w.writes.perSecond >= 200 && w.writes.errors === 0 });
+    rows.push({ budget: 'No acknowledged write lost', measured: `${w.lost} lost of ${w.ackedCpd} CPD rows + ${w.ackedReflections} reflections checked; integrity ${w.integrity}`, holds: w.lost === 0 && w.integrity === 'ok' });
+    rows.push({ budget: 'No SQLITE_BUSY', measured: `${w.busy} in the server output`, holds: w.busy === 0 });
+    rss.push({ where: 'writes phase', bytes: w.peakRss });
+  }
+  if (r.mixed) {
+    const m = r.mixed;
+    rows.push({ budget: 'Mixed load: module page p95 < 100 ms', measured: `p95 ${ms(m.kinds['module page']?.p95)}`, holds: (m.kinds['module page']?.p95 ?? Infinity) < 100 });
+    rows.push({ budget: 'Mixed load: leader dashboard p95 < 100 ms', measured: `p95 ${ms(m.dashboards.p95)}`, holds: m.dashboards.p95 < 100 });
+    rows.push({ budget: 'Mixed load: no errors', measured: `${m.all.errors} errors of ${m.all.count} requests`, holds: m.all.errors === 0 });
+    rss.push({ where: 'mixed phase', bytes: m.peakRss });
+  }
+  for (const { where, bytes } of rss) rows.push({ budget: `Server RSS < 300 MB (${where}, peak)`, measured: mb(bytes), holds: bytes < 300 * MB });
+  for (const [phase, why] of Object.entries(r.skipped)) rows.push({ budget: `${phase} phase`, measured: `not measured: ${why}`, holds: null });
+  return rows;
+}
+
+function latencyTable(kinds: Record<string, Summary>, durationS: number): string {
+  const lines = ['| Request | Sent | OK | Errors | OK/s | p50 | p95 | p99 | max |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
+  for (const [kind, s] of Object.entries(kinds).sort()) {
+    lines.push(`| ${kind} | ${s.count} | ${s.ok} | ${s.errors} | ${(s.ok / durationS).toFixed(1)} | ${ms(s.p50)} | ${ms(s.p95)} | ${ms(s.p99)} | ${ms(s.max)} |`);
+  }
+  return lines.join('\n');
+}
+
+function errorNotes(kinds: Record<string, Summary>): string {
+  const notes = Object.entries(kinds)
+    .filter(([, s]) => s.errors > 0)
+    .map(([k, s]) => `- ${k}: statuses ${JSON.stringify(s.statuses)}; e.g. ${s.errorSamples.slice(0, 2).map((e) => `\`${e.replace(/`/g, "'")}\``).join(', ')}`);
+  return notes.length ? `\nErrors:\n\n${notes.join('\n')}\n` : '';
+}
+
+/** The commit measured, and how many files differ from it. */
+function sourceVersion(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const changed = execFileSync('git', ['status', '--porcelain'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().split('\n').filter(Boolean).length;
+    return changed ? `commit ${head} with ${changed} uncommitted changed or new files` : `commit ${head}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+function report(r: Results, command: string, started: Date, elapsedS: number): string {
+  const cpus = os.cpus();
+  const out: string[] = [];
+  out.push('# Performance', '');
+  out.push('Measured by `npm run bench` (scripts/bench.ts) against the built production server (`NODE_ENV=production`, `KINDRED_METRICS=1`), each phase on its own fresh database, with the load generated on the same machine and sent to 127.0.0.1. The budgets are in DESIGN.md, "Budgets". This file is rewritten by every run.', '');
+  out.push(`- Date: ${started.toISOString()} (${elapsedS.toFixed(0)} s)`);
+  out.push(`- Machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown'}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB memory, ${os.type()} ${os.release()}, Node ${process.version}`);
+  out.push(`- Command: \`${command}\``);
+  out.push(`- Source: ${sourceVersion()}`, '');
+  out.push('## Budgets', '', '| Budget | Measured | Holds |', '| --- | --- | --- |');
+  for (const row of budgets(r)) out.push(`| ${row.budget} | ${row.measured} | ${row.holds === null ? 'not measured' : row.holds ? 'yes' : '**NO**'} |`);
+  out.push('');
+  out.push('## How the load is made', '');
+  out.push('- Each phase starts `build/server.js` (a private copy of build/, so a rebuild during a run cannot disturb it) with `NODE_ENV=production`, `KINDRED_METRICS=1` and a fresh temp database: the demo data (module and writes phases) or a copy of `npm run db:seed -- --large --staff N` (dashboard and mixed phases). `X-Query-Count` gives statements per request; `/__metrics` gives RSS, heap and event-loop delay; peak RSS is also read from /proc (VmHWM).');
+  out.push('- Reflection saves and knowledge-check attempts are posted as the browser posts them with JavaScript (a Remix fetcher, `?_data=routes/courses.$course.$module`, answered with JSON); completion and external CPD are plain form posts answered with a 302. A write counts as acknowledged only on its normal answer (`ok: true`, `passed: true`, or the 302).');
+  out.push('- Options: `--phase module|dashboard|writes|mixed|all` (or a comma-separated list), `--duration S` / `--long` (mixed phase, 60 s / 600 s), `--rate N` (mixed, requests/s), `--learners N`, `--staff N` (mixed), `--throughput-seconds S`, `--writes-seconds S`, `--writers N`, `--out FILE`, `--no-doc`. Run `npm run build` first.', '');
+  out.push('Latencies are measured by the client. In the fixed-rate (open-loop) runs a request is due at a fixed time whether or not earlier ones have answered, and its latency counts from that time, so a slow server cannot hide its queue. The machine is shared and noisy: compare figures from the same run.', '');
+
+  if (r.module) {
+    const m = r.module;
+    out.push('## Module page', '');
+    out.push(`A warm module page (\`${MODULE_PATH}\`, ${(m.moduleBytes / 1024).toFixed(0)} KB, ${m.moduleQueries} SQL statements) for a signed-in learner, against the signed-out landing page \`/\` (${m.trivialQueries} statements) on the same server. Max throughput: autocannon, 10 connections, ${throughputSeconds} s per run, after 200 warm-up requests each, alternating pages, two rounds.`, '');
+    out.push('| Run | Module page req/s | Trivial page req/s | Module p50 / p99 | Trivial p50 / p99 | non-2xx / errors |', '| --- | ---: | ---: | --- | --- | --- |');
+    m.runs.module.forEach((mod, i) => {
+      const triv = m.runs.trivial[i]!;
+      out.push(`| ${i + 1} | ${num(mod.requestsPerSecond)} | ${num(triv.requestsPerSecond)} | ${mod.p50} / ${mod.p99} ms | ${triv.p50} / ${triv.p99} ms | ${mod.non2xx + triv.non2xx} / ${mod.errors + triv.errors} |`);
+    });
+    out.push('', `Mean: module ${num(m.moduleRps)} req/s, trivial ${num(m.trivialRps)} req/s: **ratio ${(m.ratio * 100).toFixed(0)}%**.`, '');
+    out.push(`At a fixed 100 requests/s for 30 s: p50 ${ms(m.fixed.p50)}, **p95 ${ms(m.fixed.p95)}**, p99 ${ms(m.fixed.p99)}, max ${ms(m.fixed.max)}; ${m.fixed.ok} OK, ${m.fixed.errors} errors${m.abandoned ? `, ${m.abandoned} unanswered` : ''}. Event-loop delay p99 ${ms(m.eventLoopP99Ms)}.`, '');
+    out.push(`Server memory: after the warm-up (400 requests) RSS ${mb(m.rssWarm)}, V8 heap used ${mb(m.heapWarm)}; at the end RSS ${mb(m.rssEnd)}, heap used ${mb(m.heapEnd)}; peak RSS ${mb(m.peakRss)}.`, '');
+  }
+
+  out.push('## Leader dashboard', '');
+  if (r.dashboard) {
+    const d = r.dashboard;
+    out.push('`npm run db:seed -- --large --staff N` (a trust of 10 schools), signed in as the trust leader.', '');
+    out.push('| Staff | Seed time | /lead statements (3 requests) | /lead/export.csv statements (3 requests) | /lead alone, median of 10 | CSV alone, median of 10 | /lead size | CSV rows | Peak RSS |', '| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const s of [d.small, d.large]) out.push(`| ${s.staff} | ${s.seedSeconds.toFixed(0)} s | ${s.leadQueries.join(', ')} | ${s.csvQueries.join(', ')} | ${ms(s.serviceMs.lead)} | ${ms(s.serviceMs.csv)} | ${(s.leadBytes / 1024).toFixed(0)} KB | ${s.csvRows} | ${mb(s.peakRss)} |`);
+    const l = d.large.latency;
+    if (l) out.push('', `/lead at 20 requests/s for 30 s, 2000 staff: p50 ${ms(l.p50)}, **p95 ${ms(l.p95)}**, p99 ${ms(l.p99)}, max ${ms(l.max)}; ${l.ok} OK, ${l.errors} errors${d.large.abandoned ? `, ${d.large.abandoned} unanswered when the run stopped waiting` : ''}.`, errorNotes({ '/lead': l }));
+    out.push('');
+  } else out.push(`Not measured: ${r.skipped.dashboard ?? 'phase not selected'}.`, '');
+
+  if (r.writes) {
+    const w = r.writes;
+    out.push('## Progress writes', '');
+    out.push(`${w.writers} closed-loop writers (each owning its own learners of the ${w.learners} demo teachers) for ${w.seconds} s: 45% reflection saves (~400 characters), 35% knowledge-check attempts, 20% external CPD rows; beside module-page reads at a fixed 50 requests/s. Afterwards the server is stopped (exit ${w.exitCode}) and every acknowledged write is looked up in the database.`, '');
+    out.push(`**${num(w.writes.perSecond)} writes/s** (${w.writes.ok} acknowledged, ${w.writes.errors} errors), write p50 ${ms(w.writes.p50)}, p95 ${ms(w.writes.p95)}, p99 ${ms(w.writes.p99)}. Reads: ${num(w.reads.perSecond)}/s, p95 ${ms(w.reads.p95)}, ${w.reads.errors} errors.`, '');
+    out.push(latencyTable({ ...w.byKind, 'read (module page)': w.reads }, w.seconds));
+    out.push(errorNotes({ ...w.byKind, read: w.reads }));
+    out.push(`Lost acknowledged writes: **${w.lost}** (checked ${w.ackedCpd} CPD rows and the last acknowledged body of ${w.ackedReflections} reflections); integrity_check: ${w.integrity}. SQLITE_BUSY / "database is locked" lines in the server output: **${w.busy}**${w.busySample.length ? ` (e.g. \`${w.busySample[0]}\`)` : ''}. Event-loop delay p99 ${ms(w.eventLoopP99Ms)}. Server RSS ${mb(w.rssEnd)} at the end, ${mb(w.peakRss)} peak.`, '');
+  }
+
+  out.push('## Mixed load (issue 7)', '');
+  if (r.mixed) {
+    const m = r.mixed;
+    out.push(`Large seed with ${m.staff} staff. ${m.learners} signed-in learners (sign-in took ${m.signInSeconds.toFixed(0)} s), the trust leader and up to 10 school leaders. Open loop at ${m.rate} requests/s for ${m.seconds} s after a 10 s warm-up: 80% module pages (any of the 20 modules), 15% progress writes (each learner works through modules in order: required reflection, knowledge check, complete), 5% leader dashboards (/lead, half trust leader, half school leaders).`, '');
+    out.push(`Throughput ${num(m.all.perSecond, 1)} OK requests/s; ${m.all.errors} errors of ${m.all.count}${m.abandoned ? `; ${m.abandoned} unanswered at the end` : ''}; ${m.staleRetries} requests sent again once because the server closed an idle keep-alive socket as they went out (Node's keep-alive race; the server never read them). Overall p50 ${ms(m.all.p50)}, p95 ${ms(m.all.p95)}, p99 ${ms(m.all.p99)}.`, '');
+    out.push(latencyTable({ ...m.kinds, 'all writes': m.writes, 'all dashboards': m.dashboards }, m.seconds));
+    out.push(errorNotes(m.kinds));
+    out.push(`Server RSS ${mb(m.rssEnd)} at the end, ${mb(m.peakRss)} peak. Event-loop delay (from /__metrics over the measured run): p99 ${ms(m.eventLoopP99Ms)}, max ${ms(m.eventLoopMaxMs)}.`, '');
+  } else out.push(`Not measured: ${r.skipped.mixed ?? 'phase not selected'}.`, '');
+  return out.join('\n');
+}
+
+function printSummary(r: Results): void {
+  console.log('\n==== Benchmark summary ====');
+  for (const row of budgets(r)) console.log(`${row.holds === null ? '  --  ' : row.holds ? '  ok  ' : ' FAIL '} ${row.budget}: ${row.measured}`);
+  if (r.mixed) {
+    for (const [kind, s] of Object.entries(r.mixed.kinds).sort()) console.log(`        mixed ${kind}: ${s.ok}/${s.count} OK, p50 ${ms(s.p50)} p95 ${ms(s.p95)} p99 ${ms(s.p99)}`);
+    console.log(`        mixed: ${num(r.mixed.all.perSecond, 1)} req/s, RSS peak ${mb(r.mixed.peakRss)}, event-loop p99 ${ms(r.mixed.eventLoopP99Ms)}`);
+  }
+}
+
+// --- Main ----------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+  try {
+    serverJs = snapshotBuild();
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  cleanups.push(() => removeSnapshot(serverJs));
+  const results: Results = { skipped: {} };
+  const large = largeSeedAvailable();
+  const missingSeed = 'the large seed (`npm run db:seed -- --large`, issue 6) is not in this checkout yet';
+  for (const phase of selected) {
+    try {
+      if (phase === 'module') results.module = await modulePhase();
+      if (phase === 'writes') results.writes = await writesPhase();
+      if (phase === 'dashboard') {
+        if (large) results.dashboard = await dashboardPhase();
+        else results.skipped.dashboard = missingSeed;
+      }
+      if (phase === 'mixed') {
+        if (large) results.mixed = await mixedPhase();
+        else results.skipped.mixed = missingSeed;
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      console.error(`The ${phase} phase failed: ${message}`);
+      results.skipped[phase] = `the phase failed: ${message.split('\n')[0]}`;
+    }
+  }
+  const elapsed = (Date.now() - started.getTime()) / 1000;
+  printSummary(results);
+  if (!opts['no-doc']) {
+    fs.mkdirSync(path.dirname(opts.out!), { recursive: true });
+    fs.writeFileSync(opts.out!, report(results, command, started, elapsed) + '\n');
+    console.log(`\nWrote ${opts.out}`);
+  }
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        cleanup();
+      } catch {
+        // best effort
+      }
+    }
+  });
