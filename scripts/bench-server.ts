@@ -73,10 +73,16 @@ export interface StartOptions {
   projectRoot?: string;
 }
 
+/** The Node flags `npm run serve` gives the server (package.json is the one place they are set). */
+export function serverNodeFlags(projectRoot = process.cwd()): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  return pkg.scripts.serve!.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 export async function startServer(options: StartOptions): Promise<BenchServer> {
   const projectRoot = options.projectRoot ?? process.cwd();
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, [options.serverJs], {
+  const child = spawn(process.execPath, [...serverNodeFlags(projectRoot), options.serverJs], {
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH ?? '',
