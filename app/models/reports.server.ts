@@ -133,13 +133,11 @@ export async function staffProgress(scope: ReportScope, courses: CourseEntry[], 
     ).execute(),
   ]);
 
-  const rolesByMembership = new Map<number, Role[]>();
-  for (const r of roles) rolesByMembership.set(r.membership_id, [...(rolesByMembership.get(r.membership_id) ?? []), r.role]);
-  const groupsByMember = new Map<string, string[]>();
-  for (const g of groups) groupsByMember.set(`${g.user_id}/${g.organisation_id}`, [...(groupsByMember.get(`${g.user_id}/${g.organisation_id}`) ?? []), g.name]);
-  const doneByKey = new Map(modulesDone.map((d) => [`${d.user_id}/${d.course_slug}`, d.done]));
-  const progressByKey = new Map(progress.map((p) => [`${p.user_id}/${p.course_slug}`, p]));
-  const assignedByKey = new Map(assigned.map((a) => [`${a.user_id}/${a.course_slug}`, a.dueDate]));
+  const rolesByMembership = groupBy(roles, (r) => r.membership_id, (r) => r.role);
+  const groupsByMember = groupBy(groups, (g) => g.user_id * 1_000_003 + g.organisation_id, (g) => g.name);
+  const doneByUser = byUserAndCourse(modulesDone, (d) => d.done);
+  const progressByUser = byUserAndCourse(progress, (p) => p);
+  const assignedByUser = byUserAndCourse(assigned, (a) => a.dueDate);
   const lastActivity = new Map<number, string>();
   for (const p of progress) {
     const current = lastActivity.get(p.user_id);
@@ -147,14 +145,16 @@ export async function staffProgress(scope: ReportScope, courses: CourseEntry[], 
   }
 
   return staff.map((person) => {
+    const personProgress = progressByUser.get(person.userId);
+    const personDone = doneByUser.get(person.userId);
+    const personAssigned = assignedByUser.get(person.userId);
     const cells: Record<string, Cell> = {};
     for (const course of courses) {
-      const key = `${person.userId}/${course.slug}`;
-      const p = progressByKey.get(key);
-      const isAssigned = assignedByKey.has(key);
-      const dueDate = assignedByKey.get(key) ?? null;
+      const p = personProgress?.get(course.slug);
+      const isAssigned = personAssigned?.has(course.slug) ?? false;
+      const dueDate = personAssigned?.get(course.slug) ?? null;
       const state: CellState = p?.completed_at ? 'completed' : p ? 'in-progress' : 'not-started';
-      const percent = state === 'completed' ? 100 : p ? Math.min(99, Math.round((100 * (doneByKey.get(key) ?? 0)) / Math.max(1, course.modules.length))) : 0;
+      const percent = state === 'completed' ? 100 : p ? Math.min(99, Math.round((100 * (personDone?.get(course.slug) ?? 0)) / Math.max(1, course.modules.length))) : 0;
       cells[course.slug] = { state, percent, completedAt: p?.completed_at ?? null, assigned: isAssigned, dueDate, overdue: isAssigned && dueDate !== null && dueDate < today && state !== 'completed' };
     }
     return {
@@ -163,12 +163,34 @@ export async function staffProgress(scope: ReportScope, courses: CourseEntry[], 
       organisationId: person.organisationId,
       organisationName: person.organisationName,
       roles: (rolesByMembership.get(person.membershipId) ?? []).sort(),
-      groups: groupsByMember.get(`${person.userId}/${person.organisationId}`) ?? [],
+      groups: groupsByMember.get(person.userId * 1_000_003 + person.organisationId) ?? [],
       deactivated: person.deactivated_at !== null,
       lastActivityAt: lastActivity.get(person.userId) ?? null,
       cells,
     };
   });
+}
+
+function groupBy<T, V>(items: T[], key: (item: T) => number, value: (item: T) => V): Map<number, V[]> {
+  const grouped = new Map<number, V[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = grouped.get(k);
+    if (list) list.push(value(item));
+    else grouped.set(k, [value(item)]);
+  }
+  return grouped;
+}
+
+/** Rows keyed by learner, then by course slug: no string keys built per row. */
+function byUserAndCourse<T extends { user_id: number; course_slug: string }, V>(rows: T[], value: (row: T) => V): Map<number, Map<string, V>> {
+  const byUser = new Map<number, Map<string, V>>();
+  for (const row of rows) {
+    let courses = byUser.get(row.user_id);
+    if (!courses) byUser.set(row.user_id, (courses = new Map()));
+    courses.set(row.course_slug, value(row));
+  }
+  return byUser;
 }
 
 /** Per course: how many of these people completed, are in progress, have not started, are overdue. */
@@ -190,8 +212,7 @@ export function summariseByCourse(rows: StaffRow[], courses: CourseEntry[]): Cou
 
 /** The same summary for each school, for trust leaders. */
 export function summariseBySchool(rows: StaffRow[], courses: CourseEntry[]): { organisationId: number; organisationName: string; staff: number; courses: CourseSummary[] }[] {
-  const bySchool = new Map<number, StaffRow[]>();
-  for (const row of rows) bySchool.set(row.organisationId, [...(bySchool.get(row.organisationId) ?? []), row]);
+  const bySchool = groupBy(rows, (row) => row.organisationId, (row) => row);
   return [...bySchool.entries()].map(([organisationId, schoolRows]) => ({
     organisationId,
     organisationName: schoolRows[0]!.organisationName,

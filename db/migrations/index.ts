@@ -4,6 +4,7 @@ import * as learning from './002-learning.ts';
 import * as certificates from './003-certificates.ts';
 import * as coaching from './004-coaching.ts';
 import * as housekeeping from './005-housekeeping.ts';
+import * as reportIndexes from './006-report-indexes.ts';
 
 // An explicit list, not a directory scan, so the bundled server carries every migration.
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '003-certificates': certificates,
   '004-coaching': coaching,
   '005-housekeeping': housekeeping,
+  '006-report-indexes': reportIndexes,
 };
