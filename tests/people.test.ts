@@ -169,3 +169,27 @@ describe('platform admin', () => {
     expect(await getDb().selectFrom('organisations').select('id').where('name', '=', 'Ghost School').executeTakeFirst()).toBeUndefined();
   });
 });
+
+describe('a new invitation link', () => {
+  test('replaces a lost or expired one; only for people without a password, and only in the leader’s school', async () => {
+    const { action: personAction } = await import('#app/routes/lead.people.$userId.tsx');
+    const leader = await cookieFor(OAKFIELD_LEADER);
+    const oakfield = await organisationId('Oakfield Primary School');
+    const first = await jsonOf<{ invitation: { link: string } }>(
+      await run(addPerson, postRequest('/lead/people', { organisationId: String(oakfield), name: 'Lost Link', email: 'lost.link@oakfield.example', roles: ['teacher'] }, leader)),
+    );
+    const oldToken = first.invitation.link.split('/invitations/')[1]!;
+    const userId = String(await userIdByEmail('lost.link@oakfield.example'));
+    const renewed = await run(personAction, postRequest('/lead/people/x', { intent: 'invite', organisationId: String(oakfield) }, leader), { userId });
+    const { invitationLink } = await jsonOf<{ invitationLink: string }>(renewed);
+    const newToken = invitationLink.split('/invitations/')[1]!;
+    expect(newToken).not.toBe(oldToken);
+    expect((await run(invitationLoader, getRequest(`/invitations/${oldToken}`), { token: oldToken })).status).toBe(410);
+    expect(await jsonOf(await run(invitationLoader, getRequest(`/invitations/${newToken}`), { token: newToken }))).toMatchObject({ status: 'valid' });
+
+    const hasPassword = String(await userIdByEmail(OAKFIELD_TEACHER));
+    expect((await run(personAction, postRequest('/lead/people/x', { intent: 'invite', organisationId: String(oakfield) }, leader), { userId: hasPassword })).status).toBe(400);
+    const brookside = await organisationId('Brookside Academy');
+    expect((await run(personAction, postRequest('/lead/people/x', { intent: 'invite', organisationId: String(brookside) }, leader), { userId })).status).toBe(404);
+  });
+});

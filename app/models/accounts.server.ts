@@ -165,6 +165,28 @@ export async function insertInvitedMember(trx: Transaction<Database>, organisati
   return token;
 }
 
+/**
+ * A fresh link for someone who has not yet set a password (the old one was lost or expired); any
+ * earlier link of theirs stops working. Returns null for someone who already has a password.
+ */
+export async function renewInvitation(userId: number, organisationId: number, invitedBy: number): Promise<string | null> {
+  const token = randomToken(INVITATION_TOKEN_BYTES);
+  const created = now();
+  return getDb()
+    .transaction()
+    .execute(async (trx) => {
+      const user = await trx.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirst();
+      if (!user || user.password_hash !== null) return null;
+      await trx.updateTable('invitations').set({ expires_at: created.toISOString() }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
+      await trx
+        .insertInto('invitations')
+        .values({ token_hash: hashToken(token), user_id: userId, organisation_id: organisationId, created_by: invitedBy, created_at: created.toISOString(), expires_at: new Date(created.getTime() + INVITATION_TTL_MS).toISOString(), used_at: null })
+        .execute();
+      await recordAudit({ event: 'invitation_created', actorUserId: invitedBy, subjectUserId: userId, organisationId, detail: { renewed: true } }, trx);
+      return token;
+    });
+}
+
 /** Of these invitation tokens, the ones still pending in the given organisations. */
 export async function pendingInvitationTokens(tokens: string[], organisationIds: number[]): Promise<Set<string>> {
   const wellFormed = tokens.filter((t) => isWellFormedToken(t, INVITATION_TOKEN_BYTES));

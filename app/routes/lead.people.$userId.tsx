@@ -1,11 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json, redirect } from '@remix-run/node';
-import { Form, Link, useLoaderData } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { ledOrganisationIds, requireRole } from '#app/auth/permissions.server.ts';
 import { getCourseIndex } from '#app/content/catalogue.server.ts';
 import { listCertificatesOf } from '#app/models/certificates.server.ts';
 import { cellText } from '#app/models/dashboard.server.ts';
+import { renewInvitation } from '#app/models/accounts.server.ts';
 import { getMemberForLeader, setMembershipActive } from '#app/models/organisations.server.ts';
+import { getEnv } from '#app/utils/env.server.ts';
 import { staffProgress } from '#app/models/reports.server.ts';
 import { ukDate } from '#app/utils/academic-year.ts';
 import { nowIso } from '#app/utils/db.server.ts';
@@ -54,6 +56,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const organisationId = Number(formData.get('organisationId'));
   const organisationIds = await ledOrganisationIds(viewer);
   if (!organisationIds.includes(organisationId)) throw notFound();
+  if (intent === 'invite') {
+    if ((await getMemberForLeader(userId, [organisationId])).length === 0) throw notFound();
+    const token = await renewInvitation(userId, organisationId, viewer.id);
+    if (!token) throw badRequest('This person has already set a password; they can sign in.');
+    return json({ invitationLink: `${getEnv().PUBLIC_URL}/invitations/${token}` });
+  }
   if (intent !== 'deactivate' && intent !== 'reactivate') throw badRequest('Unknown form.');
   if (userId === viewer.id) throw badRequest('You cannot deactivate yourself.');
   if (!(await setMembershipActive(organisationId, userId, intent === 'reactivate', viewer.id))) throw notFound();
@@ -62,6 +70,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 
 export default function Person() {
   const { name, email, memberships, progress, certificates, isSelf } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>() as { invitationLink?: string } | undefined;
   return (
     <div>
       <p>
@@ -109,6 +118,15 @@ export default function Person() {
             {m.organisationName}: {m.roles.join(', ')}
             {m.deactivated ? ' (deactivated)' : ''}
             {m.invitationPending ? ' (invitation not yet accepted)' : ''}
+            {m.invitationPending && !m.deactivated ? (
+              <Form method="post" className="inline-form">
+                <input type="hidden" name="organisationId" value={m.organisationId} />
+                <input type="hidden" name="intent" value="invite" />{' '}
+                <button type="submit" className="button button--quiet">
+                  New invitation link
+                </button>
+              </Form>
+            ) : null}
             {!isSelf ? (
               <Form method="post" className="inline-form">
                 <input type="hidden" name="organisationId" value={m.organisationId} />
@@ -122,6 +140,12 @@ export default function Person() {
           </li>
         ))}
       </ul>
+      {actionData?.invitationLink ? (
+        <div className="alert alert--success" role="status">
+          <p>A new invitation link for {name}; it works once, for 7 days, and the old one no longer works:</p>
+          <p className="token-box">{actionData.invitationLink}</p>
+        </div>
+      ) : null}
       <p className="muted">Deactivated people cannot sign in and drop out of the dashboard’s counts; their certificates stay valid.</p>
     </div>
   );
