@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
+import { freePort, tempDatabasePath as tempDatabaseIn } from '../../scripts/bench-server.ts';
 
 // Starts the built server (build/server.js) as a real process, for HTTP, browser and bench runs.
 
@@ -16,23 +15,9 @@ export interface RunningServer {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
+/** A fresh temp folder with a database path in it (a copy of `copyFrom` when given). */
 export function tempDatabasePath(copyFrom?: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kindred-server-'));
-  const file = path.join(dir, 'kindred.db');
-  if (copyFrom) fs.copyFileSync(copyFrom, file);
-  return file;
+  return tempDatabaseIn(copyFrom, 'kindred-server-');
 }
 
 export async function startBuiltServer(options: { env?: Record<string, string>; databasePath?: string; timeoutMs?: number } = {}): Promise<RunningServer> {
