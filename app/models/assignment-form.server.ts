@@ -66,7 +66,7 @@ async function resolveTarget(viewer: SessionUser, mode: AssignerMode, raw: strin
   const [kind, first, second] = raw.split(':');
   if (mode === 'coach') {
     if (kind === 'person') {
-      const person = (await coachedPeople(viewer.id)).find((p) => p.userId === Number(first));
+      const person = (await coachedPeople(viewer.id, { userId: Number(first) }))[0];
       if (person) return { organisationId: person.organisationId, target: { kind: 'person', userId: person.userId } };
     } else if (kind === 'group') {
       const group = (await listGroups(viewer.memberships.map((m) => m.organisationId), { coachUserId: viewer.id, groupId: Number(first) }))[0];

@@ -92,8 +92,8 @@ export async function deleteGroup(groupId: number, actorId: number, organisation
 }
 
 /** The people a coach coaches: active members of the groups they coach, in those groups' organisations. */
-export async function coachedPeople(coachUserId: number): Promise<{ userId: number; name: string; organisationId: number; groupNames: string }[]> {
-  return getDb()
+export async function coachedPeople(coachUserId: number, only: { userId?: number } = {}): Promise<{ userId: number; name: string; organisationId: number; groupNames: string }[]> {
+  let query = getDb()
     .selectFrom('groups as g')
     .innerJoin('group_members as gm', 'gm.group_id', 'g.id')
     .innerJoin('memberships as m', (join) => join.onRef('m.user_id', '=', 'gm.user_id').onRef('m.organisation_id', '=', 'g.organisation_id'))
@@ -103,8 +103,9 @@ export async function coachedPeople(coachUserId: number): Promise<{ userId: numb
     .where('m.deactivated_at', 'is', null)
     .where('gm.user_id', '!=', coachUserId)
     .groupBy(['u.id', 'u.name', 'g.organisation_id'])
-    .orderBy('u.name')
-    .execute();
+    .orderBy('u.name');
+  if (only.userId !== undefined) query = query.where('gm.user_id', '=', only.userId);
+  return query.execute();
 }
 
 /** Whether `coachUserId` coaches `personId` (an active member of one of their groups). */

@@ -108,10 +108,6 @@ export async function listMembers(organisationIds: number[], only: { userId?: nu
   }));
 }
 
-/** One person as a leader sees them, within the organisations the leader may see. */
-export async function getMemberForLeader(personId: number, organisationIds: number[]): Promise<MemberRow[]> {
-  return listMembers(organisationIds, { userId: personId });
-}
 
 /**
  * Deactivates or reactivates a membership. A deactivated person cannot sign in (unless they are

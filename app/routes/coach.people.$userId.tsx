@@ -26,7 +26,7 @@ async function requireCoachee(request: Request, raw: string | undefined) {
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { coach, userId } = await requireCoachee(request, params.userId);
-  const person = (await coachedPeople(coach.id)).find((p) => p.userId === userId)!;
+  const person = (await coachedPeople(coach.id, { userId }))[0]!;
   const { courses } = getCourseIndex();
   const statuses = await Promise.all(courses.map((c) => moduleStatuses(userId, c.slug)));
   const shared = await sharedReflectionsOf(userId);

@@ -6,7 +6,7 @@ import { getCourseIndex } from '#app/content/catalogue.server.ts';
 import { listCertificatesOf } from '#app/models/certificates.server.ts';
 import { cellText } from '#app/models/dashboard.server.ts';
 import { renewInvitation } from '#app/models/accounts.server.ts';
-import { getMemberForLeader, setMembershipActive } from '#app/models/organisations.server.ts';
+import { listMembers, setMembershipActive } from '#app/models/organisations.server.ts';
 import { getEnv } from '#app/utils/env.server.ts';
 import { staffProgress } from '#app/models/reports.server.ts';
 import { ukDate } from '#app/utils/academic-year.ts';
@@ -28,7 +28,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const viewer = await requireRole(request, 'leader');
   const userId = personId(params.userId);
   const organisationIds = await ledOrganisationIds(viewer);
-  const memberships = await getMemberForLeader(userId, organisationIds);
+  const memberships = await listMembers(organisationIds, { userId });
   const first = memberships[0];
   if (!first) throw notFound();
   const { courses } = getCourseIndex();
@@ -57,7 +57,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const organisationIds = await ledOrganisationIds(viewer);
   if (!organisationIds.includes(organisationId)) throw notFound();
   if (intent === 'invite') {
-    if ((await getMemberForLeader(userId, [organisationId])).length === 0) throw notFound();
+    if ((await listMembers([organisationId], { userId })).length === 0) throw notFound();
     const token = await renewInvitation(userId, organisationId, viewer.id);
     if (!token) throw badRequest('This person has already set a password; they can sign in.');
     return json({ invitationLink: `${getEnv().PUBLIC_URL}/invitations/${token}` });

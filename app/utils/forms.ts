@@ -41,10 +41,6 @@ export function unsafeTextReason(value: string, multiline = false): string | nul
   return null;
 }
 
-export function hasControlCharacters(value: string): boolean {
-  return unsafeTextReason(value) !== null;
-}
-
 /** Text a person typed: trimmed, in Unicode's composed form, checked, with a length limit. */
 export function text(options: { label: string; max: number; required?: boolean; multiline?: boolean; missing?: string }) {
   const missing = options.missing ?? `Enter ${options.label}`;

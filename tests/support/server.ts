@@ -1,71 +1,27 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import crypto from 'node:crypto';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { freePort, tempDatabasePath as tempDatabaseIn } from '../../scripts/bench-server.ts';
+import { freePort, startServer, tempDatabasePath as tempDatabaseIn, type BenchServer } from '../../scripts/bench-server.ts';
 
 // Starts the built server (build/server.js) as a real process, for HTTP, browser and bench runs.
 
-export interface RunningServer {
-  url: string;
-  port: number;
-  databasePath: string;
-  process: ChildProcess;
-  output: () => string;
-  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
-}
+export type RunningServer = BenchServer;
 
 /** A fresh temp folder with a database path in it (a copy of `copyFrom` when given). */
 export function tempDatabasePath(copyFrom?: string): string {
   return tempDatabaseIn(copyFrom, 'kindred-server-');
 }
 
+/** The built server on a database (a fresh one unless given), answering at its own address. */
 export async function startBuiltServer(options: { env?: Record<string, string>; databasePath?: string; timeoutMs?: number } = {}): Promise<RunningServer> {
   if (!fs.existsSync('build/server.js')) throw new Error('build/server.js is missing: run `npm run build` first');
   const port = await freePort();
-  const databasePath = options.databasePath ?? tempDatabasePath();
-  const child = spawn(process.execPath, ['build/server.js'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_PATH: databasePath,
-      CONTENT_CACHE_PATH: path.join(path.dirname(databasePath), 'content-cache'),
-      SESSION_SECRET: crypto.randomBytes(24).toString('hex'),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      ...options.env,
-    } as unknown as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${output}`)), options.timeoutMs ?? 30_000);
-    const check = () => {
-      if (output.includes('Kindred is running')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
-    });
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
+  return startServer({
+    serverJs: 'build/server.js',
+    databasePath: options.databasePath ?? tempDatabasePath(),
     port,
-    databasePath,
-    process: child,
-    output: () => output,
-    stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null) child.kill(signal);
-      return exited;
-    },
-  };
+    timeoutMs: options.timeoutMs ?? 30_000,
+    env: { PUBLIC_URL: `http://127.0.0.1:${port}`, ...options.env },
+  });
 }
 
 /** Runs the built server expecting it to fail at start; resolves with its exit code and output. */
