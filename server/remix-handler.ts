@@ -1,9 +1,13 @@
 import { createRequestHandler, writeReadableStreamToWritable, type AppLoadContext, type ServerBuild } from '@remix-run/node';
 import type { Request as ExpressRequest, Response as ExpressResponse, NextFunction } from 'express';
 import { runInRequestScope } from '#app/utils/request-scope.server.ts';
-import { MAX_BODY_BYTES, plainPage } from './security.ts';
+import { MAX_BODY_BYTES, refuseOversizedBody } from './security.ts';
 
-class BodyTooLargeError extends Error {}
+class BodyTooLargeError extends Error {
+  constructor(readonly bytesRead: number) {
+    super('body too large');
+  }
+}
 
 /**
  * Reads the whole request body first, up to the limit (with or without a Content-Length), so a
@@ -16,8 +20,7 @@ function readBody(req: ExpressRequest): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new BodyTooLargeError());
-        req.resume();
+        reject(new BodyTooLargeError(size));
         return;
       }
       chunks.push(chunk);
@@ -45,10 +48,7 @@ export function remixHandler(options: { build: () => Promise<ServerBuild>; mode:
         try {
           body = await readBody(req);
         } catch (error) {
-          if (error instanceof BodyTooLargeError) {
-            res.status(413).type('html').send(plainPage('Too much to send', `That was more than ${MAX_BODY_BYTES / 1024 / 1024} MB. Send less at a time.`));
-            return;
-          }
+          if (error instanceof BodyTooLargeError) return refuseOversizedBody(req, res, error.bytesRead);
           throw error;
         }
       }

@@ -70,15 +70,39 @@ export function refuseCrossOriginWrites(req: Request, res: Response, next: NextF
     .send(plainPage('Request refused', 'This form was sent from another website, so Kindred did not act on it. Go back to Kindred and try again there.'));
 }
 
-export function limitBodySize(req: Request, res: Response, next: NextFunction) {
-  const length = Number(req.get('content-length') ?? 0);
-  if (length > MAX_BODY_BYTES) {
+/** Bodies up to this size are read and thrown away before a 413, so the client sees the answer. */
+const DISCARD_LIMIT_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Answers 413 to a body over the limit. The rest of the body is read and discarded first (up to a
+ * hard cap): closing the connection while the client is still sending would reach it as a reset,
+ * not as the answer. Beyond the cap the connection is cut.
+ */
+export function refuseOversizedBody(req: Request, res: Response, alreadyRead = 0): void {
+  let discarded = alreadyRead;
+  const answer = () => {
+    if (res.headersSent) return;
     res
       .status(413)
+      .set('Connection', 'close')
       .type('html')
       .send(plainPage('Too much to send', `That was more than ${MAX_BODY_BYTES / 1024 / 1024} MB. Send less at a time.`));
-    req.destroy();
-    return;
-  }
+  };
+  if (req.readableEnded) return answer();
+  req.removeAllListeners('data');
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > DISCARD_LIMIT_BYTES) {
+      answer();
+      req.destroy();
+    }
+  });
+  req.once('end', answer);
+  req.resume();
+}
+
+export function limitBodySize(req: Request, res: Response, next: NextFunction) {
+  const length = Number(req.get('content-length') ?? 0);
+  if (length > MAX_BODY_BYTES) return refuseOversizedBody(req, res);
   next();
 }

@@ -100,6 +100,15 @@ describe('over HTTP', () => {
       body: 'email=' + 'a'.repeat(3 * 1024 * 1024),
     });
     expect(response.status).toBe(413);
+    // Without a Content-Length (chunked), the same: the client gets the answer, not a reset.
+    const payload = new TextEncoder().encode('email=' + 'a'.repeat(3 * 1024 * 1024));
+    const chunked = await fetch(`${server.url}/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url },
+      body: new ReadableStream({ start: (controller) => { controller.enqueue(payload); controller.close(); } }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
   });
 
   test('unknown pages get the 404 page; /healthz checks the database', async () => {
