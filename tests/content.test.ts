@@ -247,12 +247,12 @@ describe('npm run courses:check', () => {
     expect(code).toBe(1);
     const file = 'tests/fixtures/authoring-errors/errors-course/01-problems.mdx';
     expect(output).toContain('tests/fixtures/authoring-errors/errors-course/02-missing-objectives.mdx: frontmatter objectives');
-    expect(output).toMatch(new RegExp(`${file}:9: use ## for sections`));
-    expect(output).toMatch(new RegExp(`${file}:13: heading level 4 skips a level`));
-    expect(output).toMatch(new RegExp(`${file}:15: image /images/no-alt.png needs alt text`));
-    expect(output).toMatch(new RegExp(`${file}:17: link /courses/errors-course/nowhere does not lead`));
-    expect(output).toMatch(new RegExp(`${file}:21: Reflection id "same" is used twice`));
-    expect(output).toMatch(new RegExp(`${file}:23: Reflection needs an id`));
+    expect(output).toMatch(new RegExp(`${file}:10: use ## for sections`));
+    expect(output).toMatch(new RegExp(`${file}:14: heading level 4 skips a level`));
+    expect(output).toMatch(new RegExp(`${file}:16: image /images/no-alt.png needs alt text`));
+    expect(output).toMatch(new RegExp(`${file}:18: link /courses/errors-course/nowhere does not lead`));
+    expect(output).toMatch(new RegExp(`${file}:22: Reflection id "same" is used twice`));
+    expect(output).toMatch(new RegExp(`${file}:24: Reflection needs an id`));
     expect(output).toMatch(new RegExp(`${file}:\\d+: question "q1" has no right answer`));
     expect(output).toMatch(new RegExp(`${file}:\\d+: unknown component <Keyidea>`));
     expect(output).toContain('hours-course/course.mdx: cpdHours is 2 but the modules add up to 30 minutes (0.5 hours)');
@@ -262,8 +262,20 @@ describe('npm run courses:check', () => {
     const { code, output } = await coursesCheck('tests/fixtures/courses', ['--no-editorial']);
     expect(code).toBe(1);
     expect(output).toMatch(/flawed-course\/02-bad-frontmatter\.mdx: frontmatter minutes/);
-    expect(output).toMatch(/flawed-course\/03-bad-syntax\.mdx:11: MDX syntax error: Expected a closing tag for `<Callout>`/);
+    expect(output).toMatch(/flawed-course\/03-bad-syntax\.mdx:12: MDX syntax error: Expected a closing tag for `<Callout>`/);
     expect(output).not.toMatch(/sample-course/);
+  });
+
+  test('warns when a module was last reviewed over 12 months ago and fails at 18', async () => {
+    const reviewed = 'tests/fixtures/review-dates';
+    const atEleven = await coursesCheck(reviewed, ['--no-editorial', '--as-of', '2027-10-24']);
+    expect(atEleven.output).not.toMatch(/dated-course\/01-[^:]*: .*reviewed/);
+    const atThirteen = await coursesCheck(reviewed, ['--no-editorial', '--as-of', '2027-12-26']);
+    expect(atThirteen.output).toMatch(/warning: tests\/fixtures\/review-dates\/dated-course\/01-[a-z-]+\.mdx: last reviewed 2026-11-25, over 12 months ago/);
+    expect(atThirteen.code).toBe(0);
+    const atNineteen = await coursesCheck(reviewed, ['--no-editorial', '--as-of', '2028-06-26']);
+    expect(atNineteen.output).toMatch(/dated-course\/01-[a-z-]+\.mdx: last reviewed 2026-11-25, over 18 months ago/);
+    expect(atNineteen.code).toBe(1);
   });
 
   test('passes the real courses, with the editorial rules', async () => {

@@ -6,20 +6,29 @@ import type { ContentProblem } from './schemas.ts';
 export interface CheckOptions {
   /** Kindred's own rules for a published module (length, scenario, reflections, one check...). */
   editorial: boolean;
+  /** Today, for the review-age rule (tests pass a fixed day). */
+  today?: Date;
 }
 
 export interface CheckReport {
   courses: number;
   modules: number;
   problems: ContentProblem[];
+  /** Worth a look but not a failure (a review due soon). */
+  warnings: ContentProblem[];
 }
 
 const EDITORIAL = { minWords: 1200, maxWords: 2000, minQuestions: 3, maxQuestions: 5 };
+/** A module's facts age: a warning after a year, a failure after eighteen months. */
+const REVIEW_WARN_MONTHS = 12;
+const REVIEW_FAIL_MONTHS = 18;
 
 /** Compiles every course file and reports every problem, with file and line where there is one. */
 export async function checkCourses(options: CheckOptions): Promise<CheckReport> {
   const index = getCourseIndex();
   const problems: ContentProblem[] = [...index.problems];
+  const warnings: ContentProblem[] = [];
+  const today = options.today ?? new Date();
   let modules = 0;
   for (const course of index.courses) {
     await compileForCheck(course.overviewFile, course.relativePath + '/course.mdx', problems);
@@ -28,6 +37,7 @@ export async function checkCourses(options: CheckOptions): Promise<CheckReport> 
       modules += 1;
       minutes += module.meta?.minutes ?? 0;
       if (module.error) continue; // already reported by the index
+      if (module.meta) reviewAgeProblem(module.relativePath, module.meta.reviewed, today, problems, warnings);
       const compiled = await compileForCheck(module.file, module.relativePath, problems);
       if (!compiled) continue;
       const { analysis } = compiled;
@@ -44,7 +54,25 @@ export async function checkCourses(options: CheckOptions): Promise<CheckReport> 
       problems.push({ file: course.relativePath, line: null, message: `a course has 4 to 6 modules; this one has ${course.modules.length}`, fatal: false });
     }
   }
-  return { courses: index.courses.length, modules, problems };
+  return { courses: index.courses.length, modules, problems, warnings };
+}
+
+function reviewAgeProblem(file: string, reviewed: string, today: Date, problems: ContentProblem[], warnings: ContentProblem[]): void {
+  const reviewedOn = new Date(`${reviewed}T00:00:00Z`);
+  if (reviewedOn.getTime() > today.getTime()) {
+    problems.push({ file, line: null, message: `frontmatter reviewed: ${reviewed} is in the future`, fatal: false });
+    return;
+  }
+  const addMonths = (months: number) => {
+    const date = new Date(reviewedOn);
+    date.setUTCMonth(date.getUTCMonth() + months);
+    return date;
+  };
+  if (today >= addMonths(REVIEW_FAIL_MONTHS)) {
+    problems.push({ file, line: null, message: `last reviewed ${reviewed}, over ${REVIEW_FAIL_MONTHS} months ago: check it against its sources and update reviewed`, fatal: false });
+  } else if (today >= addMonths(REVIEW_WARN_MONTHS)) {
+    warnings.push({ file, line: null, message: `last reviewed ${reviewed}, over ${REVIEW_WARN_MONTHS} months ago: due for review`, fatal: false });
+  }
 }
 
 async function compileForCheck(file: string, relativePath: string, problems: ContentProblem[]): Promise<CompiledMdx | null> {

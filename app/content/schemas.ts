@@ -18,11 +18,38 @@ export const courseFrontmatterSchema = z.object({
   outcomes: nonEmptyList('outcome'),
 });
 
+/**
+ * The Teachers' Standards (2011) and the ITTECF (2024, in force from September 2025) share eight
+ * headings, so one code names both. Modules declare the ones they support; the course page and
+ * the certificate show them.
+ */
+export const TEACHING_STANDARDS = {
+  TS1: "Set high expectations",
+  TS2: 'Promote good progress (how pupils learn)',
+  TS3: 'Subject and curriculum knowledge',
+  TS4: 'Plan and teach well-structured lessons (classroom practice)',
+  TS5: 'Adapt teaching to the strengths and needs of all pupils (adaptive teaching)',
+  TS6: 'Make accurate and productive use of assessment',
+  TS7: 'Manage behaviour effectively',
+  TS8: 'Fulfil wider professional responsibilities (professional behaviours)',
+} as const;
+export type TeachingStandardCode = keyof typeof TEACHING_STANDARDS;
+const standardCodes = Object.keys(TEACHING_STANDARDS) as [TeachingStandardCode, ...TeachingStandardCode[]];
+
+/** YAML reads an unquoted 2026-12-02 as a Date; authors may write either, we keep the text. */
+const calendarDate = z.preprocess(
+  (value) => (value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString().slice(0, 10) : value),
+  z.string({ message: 'is required (YYYY-MM-DD)' }).regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD').refine((text) => !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && new Date(`${text}T00:00:00Z`).toISOString().startsWith(text), 'is not a real date'),
+);
+
 export const moduleFrontmatterSchema = z.object({
   title: z.string({ message: 'is required' }).trim().min(1, 'is required'),
   summary: z.string({ message: 'is required' }).trim().min(1, 'is required'),
   minutes: z.number({ message: 'must be a whole number of minutes' }).int('must be a whole number of minutes').positive('must be more than 0').max(600, 'must be at most 600'),
   objectives: nonEmptyList('objective'),
+  /** When a subject expert last checked the module against its sources. */
+  reviewed: calendarDate,
+  standards: z.array(z.enum(standardCodes, { message: `must be one of ${standardCodes.join(', ')}` })).default([]),
 });
 
 export type CourseFrontmatter = z.output<typeof courseFrontmatterSchema>;
