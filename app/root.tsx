@@ -3,7 +3,7 @@ import { json } from '@remix-run/node';
 import { Form, Link, Links, Meta, NavLink, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from '@remix-run/react';
 import type { ReactNode } from 'react';
 import { getSessionUser } from './auth/session.server.ts';
-import { hasRole } from './auth/permissions.server.ts';
+import { hasRole } from './auth/policy.server.ts';
 import { GeneralErrorBoundary } from './components/error-boundary.tsx';
 import { useNonce } from './utils/nonce.tsx';
 import stylesheet from './styles/app.css?url';

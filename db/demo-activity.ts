@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { getCourseIndex } from '#app/content/catalogue.server.ts';
-import { createAssignment } from '#app/models/assignments.server.ts';
+import { loadViewer } from '#app/auth/session.server.ts';
+import { assignCourse } from '#app/models/assignments.server.ts';
 import { setReflectionShared } from '#app/models/coaching.server.ts';
 import { addGroupMember, createGroup } from '#app/models/groups.server.ts';
 import { nowIso } from '#app/utils/db.server.ts';
@@ -22,11 +23,11 @@ export async function seedDemoActivity(db: Kysely<Database>): Promise<void> {
     const domain = `${school.slug}.example`;
     const id = async (email: string) => (await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow()).id;
     const organisationId = (await db.selectFrom('organisations').select('id').where('name', '=', school.name).executeTakeFirstOrThrow()).id;
-    const leaderId = await id(`leader@${domain}`);
-    const groupId = await createGroup(organisationId, 'Early career teachers', await id(`coach@${domain}`), leaderId);
+    const leader = await loadViewer(await id(`leader@${domain}`));
+    const groupId = await createGroup(leader, organisationId, 'Early career teachers', await id(`coach@${domain}`));
     const members = [`teacher@${domain}`, ...school.teachers.slice(1, 6).map((name) => `${name.toLowerCase().replace(/[^a-z]+/g, '.')}@${domain}`)];
-    for (const email of members) await addGroupMember(groupId, await id(email));
-    await createAssignment({ organisationId, courseSlug: first.slug, target: { kind: 'group', groupId }, dueDate: dueInThreeWeeks, assignedBy: leaderId });
+    for (const email of members) await addGroupMember(leader, groupId, await id(email));
+    await assignCourse(leader, 'leader', { target: `group:${groupId}`, courseSlug: first.slug, dueDate: dueInThreeWeeks });
 
     // One teacher has finished the course; two are part way; the demo teacher has begun and shared a reflection.
     await completeCourse(await id(members[1]!), first.slug);
@@ -36,6 +37,6 @@ export async function seedDemoActivity(db: Kysely<Database>): Promise<void> {
     await completeCourse(demoTeacher, first.slug, { modules: 1 });
     const firstModule = first.modules[0]!.slug;
     const reflection = await db.selectFrom('reflection_responses').select('item_id').where('user_id', '=', demoTeacher).where('module_slug', '=', firstModule).executeTakeFirst();
-    if (reflection) await setReflectionShared(demoTeacher, first.slug, firstModule, reflection.item_id, true);
+    if (reflection) await setReflectionShared(await loadViewer(demoTeacher), first.slug, firstModule, reflection.item_id, true);
   }
 }

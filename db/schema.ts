@@ -44,6 +44,13 @@ export interface SessionsTable {
   user_id: number;
   created_at: string;
   expires_at: string;
+  /** For the idle timeout; refreshed at most once a minute. */
+  last_seen_at: string;
+  /** When the password was last given in this session (sign-in or a re-check before a sensitive act). */
+  password_confirmed_at: string;
+  /** What the person sees in their list of sessions. */
+  user_agent: string;
+  address: string;
 }
 
 export interface InvitationsTable {
@@ -90,7 +97,11 @@ export type AuditEvent =
   | 'roster_imported'
   | 'group_changed'
   | 'assignment_created'
-  | 'assignment_withdrawn';
+  | 'assignment_updated'
+  | 'assignment_withdrawn'
+  | 'group_member_added'
+  | 'group_member_removed'
+  | 'session_ended';
 
 export interface EnrolmentsTable {
   id: Generated<number>;
@@ -204,6 +215,8 @@ export interface AssignmentsTable {
   assigned_by: number;
   created_at: string;
   withdrawn_at: string | null;
+  /** 'person:12', 'group:3' or 'role:teacher': one live assignment per course and target. */
+  target_key: string;
 }
 
 export interface ReflectionCommentsTable {
@@ -213,6 +226,15 @@ export interface ReflectionCommentsTable {
   body: string;
   created_at: string;
   read_by_owner_at: string | null;
+  /** From the reply form: the same form sent twice is stored once. */
+  submission_key: string | null;
+}
+
+/** Who a shared reflection was shared with: the teacher's coaches at the moment of sharing. */
+export interface ReflectionSharesTable {
+  reflection_id: number;
+  coach_user_id: number;
+  shared_at: string;
 }
 
 export interface Database {
@@ -235,6 +257,7 @@ export interface Database {
   group_members: GroupMembersTable;
   assignments: AssignmentsTable;
   reflection_comments: ReflectionCommentsTable;
+  reflection_shares: ReflectionSharesTable;
 }
 
 export type User = Selectable<UsersTable>;

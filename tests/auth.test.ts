@@ -176,7 +176,7 @@ describe('housekeeping', () => {
   test('signing in removes that person’s expired sessions and failed attempts older than a day', async () => {
     const email = 'megan.evans@brookside.example';
     const userId = await userIdByEmail(email);
-    await getDb().insertInto('sessions').values({ id: 'expired-session', user_id: userId, created_at: '2020-01-01T00:00:00.000Z', expires_at: '2020-01-08T00:00:00.000Z' }).execute();
+    await getDb().insertInto('sessions').values({ id: 'expired-session', user_id: userId, created_at: '2020-01-01T00:00:00.000Z', expires_at: '2020-01-08T00:00:00.000Z', last_seen_at: '2020-01-01T00:00:00.000Z', password_confirmed_at: '2020-01-01T00:00:00.000Z', user_agent: '', address: '' }).execute();
     await getDb().insertInto('failed_sign_ins').values({ at: '2020-01-01T00:00:00.000Z', email, address: '10.1.1.1' }).execute();
     expect((await run(signIn, postRequest('/sign-in', { email, password: DEMO_PASSWORD }))).status).toBe(302);
     expect(await getDb().selectFrom('sessions').select('id').where('id', '=', 'expired-session').executeTakeFirst()).toBeUndefined();

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { seedLarge } from '#db/seed-large.ts';
-import { getSessionUser } from '#app/auth/session.server.ts';
+import { getSessionUser, loadViewer } from '#app/auth/session.server.ts';
 import { attemptSignIn } from '#app/models/accounts.server.ts';
 import { assignmentsForLearner } from '#app/models/assignments.server.ts';
 import { leaderDashboard } from '#app/models/dashboard.server.ts';
@@ -68,7 +68,7 @@ describe('the dashboard', () => {
     expect(response.status).toBe(200);
     const joe = await userIdByEmail('joe.nowak@oakfield.example');
     expect(await assignmentsForLearner(joe)).toEqual([]);
-    await addGroupMember(groupId, joe);
+    await addGroupMember(await loadViewer(await userIdByEmail(LEADER)), groupId, joe);
     expect(await assignmentsForLearner(joe)).toEqual([expect.objectContaining({ courseSlug: 'sample-course', dueDate: due, assignedBy: 'Oakfield Head' })]);
 
     const cellFor = async (name: string) => (await dashboard(LEADER, `?q=${encodeURIComponent(name)}`)).rows[0]!.cells.find((c) => c.slug === 'sample-course')!;

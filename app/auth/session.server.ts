@@ -5,8 +5,22 @@ import { getEnv } from '#app/utils/env.server.ts';
 import { memoForRequest } from '#app/utils/request-scope.server.ts';
 import { hashToken, isWellFormedToken, randomToken } from './tokens.server.ts';
 
-export const SESSION_COOKIE = 'kindred_session';
+// Sessions to OWASP ASVS level 2 (docs/decisions/011-hardening.md): an absolute lifetime, an idle
+// timeout (shorter for platform admins), a list of one's sessions, and the password asked again
+// before sensitive acts when it was last given more than REAUTH_AFTER_MS ago.
 const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+export const IDLE_TIMEOUT_MS = 12 * 60 * 60 * 1000;
+export const ADMIN_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+export const REAUTH_AFTER_MS = 15 * 60 * 1000;
+/** last_seen_at is written at most this often: a page view is not a write. */
+const TOUCH_EVERY_MS = 60 * 1000;
+
+/** In production the cookie carries the __Host- prefix: Secure, path /, no Domain, so no subdomain can set it. */
+export function sessionCookieName(): string {
+  return getEnv().isProduction ? '__Host-kindred_session' : 'kindred_session';
+}
+/** The development name, for tests. */
+export const SESSION_COOKIE = 'kindred_session';
 
 export interface Membership {
   membershipId: number;
@@ -24,10 +38,12 @@ export interface SessionUser {
   sessionId: string;
   isPlatformAdmin: boolean;
   memberships: Membership[];
+  /** When the password was last given in this session (ISO); '' outside a session. */
+  passwordConfirmedAt: string;
 }
 
 function serializeCookie(value: string, maxAgeSeconds: number): string {
-  const parts = [`${SESSION_COOKIE}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${maxAgeSeconds}`];
+  const parts = [`${sessionCookieName()}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${maxAgeSeconds}`];
   if (getEnv().isProduction) parts.push('Secure');
   return parts.join('; ');
 }
@@ -37,7 +53,7 @@ export function readSessionToken(request: Request): string | null {
   if (!header) return null;
   for (const pair of header.split(';')) {
     const [name, ...rest] = pair.trim().split('=');
-    if (name === SESSION_COOKIE) {
+    if (name === sessionCookieName()) {
       const token = rest.join('=');
       return isWellFormedToken(token) ? token : null;
     }
@@ -46,19 +62,66 @@ export function readSessionToken(request: Request): string | null {
 }
 
 /** Starts a session with a fresh token; returns the Set-Cookie header value. */
-export async function createSession(userId: number): Promise<string> {
+export async function createSession(userId: number, client: { userAgent?: string | null; address?: string } = {}): Promise<string> {
   const token = randomToken();
-  const created = now();
+  const created = now().toISOString();
   await getDb()
     .insertInto('sessions')
     .values({
       id: hashToken(token),
       user_id: userId,
-      created_at: created.toISOString(),
-      expires_at: new Date(created.getTime() + SESSION_TTL_MS).toISOString(),
+      created_at: created,
+      expires_at: new Date(Date.parse(created) + SESSION_TTL_MS).toISOString(),
+      last_seen_at: created,
+      password_confirmed_at: created,
+      user_agent: (client.userAgent ?? '').slice(0, 300),
+      address: client.address ?? '',
     })
     .execute();
   return serializeCookie(token, SESSION_TTL_MS / 1000);
+}
+
+export interface SessionSummary {
+  id: string;
+  current: boolean;
+  createdAt: string;
+  lastSeenAt: string;
+  userAgent: string;
+  address: string;
+}
+
+/** The viewer's live sessions, newest first, for /account. */
+export async function listSessions(viewer: SessionUser): Promise<SessionSummary[]> {
+  const rows = await getDb()
+    .selectFrom('sessions')
+    .select(['id', 'created_at', 'last_seen_at', 'user_agent', 'address'])
+    .where('user_id', '=', viewer.id)
+    .where('expires_at', '>', now().toISOString())
+    .orderBy('last_seen_at', 'desc')
+    .execute();
+  const idleSince = new Date(now().getTime() - idleTimeoutFor(viewer.isPlatformAdmin)).toISOString();
+  return rows
+    .filter((r) => r.last_seen_at > idleSince)
+    .map((r) => ({ id: r.id, current: r.id === viewer.sessionId, createdAt: r.created_at, lastSeenAt: r.last_seen_at, userAgent: r.user_agent, address: r.address }));
+}
+
+/** Ends one of the viewer's own sessions (an id that is not theirs changes nothing). */
+export async function endSessionById(viewer: SessionUser, sessionId: string): Promise<boolean> {
+  const result = await getDb().deleteFrom('sessions').where('id', '=', sessionId).where('user_id', '=', viewer.id).executeTakeFirst();
+  return Number(result.numDeletedRows) === 1;
+}
+
+/** The password was given again in this session: sensitive acts are open for REAUTH_AFTER_MS. */
+export async function markPasswordConfirmed(viewer: SessionUser): Promise<void> {
+  await getDb().updateTable('sessions').set({ password_confirmed_at: now().toISOString() }).where('id', '=', viewer.sessionId).execute();
+}
+
+export function passwordRecentlyConfirmed(viewer: SessionUser): boolean {
+  return viewer.passwordConfirmedAt !== '' && now().getTime() - Date.parse(viewer.passwordConfirmedAt) < REAUTH_AFTER_MS;
+}
+
+function idleTimeoutFor(isPlatformAdmin: boolean): number {
+  return isPlatformAdmin ? ADMIN_IDLE_TIMEOUT_MS : IDLE_TIMEOUT_MS;
 }
 
 /** Ends the session the request carries; returns the Set-Cookie header that clears it. */
@@ -117,16 +180,37 @@ async function lookUpSessionUser(token: string): Promise<SessionUser | null> {
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
     .leftJoin('platform_admins as a', 'a.user_id', 'u.id')
-    .select(['u.id', 'u.name', 'u.email', 'a.user_id as adminId'])
+    .select(['u.id', 'u.name', 'u.email', 'a.user_id as adminId', 's.last_seen_at', 's.password_confirmed_at'])
     .where('s.id', '=', sessionId)
     .where('s.expires_at', '>', now().toISOString())
     .executeTakeFirst();
   if (!row) return null;
-  const memberships = await loadMemberships(row.id);
   const isPlatformAdmin = row.adminId !== null;
+  const nowMs = now().getTime();
+  const idleMs = nowMs - Date.parse(row.last_seen_at);
+  if (idleMs > idleTimeoutFor(isPlatformAdmin)) {
+    await getDb().deleteFrom('sessions').where('id', '=', sessionId).execute();
+    return null;
+  }
+  if (idleMs > TOUCH_EVERY_MS) await getDb().updateTable('sessions').set({ last_seen_at: new Date(nowMs).toISOString() }).where('id', '=', sessionId).execute();
+  const memberships = await loadMemberships(row.id);
   // A deactivated member keeps no way in, even through a session that outlived the deactivation.
   if (memberships.length === 0 && !isPlatformAdmin) return null;
-  return { id: row.id, name: row.name, email: row.email, sessionId, isPlatformAdmin, memberships };
+  return { id: row.id, name: row.name, email: row.email, sessionId, isPlatformAdmin, memberships, passwordConfirmedAt: row.password_confirmed_at };
+}
+
+/**
+ * A person as a viewer without a session: for the seed, scripts and tests that act as someone.
+ * Never used to answer a request.
+ */
+export async function loadViewer(userId: number): Promise<SessionUser> {
+  const row = await getDb()
+    .selectFrom('users as u')
+    .leftJoin('platform_admins as a', 'a.user_id', 'u.id')
+    .select(['u.id', 'u.name', 'u.email', 'a.user_id as adminId'])
+    .where('u.id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return { id: row.id, name: row.name, email: row.email, sessionId: '', isPlatformAdmin: row.adminId !== null, memberships: await loadMemberships(row.id), passwordConfirmedAt: '' };
 }
 
 export async function requireUser(request: Request): Promise<SessionUser> {

@@ -1,6 +1,6 @@
 import { Form } from '@remix-run/react';
 import type { AssignmentRow } from '#app/models/assignments.server.ts';
-import type { TargetOption } from '#app/models/assignment-form.server.ts';
+import type { TargetOption } from '#app/actions/assignment.server.ts';
 
 interface Props {
   courses: { slug: string; title: string }[];

@@ -11,7 +11,7 @@ export interface ThreadComment {
 }
 
 /** A reflection's comment thread and a reply box; text is always rendered as text. */
-export function CommentThread({ reflectionId, comments, replyLabel, error }: { reflectionId: number; comments: ThreadComment[]; replyLabel: string; error?: string }) {
+export function CommentThread({ reflectionId, comments, replyLabel, error, submissionKey }: { reflectionId: number; comments: ThreadComment[]; replyLabel: string; error?: string; submissionKey: string }) {
   return (
     <div className="thread">
       {comments.length === 0 ? <p className="muted">No replies yet.</p> : null}
@@ -27,6 +27,7 @@ export function CommentThread({ reflectionId, comments, replyLabel, error }: { r
       <Form method="post" className="stack">
         <input type="hidden" name="intent" value="comment" />
         <input type="hidden" name="reflectionId" value={reflectionId} />
+        <input type="hidden" name="submissionKey" value={`${submissionKey}-${reflectionId}`} />
         <TextAreaField label={replyLabel} name="body" rows={3} maxLength={5000} error={error} id={`reply-${reflectionId}`} />
         <div>
           <button type="submit" className="button">

@@ -2,7 +2,8 @@ import type { Transaction } from 'kysely';
 import type { Database, Role } from '#db/schema.ts';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '#app/auth/password.server.ts';
 import { hashToken, isWellFormedToken, randomToken } from '#app/auth/tokens.server.ts';
-import { endOtherSessions, loadMemberships } from '#app/auth/session.server.ts';
+import { AccessDenied, mayManageMembership } from '#app/auth/policy.server.ts';
+import { endOtherSessions, loadMemberships, type SessionUser } from '#app/auth/session.server.ts';
 import { getDb, now, nowIso } from '#app/utils/db.server.ts';
 import { recordAudit } from './audit.server.ts';
 
@@ -169,12 +170,16 @@ export async function insertInvitedMember(trx: Transaction<Database>, organisati
  * A fresh link for someone who has not yet set a password (the old one was lost or expired); any
  * earlier link of theirs stops working. Returns null for someone who already has a password.
  */
-export async function renewInvitation(userId: number, organisationId: number, invitedBy: number): Promise<string | null> {
+export async function renewInvitation(viewer: SessionUser, userId: number, organisationId: number): Promise<string | null> {
+  if (!(await mayManageMembership(viewer, organisationId, userId))) throw new AccessDenied('invitation');
+  const invitedBy = viewer.id;
   const token = randomToken(INVITATION_TOKEN_BYTES);
   const created = now();
   return getDb()
     .transaction()
     .execute(async (trx) => {
+      const member = await trx.selectFrom('memberships').select('id').where('user_id', '=', userId).where('organisation_id', '=', organisationId).executeTakeFirst();
+      if (!member) throw new AccessDenied('not a member');
       const user = await trx.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirst();
       if (!user || user.password_hash !== null) return null;
       await trx.updateTable('invitations').set({ expires_at: created.toISOString() }).where('user_id', '=', userId).where('used_at', 'is', null).execute();

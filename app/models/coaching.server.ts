@@ -1,19 +1,44 @@
+import { AccessDenied, coachesOf, isCoachOf, mayReadReflection } from '#app/auth/policy.server.ts';
+import type { SessionUser } from '#app/auth/session.server.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
-import { isCoachOf } from './groups.server.ts';
 
 // Reflections are private until their author shares them; then the author's coaches may read
 // them and reply. Leaders never read reflection text: nothing here is reachable from /lead.
 
-export async function setReflectionShared(userId: number, courseSlug: string, moduleSlug: string, itemId: string, shared: boolean): Promise<boolean> {
-  const result = await getDb()
-    .updateTable('reflection_responses')
-    .set({ shared_at: shared ? nowIso() : null })
-    .where('user_id', '=', userId)
-    .where('course_slug', '=', courseSlug)
-    .where('module_slug', '=', moduleSlug)
-    .where('item_id', '=', itemId)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+/**
+ * Shares a reflection with the author's coaches of this moment, or stops sharing it with anyone.
+ * A coach who joins later sees it only if the author shares it again. Returns the names of the
+ * coaches it is now shared with, or null when the author has no such reflection.
+ */
+export async function setReflectionShared(viewer: SessionUser, courseSlug: string, moduleSlug: string, itemId: string, shared: boolean): Promise<string[] | null> {
+  const at = nowIso();
+  const coaches = shared ? await coachesOf(viewer.id) : [];
+  return getDb()
+    .transaction()
+    .execute(async (trx) => {
+      const reflection = await trx
+        .selectFrom('reflection_responses')
+        .select('id')
+        .where('user_id', '=', viewer.id)
+        .where('course_slug', '=', courseSlug)
+        .where('module_slug', '=', moduleSlug)
+        .where('item_id', '=', itemId)
+        .executeTakeFirst();
+      if (!reflection) return null;
+      if (!shared || coaches.length === 0) {
+        await trx.deleteFrom('reflection_shares').where('reflection_id', '=', reflection.id).execute();
+        await trx.updateTable('reflection_responses').set({ shared_at: null }).where('id', '=', reflection.id).execute();
+        return [];
+      }
+      await trx.updateTable('reflection_responses').set({ shared_at: at }).where('id', '=', reflection.id).execute();
+      await trx
+        .insertInto('reflection_shares')
+        .values(coaches.map((c) => ({ reflection_id: reflection.id, coach_user_id: c.userId, shared_at: at })))
+        .onConflict((oc) => oc.columns(['reflection_id', 'coach_user_id']).doNothing())
+        .execute();
+      const names = await trx.selectFrom('reflection_shares as s').innerJoin('users as u', 'u.id', 's.coach_user_id').select('u.name').where('s.reflection_id', '=', reflection.id).orderBy('u.name').execute();
+      return names.map((n) => n.name);
+    });
 }
 
 export interface Comment {
@@ -55,51 +80,73 @@ async function commentsFor(reflectionIds: number[], ownerId: number): Promise<Ma
   return byReflection;
 }
 
-/** The reflections a teacher has shared, with their threads: what their coach may read. */
-export async function sharedReflectionsOf(ownerId: number): Promise<SharedReflection[]> {
+/** The reflections `ownerId` shared with the viewer, who must coach them now, with their threads. */
+export async function sharedReflectionsOf(viewer: SessionUser, ownerId: number): Promise<SharedReflection[]> {
+  if (!(await isCoachOf(viewer.id, ownerId))) throw new AccessDenied('not their coach');
   const rows = await getDb()
-    .selectFrom('reflection_responses')
-    .select(['id', 'course_slug', 'module_slug', 'item_id', 'body', 'saved_at', 'shared_at'])
-    .where('user_id', '=', ownerId)
-    .where('shared_at', 'is not', null)
-    .orderBy('saved_at', 'desc')
+    .selectFrom('reflection_responses as r')
+    .innerJoin('reflection_shares as s', (join) => join.onRef('s.reflection_id', '=', 'r.id').on('s.coach_user_id', '=', viewer.id))
+    .select(['r.id', 'r.course_slug', 'r.module_slug', 'r.item_id', 'r.body', 'r.saved_at', 's.shared_at'])
+    .where('r.user_id', '=', ownerId)
+    .where('r.shared_at', 'is not', null)
+    .orderBy('r.saved_at', 'desc')
     .execute();
   const comments = await commentsFor(rows.map((r) => r.id), ownerId);
-  return rows.map((r) => ({ id: r.id, courseSlug: r.course_slug, moduleSlug: r.module_slug, itemId: r.item_id, body: r.body, savedAt: r.saved_at, sharedAt: r.shared_at!, comments: comments.get(r.id) ?? [] }));
+  return rows.map((r) => ({ id: r.id, courseSlug: r.course_slug, moduleSlug: r.module_slug, itemId: r.item_id, body: r.body, savedAt: r.saved_at, sharedAt: r.shared_at, comments: comments.get(r.id) ?? [] }));
 }
 
-/** A learner's own reflections in one module, with sharing state and threads (for the module page). */
-export async function ownReflectionThreads(ownerId: number, courseSlug: string, moduleSlug: string): Promise<Record<string, { reflectionId: number; shared: boolean; comments: Comment[] }>> {
+/** A learner's own reflections in one module, with who each is shared with and the threads (for the module page). */
+export async function ownReflectionThreads(
+  viewer: SessionUser,
+  courseSlug: string,
+  moduleSlug: string,
+): Promise<Record<string, { reflectionId: number; shared: boolean; sharedWith: string[]; comments: Comment[] }>> {
   const rows = await getDb()
     .selectFrom('reflection_responses')
     .select(['id', 'item_id', 'shared_at'])
-    .where('user_id', '=', ownerId)
+    .where('user_id', '=', viewer.id)
     .where('course_slug', '=', courseSlug)
     .where('module_slug', '=', moduleSlug)
     .execute();
-  const comments = await commentsFor(rows.map((r) => r.id), ownerId);
-  return Object.fromEntries(rows.map((r) => [r.item_id, { reflectionId: r.id, shared: r.shared_at !== null, comments: comments.get(r.id) ?? [] }]));
+  const ids = rows.map((r) => r.id);
+  const [comments, shares] = await Promise.all([
+    commentsFor(ids, viewer.id),
+    ids.length === 0
+      ? Promise.resolve([])
+      : getDb().selectFrom('reflection_shares as s').innerJoin('users as u', 'u.id', 's.coach_user_id').select(['s.reflection_id', 'u.name']).where('s.reflection_id', 'in', ids).orderBy('u.name').execute(),
+  ]);
+  return Object.fromEntries(
+    rows.map((r) => [
+      r.item_id,
+      { reflectionId: r.id, shared: r.shared_at !== null, sharedWith: shares.filter((s) => s.reflection_id === r.id).map((s) => s.name), comments: comments.get(r.id) ?? [] },
+    ]),
+  );
 }
 
-export type CommentResult = 'ok' | 'not-found';
-
 /**
- * Adds a comment to a shared reflection. Its author may answer; so may a coach of the author.
- * Anyone else, or a reflection that is not shared, is "not found".
+ * Adds a comment to a shared reflection: by its author, or by a coach it was shared with who
+ * coaches the author now. Anything else is AccessDenied. The same reply form sent twice (the
+ * same submission key) is stored once, even when both arrive at the same moment.
  */
-export async function addComment(reflectionId: number, authorId: number, body: string): Promise<CommentResult> {
-  const db = getDb();
-  const reflection = await db.selectFrom('reflection_responses').select(['user_id', 'shared_at']).where('id', '=', reflectionId).executeTakeFirst();
-  if (!reflection || reflection.shared_at === null) return 'not-found';
-  if (reflection.user_id !== authorId && !(await isCoachOf(authorId, reflection.user_id))) return 'not-found';
-  // The same reply sent twice (a double submit) is kept once.
-  const last = await db.selectFrom('reflection_comments').select(['author_user_id', 'body']).where('reflection_id', '=', reflectionId).orderBy('id', 'desc').executeTakeFirst();
-  if (last && last.author_user_id === authorId && last.body === body) return 'ok';
-  await db
-    .insertInto('reflection_comments')
-    .values({ reflection_id: reflectionId, author_user_id: authorId, body, created_at: nowIso(), read_by_owner_at: reflection.user_id === authorId ? nowIso() : null })
-    .execute();
-  return 'ok';
+export async function addComment(viewer: SessionUser, reflectionId: number, body: string, submissionKey: string | null): Promise<void> {
+  const access = await mayReadReflection(viewer, reflectionId);
+  const reflection = access ? await getDb().selectFrom('reflection_responses').select('shared_at').where('id', '=', reflectionId).executeTakeFirst() : undefined;
+  if (!access || !reflection || reflection.shared_at === null) throw new AccessDenied('reflection');
+  const at = nowIso();
+  await getDb()
+    .transaction()
+    .execute(async (trx) => {
+      if (submissionKey === null) {
+        // A form without a key: the same text just sent by the same person is a double submit.
+        const last = await trx.selectFrom('reflection_comments').select(['author_user_id', 'body']).where('reflection_id', '=', reflectionId).orderBy('id', 'desc').executeTakeFirst();
+        if (last && last.author_user_id === viewer.id && last.body === body) return;
+      }
+      await trx
+        .insertInto('reflection_comments')
+        .values({ reflection_id: reflectionId, author_user_id: viewer.id, body, created_at: at, read_by_owner_at: access.ownerId === viewer.id ? at : null, submission_key: submissionKey })
+        .onConflict((oc) => oc.columns(['author_user_id', 'submission_key']).doNothing())
+        .execute();
+    });
 }
 
 /** The owner has seen the replies on these reflections (the module page marks them read). */

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { ROLES } from '#db/schema.ts';
 import type { SessionUser } from '#app/auth/session.server.ts';
-import { ledOrganisationIds } from '#app/auth/permissions.server.ts';
+import { ledOrganisationIds } from '#app/auth/policy.server.ts';
 import { getCourseIndex } from '#app/content/catalogue.server.ts';
 import { ukDate } from '#app/utils/academic-year.ts';
 import { nowIso } from '#app/utils/db.server.ts';
 import { formatDate } from '#app/utils/dates.ts';
 import { listGroups } from './groups.server.ts';
-import { listOrganisationsByIds } from './organisations.server.ts';
+import { ledOrganisations } from './organisations.server.ts';
 import { staffProgress, summariseByCourse, summariseBySchool, type Cell, type ReportFilters } from './reports.server.ts';
 
 const filterSchema = z.object({
@@ -39,7 +39,7 @@ export async function leaderDashboard(viewer: SessionUser, query: DashboardQuery
   const organisationIds = await ledOrganisationIds(viewer);
   const { courses } = getCourseIndex();
   const today = ukDate(nowIso());
-  const [organisations, groups] = await Promise.all([listOrganisationsByIds(organisationIds), listGroups(organisationIds)]);
+  const [organisations, groups] = await Promise.all([ledOrganisations(viewer), listGroups(viewer, 'leader')]);
   const filters: ReportFilters = {
     role: query.role as ReportFilters['role'],
     groupId: query.group,

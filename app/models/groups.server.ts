@@ -1,4 +1,6 @@
 import { sql } from 'kysely';
+import { AccessDenied, assertLeads, coachedPeopleQuery, ledOrganisationIds, membershipsWithRole } from '#app/auth/policy.server.ts';
+import type { SessionUser } from '#app/auth/session.server.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
 import { recordAudit } from './audit.server.ts';
 
@@ -12,8 +14,14 @@ export interface GroupSummary {
   memberCount: number;
 }
 
-/** Groups of the given organisations (callers pass only ids the viewer may see). */
-export async function listGroups(organisationIds: number[], only: { groupId?: number; coachUserId?: number } = {}): Promise<GroupSummary[]> {
+export type GroupScope = 'leader' | 'coach';
+
+/**
+ * The groups a viewer may see: as a leader, every group in the organisations they lead; as a
+ * coach, the groups they coach in organisations where they hold the coach role now.
+ */
+export async function listGroups(viewer: SessionUser, scope: GroupScope, only: { groupId?: number } = {}): Promise<GroupSummary[]> {
+  const organisationIds = scope === 'leader' ? await ledOrganisationIds(viewer) : membershipsWithRole(viewer, 'coach').map((m) => m.organisationId);
   if (organisationIds.length === 0) return [];
   let query = getDb()
     .selectFrom('groups as g')
@@ -31,23 +39,33 @@ export async function listGroups(organisationIds: number[], only: { groupId?: nu
     .where('g.organisation_id', 'in', organisationIds)
     .orderBy('o.name')
     .orderBy('g.name');
+  if (scope === 'coach') query = query.where('g.coach_user_id', '=', viewer.id);
   if (only.groupId !== undefined) query = query.where('g.id', '=', only.groupId);
-  if (only.coachUserId !== undefined) query = query.where('g.coach_user_id', '=', only.coachUserId);
   return (await query.execute()) as GroupSummary[];
 }
 
-export async function getGroup(groupId: number, organisationIds: number[]): Promise<GroupSummary | null> {
-  return (await listGroups(organisationIds, { groupId }))[0] ?? null;
+/** One group the viewer leads, or null. */
+export async function getGroup(viewer: SessionUser, groupId: number): Promise<GroupSummary | null> {
+  return (await listGroups(viewer, 'leader', { groupId }))[0] ?? null;
 }
 
-export async function groupMembers(groupId: number): Promise<{ userId: number; name: string; email: string }[]> {
-  return getDb()
+async function requireLedGroup(viewer: SessionUser, groupId: number): Promise<GroupSummary> {
+  const group = await getGroup(viewer, groupId);
+  if (!group) throw new AccessDenied('group');
+  return group;
+}
+
+export async function groupMembers(viewer: SessionUser, groupId: number): Promise<{ userId: number; name: string; email: string; deactivated: boolean }[]> {
+  const group = await requireLedGroup(viewer, groupId);
+  const rows = await getDb()
     .selectFrom('group_members as gm')
     .innerJoin('users as u', 'u.id', 'gm.user_id')
-    .select(['u.id as userId', 'u.name', 'u.email'])
+    .leftJoin('memberships as m', (join) => join.onRef('m.user_id', '=', 'gm.user_id').on('m.organisation_id', '=', group.organisationId))
+    .select(['u.id as userId', 'u.name', 'u.email', 'm.deactivated_at'])
     .where('gm.group_id', '=', groupId)
     .orderBy('u.name')
     .execute();
+  return rows.map((r) => ({ userId: r.userId, name: r.name, email: r.email, deactivated: r.deactivated_at !== null }));
 }
 
 /** Whether a person is an active member of an organisation (optionally with a role). */
@@ -63,76 +81,55 @@ export async function isActiveMember(userId: number, organisationId: number, rol
 }
 
 export class GroupNameTakenError extends Error {}
+export class NotACoachError extends Error {}
 
-export async function createGroup(organisationId: number, name: string, coachUserId: number | null, actorId: number): Promise<number> {
+export async function createGroup(viewer: SessionUser, organisationId: number, name: string, coachUserId: number | null): Promise<number> {
+  await assertLeads(viewer, organisationId);
+  if (coachUserId !== null && !(await isActiveMember(coachUserId, organisationId, 'coach'))) throw new NotACoachError();
   const db = getDb();
   const existing = await db.selectFrom('groups').select('id').where('organisation_id', '=', organisationId).where('name', '=', name).executeTakeFirst();
   if (existing) throw new GroupNameTakenError(name);
   const row = await db.insertInto('groups').values({ organisation_id: organisationId, name, coach_user_id: coachUserId, created_at: nowIso() }).returning('id').executeTakeFirstOrThrow();
-  await recordAudit({ event: 'group_changed', actorUserId: actorId, organisationId, detail: { group: row.id, action: 'created', coach: coachUserId } });
+  await recordAudit({ event: 'group_changed', actorUserId: viewer.id, organisationId, detail: { group: row.id, action: 'created', coach: coachUserId } });
   return row.id;
 }
 
-export async function setGroupCoach(groupId: number, coachUserId: number | null, actorId: number, organisationId: number): Promise<void> {
+export async function setGroupCoach(viewer: SessionUser, groupId: number, coachUserId: number): Promise<void> {
+  const group = await requireLedGroup(viewer, groupId);
+  if (!(await isActiveMember(coachUserId, group.organisationId, 'coach'))) throw new AccessDenied('coach outside the organisation');
   await getDb().updateTable('groups').set({ coach_user_id: coachUserId }).where('id', '=', groupId).execute();
-  await recordAudit({ event: 'group_changed', actorUserId: actorId, organisationId, detail: { group: groupId, action: 'coach', coach: coachUserId } });
+  await recordAudit({ event: 'group_changed', actorUserId: viewer.id, organisationId: group.organisationId, detail: { group: groupId, action: 'coach', coach: coachUserId } });
 }
 
-export async function addGroupMember(groupId: number, userId: number): Promise<void> {
-  await getDb().insertInto('group_members').values({ group_id: groupId, user_id: userId, added_at: nowIso() }).onConflict((oc) => oc.doNothing()).execute();
+export async function addGroupMember(viewer: SessionUser, groupId: number, userId: number): Promise<void> {
+  const group = await requireLedGroup(viewer, groupId);
+  if (!(await isActiveMember(userId, group.organisationId))) throw new AccessDenied('person outside the organisation');
+  const added = await getDb().insertInto('group_members').values({ group_id: groupId, user_id: userId, added_at: nowIso() }).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+  if (Number(added.numInsertedOrUpdatedRows ?? 0n) > 0) {
+    await recordAudit({ event: 'group_member_added', actorUserId: viewer.id, subjectUserId: userId, organisationId: group.organisationId, detail: { group: groupId } });
+  }
 }
 
-export async function removeGroupMember(groupId: number, userId: number): Promise<void> {
-  await getDb().deleteFrom('group_members').where('group_id', '=', groupId).where('user_id', '=', userId).execute();
+export async function removeGroupMember(viewer: SessionUser, groupId: number, userId: number): Promise<void> {
+  const group = await requireLedGroup(viewer, groupId);
+  const removed = await getDb().deleteFrom('group_members').where('group_id', '=', groupId).where('user_id', '=', userId).executeTakeFirst();
+  if (Number(removed.numDeletedRows) > 0) {
+    await recordAudit({ event: 'group_member_removed', actorUserId: viewer.id, subjectUserId: userId, organisationId: group.organisationId, detail: { group: groupId } });
+  }
 }
 
-export async function deleteGroup(groupId: number, actorId: number, organisationId: number): Promise<void> {
+export async function deleteGroup(viewer: SessionUser, groupId: number): Promise<void> {
+  const group = await requireLedGroup(viewer, groupId);
   await getDb().deleteFrom('groups').where('id', '=', groupId).execute();
-  await recordAudit({ event: 'group_changed', actorUserId: actorId, organisationId, detail: { group: groupId, action: 'deleted' } });
+  await recordAudit({ event: 'group_changed', actorUserId: viewer.id, organisationId: group.organisationId, detail: { group: groupId, action: 'deleted', name: group.name } });
 }
 
-/** The people a coach coaches: active members of the groups they coach, in those groups' organisations. */
-export async function coachedPeople(coachUserId: number, only: { userId?: number } = {}): Promise<{ userId: number; name: string; organisationId: number; groupNames: string }[]> {
-  let query = getDb()
-    .selectFrom('groups as g')
-    .innerJoin('group_members as gm', 'gm.group_id', 'g.id')
-    .innerJoin('memberships as m', (join) => join.onRef('m.user_id', '=', 'gm.user_id').onRef('m.organisation_id', '=', 'g.organisation_id'))
-    .innerJoin('users as u', 'u.id', 'gm.user_id')
+/** The people the viewer coaches now, with the organisation and the groups they share. */
+export async function coachedPeople(viewer: SessionUser, only: { userId?: number } = {}): Promise<{ userId: number; name: string; organisationId: number; groupNames: string }[]> {
+  let query = coachedPeopleQuery(viewer.id)
     .select(['u.id as userId', 'u.name', 'g.organisation_id as organisationId', sql<string>`group_concat(g.name, ', ')`.as('groupNames')])
-    .where('g.coach_user_id', '=', coachUserId)
-    .where('m.deactivated_at', 'is', null)
-    .where('gm.user_id', '!=', coachUserId)
     .groupBy(['u.id', 'u.name', 'g.organisation_id'])
     .orderBy('u.name');
   if (only.userId !== undefined) query = query.where('gm.user_id', '=', only.userId);
   return query.execute();
-}
-
-/** Whether `coachUserId` coaches `personId` (an active member of one of their groups). */
-export async function isCoachOf(coachUserId: number, personId: number): Promise<boolean> {
-  const row = await getDb()
-    .selectFrom('groups as g')
-    .innerJoin('group_members as gm', 'gm.group_id', 'g.id')
-    .innerJoin('memberships as m', (join) => join.onRef('m.user_id', '=', 'gm.user_id').onRef('m.organisation_id', '=', 'g.organisation_id'))
-    .select('g.id')
-    .where('g.coach_user_id', '=', coachUserId)
-    .where('gm.user_id', '=', personId)
-    .where('m.deactivated_at', 'is', null)
-    .executeTakeFirst();
-  return row !== undefined && coachUserId !== personId;
-}
-
-/** Whether a learner has a coach: an active member of a group that has one. */
-export async function hasCoach(userId: number): Promise<boolean> {
-  const row = await getDb()
-    .selectFrom('group_members as gm')
-    .innerJoin('groups as g', 'g.id', 'gm.group_id')
-    .innerJoin('memberships as m', (join) => join.onRef('m.user_id', '=', 'gm.user_id').onRef('m.organisation_id', '=', 'g.organisation_id'))
-    .select('g.id')
-    .where('gm.user_id', '=', userId)
-    .where('g.coach_user_id', 'is not', null)
-    .where('g.coach_user_id', '!=', userId)
-    .where('m.deactivated_at', 'is', null)
-    .executeTakeFirst();
-  return row !== undefined;
 }

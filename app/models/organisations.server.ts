@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import type { Role } from '#db/schema.ts';
+import { AccessDenied, assertPlatformAdmin, ledOrganisationIds, mayManageMembership } from '#app/auth/policy.server.ts';
+import type { SessionUser } from '#app/auth/session.server.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
 import { inviteMember, type NewMember } from './accounts.server.ts';
 import { recordAudit } from './audit.server.ts';
@@ -12,7 +14,8 @@ export interface OrganisationSummary {
   memberCount: number;
 }
 
-export async function listOrganisations(): Promise<OrganisationSummary[]> {
+export async function listOrganisations(viewer: SessionUser): Promise<OrganisationSummary[]> {
+  assertPlatformAdmin(viewer);
   return getDb()
     .selectFrom('organisations as o')
     .leftJoin('organisations as t', 't.id', 'o.trust_id')
@@ -31,7 +34,9 @@ export async function listTrusts(): Promise<{ id: number; name: string }[]> {
   return getDb().selectFrom('organisations').select(['id', 'name']).where('kind', '=', 'trust').orderBy('name').execute();
 }
 
-export async function listOrganisationsByIds(ids: number[]): Promise<{ id: number; name: string; kind: 'school' | 'trust' }[]> {
+/** The organisations the viewer leads (a trust's schools included). */
+export async function ledOrganisations(viewer: SessionUser): Promise<{ id: number; name: string; kind: 'school' | 'trust' }[]> {
+  const ids = await ledOrganisationIds(viewer);
   if (ids.length === 0) return [];
   return getDb().selectFrom('organisations').select(['id', 'name', 'kind']).where('id', 'in', ids).orderBy('name').execute();
 }
@@ -40,8 +45,10 @@ export async function listOrganisationsByIds(ids: number[]): Promise<{ id: numbe
 export async function createOrganisationWithLeader(
   values: { name: string; kind: 'school' | 'trust'; trustId: number | null },
   leader: Omit<NewMember, 'roles'>,
-  adminUserId: number,
+  viewer: SessionUser,
 ): Promise<{ organisationId: number; token: string }> {
+  assertPlatformAdmin(viewer);
+  const adminUserId = viewer.id;
   const db = getDb();
   const organisation = await db
     .insertInto('organisations')
@@ -70,8 +77,10 @@ export interface MemberRow {
   deactivated: boolean;
 }
 
-/** The people of the given organisations (the caller passes only ids the viewer leads). */
-export async function listMembers(organisationIds: number[], only: { userId?: number } = {}): Promise<MemberRow[]> {
+/** The people of the organisations the viewer leads (optionally one organisation, one person). */
+export async function listMembers(viewer: SessionUser, only: { userId?: number; organisationId?: number } = {}): Promise<MemberRow[]> {
+  const led = await ledOrganisationIds(viewer);
+  const organisationIds = only.organisationId === undefined ? led : led.filter((id) => id === only.organisationId);
   if (organisationIds.length === 0) return [];
   let query = getDb()
     .selectFrom('memberships as m')
@@ -113,7 +122,9 @@ export async function listMembers(organisationIds: number[], only: { userId?: nu
  * Deactivates or reactivates a membership. A deactivated person cannot sign in (unless they are
  * active elsewhere) and their sessions end; their certificates stay valid.
  */
-export async function setMembershipActive(organisationId: number, userId: number, active: boolean, actorId: number): Promise<boolean> {
+export async function setMembershipActive(viewer: SessionUser, organisationId: number, userId: number, active: boolean): Promise<boolean> {
+  if (!(await mayManageMembership(viewer, organisationId, userId))) throw new AccessDenied('membership');
+  const actorId = viewer.id;
   const db = getDb();
   return db.transaction().execute(async (trx) => {
     const updated = await trx

@@ -1,13 +1,21 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Database, Role } from '#db/schema.ts';
 import type { CourseEntry } from '#app/content/catalogue.server.ts';
+import { membershipsWithRole } from '#app/auth/policy.server.ts';
+import type { SessionUser } from '#app/auth/session.server.ts';
 import { getDb } from '#app/utils/db.server.ts';
 import { assignmentCovers } from './assignments.server.ts';
 
 // Staff progress for leaders (by organisation) and coaches (by the groups they coach). Each report
 // is a fixed number of grouped statements however many staff there are: no query per person.
 
-export type ReportScope = { organisationIds: number[] } | { coachUserId: number };
+/** A leader's organisations, or a coach's groups within the organisations where they coach now. */
+export type ReportScope = { organisationIds: number[] } | { coachUserId: number; coachOrganisationIds: number[] };
+
+/** The scope of a coach's report (the coach rule of app/auth/policy.server.ts, as a filter). */
+export function coachReportScope(viewer: SessionUser): ReportScope {
+  return { coachUserId: viewer.id, coachOrganisationIds: membershipsWithRole(viewer, 'coach').map((m) => m.organisationId) };
+}
 
 export interface ReportFilters {
   role?: Role;
@@ -56,7 +64,10 @@ type MembershipQuery = SelectQueryBuilder<Database & { m: Database['memberships'
 /** Limits a query over memberships `m` to the scope: the organisations, or the coach's groups. */
 function inScope<Q extends MembershipQuery>(query: Q, scope: ReportScope): Q {
   if ('organisationIds' in scope) return query.where('m.organisation_id', 'in', scope.organisationIds.length ? scope.organisationIds : [-1]) as Q;
-  return query.where((eb) =>
+  return query
+    .where('m.organisation_id', 'in', scope.coachOrganisationIds.length ? scope.coachOrganisationIds : [-1])
+    .where('m.user_id', '!=', scope.coachUserId)
+    .where((eb) =>
     eb.exists(
       eb
         .selectFrom('group_members as sgm')

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
-import { requirePlatformAdmin } from '#app/auth/permissions.server.ts';
+import { requirePlatformAdmin } from '#app/auth/policy.server.ts';
 import { DuplicateEmailError } from '#app/models/accounts.server.ts';
 import { createOrganisationWithLeader, listOrganisations, listTrusts } from '#app/models/organisations.server.ts';
 import { Field, FormError } from '#app/components/forms.tsx';
@@ -24,8 +24,8 @@ const createSchema = z.object({
 });
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePlatformAdmin(request);
-  const [organisations, trusts] = await Promise.all([listOrganisations(), listTrusts()]);
+  const admin = await requirePlatformAdmin(request);
+  const [organisations, trusts] = await Promise.all([listOrganisations(admin), listTrusts()]);
   return json({ organisations, trusts });
 }
 
@@ -41,7 +41,7 @@ export async function action({ request }: ActionFunctionArgs) {
     return json({ fieldErrors: { trustId: 'Choose a trust from the list' }, created: null }, { status: 400 });
   }
   try {
-    const { token } = await createOrganisationWithLeader({ name, kind, trustId }, { name: leaderName, email: leaderEmail }, admin.id);
+    const { token } = await createOrganisationWithLeader({ name, kind, trustId }, { name: leaderName, email: leaderEmail }, admin);
     return json({ fieldErrors: {}, created: { name, leaderName, link: `${getEnv().PUBLIC_URL}/invitations/${token}` } });
   } catch (error) {
     if (error instanceof DuplicateEmailError) {

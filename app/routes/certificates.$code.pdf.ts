@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { requireUser } from '#app/auth/session.server.ts';
-import { canDownloadCertificate } from '#app/models/certificate-access.server.ts';
+import { canDownloadCertificate } from '#app/auth/policy.server.ts';
 import { certificatePdf, verificationUrl } from '#app/models/certificate-document.server.ts';
 import { findCertificateOwner, findPublicCertificate, normaliseCertificateCode } from '#app/models/certificates.server.ts';
 import { getEnv } from '#app/utils/env.server.ts';

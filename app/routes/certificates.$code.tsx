@@ -3,7 +3,7 @@ import { json, redirect } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { getSessionUser, requireUser } from '#app/auth/session.server.ts';
-import { canDownloadCertificate, canRevokeCertificate } from '#app/models/certificate-access.server.ts';
+import { canDownloadCertificate, canRevokeCertificate } from '#app/auth/policy.server.ts';
 import { qrSvg, verificationUrl } from '#app/models/certificate-document.server.ts';
 import { findCertificateOwner, findPublicCertificate, normaliseCertificateCode, REVOCATION_REASONS, revokeCertificate } from '#app/models/certificates.server.ts';
 import { TextAreaField } from '#app/components/forms.tsx';

@@ -1,10 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
-import { requireRole } from '#app/auth/permissions.server.ts';
+import { requireRole } from '#app/auth/policy.server.ts';
 import { getCourseIndex } from '#app/content/catalogue.server.ts';
-import { assignmentFormOptions, handleAssignmentAction } from '#app/models/assignment-form.server.ts';
-import { staffProgress } from '#app/models/reports.server.ts';
+import { assignmentFormOptions, handleAssignmentAction } from '#app/actions/assignment.server.ts';
+import { coachReportScope, staffProgress } from '#app/models/reports.server.ts';
 import { AssignmentPanel } from '#app/components/assignment-form.tsx';
 import { ukDate } from '#app/utils/academic-year.ts';
 import { nowIso } from '#app/utils/db.server.ts';
@@ -21,7 +21,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const sortParam = new URL(request.url).searchParams.get('sort');
   const sort: Sort = SORTS.includes(sortParam as Sort) ? (sortParam as Sort) : 'behind';
   const { courses } = getCourseIndex();
-  const [rows, options] = await Promise.all([staffProgress({ coachUserId: viewer.id }, courses, ukDate(nowIso())), assignmentFormOptions(viewer, 'coach')]);
+  const [rows, options] = await Promise.all([staffProgress(coachReportScope(viewer), courses, ukDate(nowIso())), assignmentFormOptions(viewer, 'coach')]);
   const teachers = rows.map((row) => {
     const assigned = courses.filter((c) => row.cells[c.slug]!.assigned).map((c) => ({ slug: c.slug, title: c.meta.title, ...row.cells[c.slug]! }));
     const overdue = assigned.filter((a) => a.overdue).length;

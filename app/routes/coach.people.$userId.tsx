@@ -1,11 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { Link, useActionData, useLoaderData } from '@remix-run/react';
-import { requireRole } from '#app/auth/permissions.server.ts';
+import { isCoachOf, requireRole } from '#app/auth/policy.server.ts';
+import { randomToken } from '#app/auth/tokens.server.ts';
 import { getCourseIndex } from '#app/content/catalogue.server.ts';
 import { sharedReflectionsOf } from '#app/models/coaching.server.ts';
-import { handleCommentAction } from '#app/models/comment-form.server.ts';
-import { coachedPeople, isCoachOf } from '#app/models/groups.server.ts';
+import { handleCommentAction } from '#app/actions/comment.server.ts';
+import { coachedPeople } from '#app/models/groups.server.ts';
 import { moduleStatuses } from '#app/models/progress.server.ts';
 import { describeReflection } from '#app/models/reflection-labels.server.ts';
 import { CommentThread } from '#app/components/comment-thread.tsx';
@@ -26,10 +27,10 @@ async function requireCoachee(request: Request, raw: string | undefined) {
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { coach, userId } = await requireCoachee(request, params.userId);
-  const person = (await coachedPeople(coach.id, { userId }))[0]!;
+  const person = (await coachedPeople(coach, { userId }))[0]!;
   const { courses } = getCourseIndex();
   const statuses = await Promise.all(courses.map((c) => moduleStatuses(userId, c.slug)));
-  const shared = await sharedReflectionsOf(userId);
+  const shared = await sharedReflectionsOf(coach, userId);
   const reflections = await Promise.all(
     shared.map(async (r) => ({
       id: r.id,
@@ -49,6 +50,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       modules: course.modules.map((m) => ({ slug: m.slug, title: m.meta?.title ?? m.slug, status: statuses[i]![m.slug] ?? ('not-started' as const) })),
     })),
     reflections,
+    submissionKey: randomToken(),
   });
 }
 
@@ -56,11 +58,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const { coach, userId } = await requireCoachee(request, params.userId);
   const formData = await readForm(request);
   if (formData.get('intent') !== 'comment') throw notFound();
-  return handleCommentAction(coach.id, formData, `/coach/people/${userId}#reflections`);
+  return handleCommentAction(coach, formData, `/coach/people/${userId}#reflections`);
 }
 
 export default function Coachee() {
-  const { name, groups, courses, reflections } = useLoaderData<typeof loader>();
+  const { name, groups, courses, reflections, submissionKey } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   return (
     <div>
@@ -96,6 +98,7 @@ export default function Coachee() {
             reflectionId={r.id}
             comments={r.comments}
             replyLabel={`Reply to ${name}`}
+            submissionKey={submissionKey}
             error={actionData?.commentError.reflectionId === r.id ? actionData.commentError.message : undefined}
           />
         </article>

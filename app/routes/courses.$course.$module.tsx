@@ -9,8 +9,9 @@ import { publicQuestions } from '#app/content/schemas.ts';
 import { completeModule, getModuleState, moduleStatuses, outstandingItems, recordCheckAttempt, recordVisit, saveReflection } from '#app/models/progress.server.ts';
 import { issueCertificateOnCompletion } from '#app/models/certificates.server.ts';
 import { markRepliesRead, ownReflectionThreads, setReflectionShared } from '#app/models/coaching.server.ts';
-import { handleCommentAction } from '#app/models/comment-form.server.ts';
-import { hasCoach } from '#app/models/groups.server.ts';
+import { handleCommentAction } from '#app/actions/comment.server.ts';
+import { coachesOf } from '#app/auth/policy.server.ts';
+import { randomToken } from '#app/auth/tokens.server.ts';
 import { KnowledgeCheck, type CheckView } from '#app/components/mdx/knowledge-check.tsx';
 import { Reflection, type ReflectionView } from '#app/components/mdx/reflection.tsx';
 import { ModuleStatusBadge } from '#app/components/status.tsx';
@@ -50,9 +51,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const [state, statuses, threads, coached] = await Promise.all([
     getModuleState(user.id, course.slug, module.slug),
     moduleStatuses(user.id, course.slug),
-    ownReflectionThreads(user.id, course.slug, module.slug),
-    hasCoach(user.id),
+    ownReflectionThreads(user, course.slug, module.slug),
+    coachesOf(user.id),
   ]);
+  const submissionKey = randomToken();
   // The replies shown now are marked as read; this page is where the learner sees them.
   if (Object.values(threads).some((t) => t.comments.some((c) => c.unread))) await markRepliesRead(user.id, course.slug, module.slug);
   const reflections: Record<string, ReflectionView> = {};
@@ -68,7 +70,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
         ? {
             reflectionId: thread.reflectionId,
             shared: thread.shared,
-            hasCoach: coached,
+            coachNames: coached.map((c) => c.name),
+            sharedWith: thread.sharedWith,
+            submissionKey,
             comments: thread.comments.map((c) => ({ id: c.id, authorName: c.authorName, byOwner: c.byOwner, body: c.body, createdAtText: formatDateTime(c.createdAt), unread: c.unread })),
           }
         : null,
@@ -160,14 +164,14 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (!item) throw badRequest('That reflection is not part of this module.');
     const shared = formData.get('shared');
     if (shared !== '0' && shared !== '1') throw badRequest('Say whether to share the reflection.');
-    if (!(await setReflectionShared(user.id, course.slug, module.slug, item.id, shared === '1'))) {
+    if ((await setReflectionShared(user, course.slug, module.slug, item.id, shared === '1')) === null) {
       return json({ intent, itemId, ok: false, error: 'Save your reflection before sharing it.' }, { status: 400 });
     }
     return backTo(`#item-${item.id}`);
   }
 
   if (intent === 'comment') {
-    return handleCommentAction(user.id, formData, `/courses/${course.slug}/${module.slug}`);
+    return handleCommentAction(user, formData, `/courses/${course.slug}/${module.slug}`);
   }
 
   if (intent === 'complete') {

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { Form, Link, useLoaderData } from '@remix-run/react';
-import { requireRole } from '#app/auth/permissions.server.ts';
+import { requireRole } from '#app/auth/policy.server.ts';
 import { cellText, leaderDashboard, readDashboardQuery } from '#app/models/dashboard.server.ts';
 import { CompletionBar } from '#app/components/completion-bar.tsx';
 import { SelectField } from '#app/components/forms.tsx';

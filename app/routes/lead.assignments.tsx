@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { Link, useActionData, useLoaderData } from '@remix-run/react';
-import { requireRole } from '#app/auth/permissions.server.ts';
-import { assignmentFormOptions, handleAssignmentAction } from '#app/models/assignment-form.server.ts';
+import { requireRole } from '#app/auth/policy.server.ts';
+import { assignmentFormOptions, handleAssignmentAction } from '#app/actions/assignment.server.ts';
 import { AssignmentPanel } from '#app/components/assignment-form.tsx';
 import { readForm } from '#app/utils/forms.ts';
 

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
-import { requireRole } from '#app/auth/permissions.server.ts';
+import { requireRole } from '#app/auth/policy.server.ts';
 import { cellText, leaderDashboard, readDashboardQuery } from '#app/models/dashboard.server.ts';
 import { csvResponse, toCsv } from '#app/utils/csv.ts';
 

@@ -1,9 +1,9 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
-import { ledOrganisationIds, requireRole } from '#app/auth/permissions.server.ts';
+import { ledOrganisationIds, requireRole } from '#app/auth/policy.server.ts';
 import { getCourseIndex } from '#app/content/catalogue.server.ts';
-import { listOrganisationsByIds } from '#app/models/organisations.server.ts';
+import { ledOrganisations } from '#app/models/organisations.server.ts';
 import { cpdHoursInYear, staffProgress, summariseByCourse } from '#app/models/reports.server.ts';
 import { academicYear, ukDate } from '#app/utils/academic-year.ts';
 import { nowIso } from '#app/utils/db.server.ts';
@@ -22,7 +22,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const yearStart = new Date(`${startYear}-09-01T00:00:00+01:00`).toISOString();
   const yearEnd = new Date(`${startYear + 1}-09-01T00:00:00+01:00`).toISOString();
   const [organisations, rows, hours] = await Promise.all([
-    listOrganisationsByIds(organisationIds),
+    ledOrganisations(viewer),
     staffProgress({ organisationIds }, courses, today),
     cpdHoursInYear({ organisationIds }, yearStart, yearEnd),
   ]);

@@ -1,10 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json, redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
-import { ledOrganisationIds, requireRole } from '#app/auth/permissions.server.ts';
-import { addGroupMember, deleteGroup, getGroup, groupMembers, isActiveMember, removeGroupMember, setGroupCoach } from '#app/models/groups.server.ts';
+import { requireRole } from '#app/auth/policy.server.ts';
+import { addGroupMember, deleteGroup, getGroup, groupMembers, removeGroupMember, setGroupCoach } from '#app/models/groups.server.ts';
 import { listMembers } from '#app/models/organisations.server.ts';
-import { badRequest, notFound } from '#app/utils/http.server.ts';
+import { badRequest, notFound, orNotFound } from '#app/utils/http.server.ts';
 import { readForm } from '#app/utils/forms.ts';
 import { SelectField } from '#app/components/forms.tsx';
 
@@ -14,14 +14,14 @@ async function requireGroup(request: Request, rawId: string | undefined) {
   const viewer = await requireRole(request, 'leader');
   const groupId = Number(rawId);
   if (!Number.isSafeInteger(groupId) || groupId <= 0) throw notFound();
-  const group = await getGroup(groupId, await ledOrganisationIds(viewer));
+  const group = await getGroup(viewer, groupId);
   if (!group) throw notFound();
   return { viewer, group };
 }
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { group } = await requireGroup(request, params.groupId);
-  const [members, everyone] = await Promise.all([groupMembers(group.id), listMembers([group.organisationId])]);
+  const { viewer, group } = await requireGroup(request, params.groupId);
+  const [members, everyone] = await Promise.all([groupMembers(viewer, group.id), listMembers(viewer, { organisationId: group.organisationId })]);
   const memberIds = new Set(members.map((m) => m.userId));
   const active = everyone.filter((m) => !m.deactivated);
   return json({
@@ -38,19 +38,17 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const intent = formData.get('intent');
   const userId = Number(formData.get('userId'));
   if (intent === 'delete') {
-    await deleteGroup(group.id, viewer.id, group.organisationId);
+    await orNotFound(deleteGroup(viewer, group.id));
     return redirect('/lead/groups');
   }
   if (!Number.isSafeInteger(userId) || userId <= 0) return json({ error: 'Choose a person.' }, { status: 400 });
   // A person from another school (an id edited in the form) is "not found", and nothing changes.
   if (intent === 'add') {
-    if (!(await isActiveMember(userId, group.organisationId))) throw notFound();
-    await addGroupMember(group.id, userId);
+    await orNotFound(addGroupMember(viewer, group.id, userId));
   } else if (intent === 'remove') {
-    await removeGroupMember(group.id, userId);
+    await orNotFound(removeGroupMember(viewer, group.id, userId));
   } else if (intent === 'coach') {
-    if (!(await isActiveMember(userId, group.organisationId, 'coach'))) throw notFound();
-    await setGroupCoach(group.id, userId, viewer.id, group.organisationId);
+    await orNotFound(setGroupCoach(viewer, group.id, userId));
   } else {
     throw badRequest('Unknown form.');
   }
@@ -79,7 +77,7 @@ export default function Group() {
       <ul>
         {members.map((m) => (
           <li key={m.userId}>
-            {m.name}{' '}
+            {m.name} {m.deactivated ? <span className="badge">Deactivated</span> : null}{' '}
             <Form method="post" className="inline-form">
               <input type="hidden" name="intent" value="remove" />
               <input type="hidden" name="userId" value={m.userId} />

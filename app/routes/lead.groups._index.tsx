@@ -2,9 +2,9 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json, redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
-import { ledOrganisationIds, requireLeaderOf, requireRole } from '#app/auth/permissions.server.ts';
-import { createGroup, GroupNameTakenError, isActiveMember, listGroups } from '#app/models/groups.server.ts';
-import { listMembers, listOrganisationsByIds } from '#app/models/organisations.server.ts';
+import { requireLeaderOf, requireRole } from '#app/auth/policy.server.ts';
+import { createGroup, GroupNameTakenError, listGroups, NotACoachError } from '#app/models/groups.server.ts';
+import { listMembers, ledOrganisations } from '#app/models/organisations.server.ts';
 import { Field, SelectField } from '#app/components/forms.tsx';
 import { parseForm, requiredText, readForm } from '#app/utils/forms.ts';
 
@@ -18,8 +18,7 @@ const groupSchema = z.object({
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const viewer = await requireRole(request, 'leader');
-  const organisationIds = await ledOrganisationIds(viewer);
-  const [groups, organisations, members] = await Promise.all([listGroups(organisationIds), listOrganisationsByIds(organisationIds), listMembers(organisationIds)]);
+  const [groups, organisations, members] = await Promise.all([listGroups(viewer, 'leader'), ledOrganisations(viewer), listMembers(viewer)]);
   return json({
     groups,
     organisations,
@@ -33,13 +32,11 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors }, { status: 400 });
   const { organisationId, name, coachUserId } = parsed.data;
   await requireLeaderOf(viewer, organisationId);
-  if (!(await isActiveMember(coachUserId, organisationId, 'coach'))) {
-    return json({ fieldErrors: { coachUserId: 'Choose a coach from this school' } }, { status: 400 });
-  }
   try {
-    const groupId = await createGroup(organisationId, name, coachUserId, viewer.id);
+    const groupId = await createGroup(viewer, organisationId, name, coachUserId);
     return redirect(`/lead/groups/${groupId}`);
   } catch (error) {
+    if (error instanceof NotACoachError) return json({ fieldErrors: { coachUserId: 'Choose a coach from this school' } }, { status: 400 });
     if (error instanceof GroupNameTakenError) return json({ fieldErrors: { name: 'This school already has a group with that name' } }, { status: 400 });
     throw error;
   }

@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
-import { ledOrganisationIds, requireLeaderOf, requireRole } from '#app/auth/permissions.server.ts';
-import { listOrganisationsByIds } from '#app/models/organisations.server.ts';
+import { requireLeaderOf, requireRole } from '#app/auth/policy.server.ts';
+import { ledOrganisations } from '#app/models/organisations.server.ts';
 import { applyRoster, previewRoster, type RosterPreview } from '#app/models/roster.server.ts';
 import { TextAreaField, SelectField } from '#app/components/forms.tsx';
 import { getEnv } from '#app/utils/env.server.ts';
@@ -13,7 +13,7 @@ export const meta: MetaFunction = () => [{ title: 'Import staff list – Kindred
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const viewer = await requireRole(request, 'leader');
-  const organisations = (await listOrganisationsByIds(await ledOrganisationIds(viewer))).filter((o) => o.kind === 'school');
+  const organisations = (await ledOrganisations(viewer)).filter((o) => o.kind === 'school');
   return json({ organisations });
 }
 

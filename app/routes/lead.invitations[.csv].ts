@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs } from '@remix-run/node';
-import { ledOrganisationIds, requireRole } from '#app/auth/permissions.server.ts';
+import { ledOrganisationIds, requireRole } from '#app/auth/policy.server.ts';
 import { pendingInvitationTokens } from '#app/models/accounts.server.ts';
 import { csvResponse, toCsv } from '#app/utils/csv.ts';
 import { badRequest } from '#app/utils/http.server.ts';

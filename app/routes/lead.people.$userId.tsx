@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json, redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
-import { ledOrganisationIds, requireRole } from '#app/auth/permissions.server.ts';
+import { ledOrganisationIds, requireRole } from '#app/auth/policy.server.ts';
 import { getCourseIndex } from '#app/content/catalogue.server.ts';
 import { listCertificatesOf } from '#app/models/certificates.server.ts';
 import { cellText } from '#app/models/dashboard.server.ts';
@@ -12,7 +12,7 @@ import { staffProgress } from '#app/models/reports.server.ts';
 import { ukDate } from '#app/utils/academic-year.ts';
 import { nowIso } from '#app/utils/db.server.ts';
 import { formatDate } from '#app/utils/dates.ts';
-import { badRequest, notFound } from '#app/utils/http.server.ts';
+import { badRequest, notFound, orNotFound } from '#app/utils/http.server.ts';
 import { readForm } from '#app/utils/forms.ts';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.name ?? 'Person'} – Kindred` }];
@@ -28,7 +28,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const viewer = await requireRole(request, 'leader');
   const userId = personId(params.userId);
   const organisationIds = await ledOrganisationIds(viewer);
-  const memberships = await listMembers(organisationIds, { userId });
+  const memberships = await listMembers(viewer, { userId });
   const first = memberships[0];
   if (!first) throw notFound();
   const { courses } = getCourseIndex();
@@ -57,14 +57,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const organisationIds = await ledOrganisationIds(viewer);
   if (!organisationIds.includes(organisationId)) throw notFound();
   if (intent === 'invite') {
-    if ((await listMembers([organisationId], { userId })).length === 0) throw notFound();
-    const token = await renewInvitation(userId, organisationId, viewer.id);
+    const token = await orNotFound(renewInvitation(viewer, userId, organisationId));
     if (!token) throw badRequest('This person has already set a password; they can sign in.');
     return json({ invitationLink: `${getEnv().PUBLIC_URL}/invitations/${token}` });
   }
   if (intent !== 'deactivate' && intent !== 'reactivate') throw badRequest('Unknown form.');
   if (userId === viewer.id) throw badRequest('You cannot deactivate yourself.');
-  if (!(await setMembershipActive(organisationId, userId, intent === 'reactivate', viewer.id))) throw notFound();
+  if (!(await orNotFound(setMembershipActive(viewer, organisationId, userId, intent === 'reactivate')))) throw notFound();
   return redirect(`/lead/people/${userId}`);
 }
 

@@ -3,9 +3,9 @@ import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { ROLES } from '#db/schema.ts';
-import { ledOrganisationIds, requireLeaderOf, requireRole } from '#app/auth/permissions.server.ts';
+import { requireLeaderOf, requireRole } from '#app/auth/policy.server.ts';
 import { DuplicateEmailError, inviteMember } from '#app/models/accounts.server.ts';
-import { listMembers, listOrganisationsByIds } from '#app/models/organisations.server.ts';
+import { listMembers, ledOrganisations } from '#app/models/organisations.server.ts';
 import { Field, FormError, RoleCheckboxes, SelectField } from '#app/components/forms.tsx';
 import { emailField, parseForm, requiredText, readForm } from '#app/utils/forms.ts';
 import { getEnv } from '#app/utils/env.server.ts';
@@ -20,9 +20,8 @@ const addMemberSchema = z.object({
 });
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requireRole(request, 'leader');
-  const orgIds = await ledOrganisationIds(user);
-  const [organisations, members] = await Promise.all([listOrganisationsByIds(orgIds), listMembers(orgIds)]);
+  const viewer = await requireRole(request, 'leader');
+  const [organisations, members] = await Promise.all([ledOrganisations(viewer), listMembers(viewer)]);
   return json({ organisations, members });
 }
 

@@ -23,3 +23,16 @@ export function clientAddress(context: unknown): string {
   const address = (context as { clientAddress?: unknown } | undefined)?.clientAddress;
   return typeof address === 'string' && address ? address : 'unknown';
 }
+
+/**
+ * Runs a model call that checks access itself; its AccessDenied becomes a 404 page, so an id the
+ * viewer may not touch looks the same as one that does not exist.
+ */
+export async function orNotFound<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'AccessDenied') throw notFound();
+    throw error;
+  }
+}

@@ -1,3 +1,4 @@
+import { loadViewer } from '#app/auth/session.server.ts';
 import { getDb } from '#app/utils/db.server.ts';
 import { addGroupMember, createGroup } from '#app/models/groups.server.ts';
 import { userIdByEmail } from '../utils.ts';
@@ -9,7 +10,8 @@ export async function organisationIdByName(name: string): Promise<number> {
 /** A coaching group at a school, its coach, and its members, by email. */
 export async function makeGroup(school: string, name: string, coachEmail: string, memberEmails: string[]): Promise<number> {
   const organisationId = await organisationIdByName(school);
-  const groupId = await createGroup(organisationId, name, await userIdByEmail(coachEmail), await userIdByEmail('leader@oakfield.example'));
-  for (const email of memberEmails) await addGroupMember(groupId, await userIdByEmail(email));
+  const leader = await loadViewer(await userIdByEmail('trust.leader@northfield.example'));
+  const groupId = await createGroup(leader, organisationId, name, await userIdByEmail(coachEmail));
+  for (const email of memberEmails) await addGroupMember(leader, groupId, await userIdByEmail(email));
   return groupId;
 }

@@ -9,7 +9,16 @@ export interface ReflectionView {
   required: boolean;
   saved: { body: string; savedAtText: string } | null;
   /** Sharing with the learner's coach and the replies; null until the reflection is saved. */
-  sharing: { reflectionId: number; shared: boolean; hasCoach: boolean; comments: ThreadComment[] } | null;
+  sharing: {
+    reflectionId: number;
+    shared: boolean;
+    /** The learner's coaches now; a share goes to these. */
+    coachNames: string[];
+    /** Who can read it: the coaches it was shared with. */
+    sharedWith: string[];
+    comments: ThreadComment[];
+    submissionKey: string;
+  } | null;
 }
 
 interface ActionReply {
@@ -26,6 +35,8 @@ export function Reflection({ reflection, serverError, commentError }: { reflecti
   const reply = fetcher.data?.itemId === reflection.id ? fetcher.data : undefined;
   const error = reply?.error ?? serverError;
   const saving = fetcher.state !== 'idle';
+  const sharing = reflection.sharing;
+  const notYetSharedWith = sharing ? sharing.coachNames.filter((name) => !sharing.sharedWith.includes(name)) : [];
   const status = saving ? 'Saving…' : reply?.ok ? `Saved on ${reply.savedAtText}.` : reflection.saved ? `Last saved on ${reflection.saved.savedAtText}.` : 'Not saved yet.';
   return (
     <section className="reflection" id={`item-${reflection.id}`} aria-labelledby={`reflection-${reflection.id}-title`}>
@@ -44,7 +55,7 @@ export function Reflection({ reflection, serverError, commentError }: { reflecti
           maxLength={10_000}
           rows={6}
           error={error}
-          hint={reflection.sharing?.shared ? 'Shared with your coach.' : 'Private to you unless you choose to share it with your coach.'}
+          hint={sharing?.shared ? `Shared with ${listNames(sharing.sharedWith)}: only they can read it.` : 'Private to you unless you choose to share it with your coach.'}
         />
         <div className="page-actions">
           <button type="submit" className="button" disabled={saving}>
@@ -55,24 +66,40 @@ export function Reflection({ reflection, serverError, commentError }: { reflecti
           </p>
         </div>
       </fetcher.Form>
-      {reflection.sharing?.hasCoach ? (
-        <Form method="post" className="share-form">
-          <input type="hidden" name="intent" value="share" />
-          <input type="hidden" name="itemId" value={reflection.id} />
-          <input type="hidden" name="shared" value={reflection.sharing.shared ? '0' : '1'} />
-          <button type="submit" className="button button--quiet">
-            {reflection.sharing.shared ? 'Stop sharing with my coach' : 'Share with my coach'}
-          </button>
-        </Form>
+      {sharing && (sharing.shared || sharing.coachNames.length > 0) ? (
+        <div className="page-actions">
+          {sharing.shared && notYetSharedWith.length > 0 ? (
+            <Form method="post" className="share-form">
+              <input type="hidden" name="intent" value="share" />
+              <input type="hidden" name="itemId" value={reflection.id} />
+              <input type="hidden" name="shared" value="1" />
+              <button type="submit" className="button button--quiet">
+                Also share with {listNames(notYetSharedWith)}
+              </button>
+            </Form>
+          ) : null}
+          <Form method="post" className="share-form">
+            <input type="hidden" name="intent" value="share" />
+            <input type="hidden" name="itemId" value={reflection.id} />
+            <input type="hidden" name="shared" value={sharing.shared ? '0' : '1'} />
+            <button type="submit" className="button button--quiet">
+              {sharing.shared ? 'Stop sharing' : `Share with my coach (${listNames(sharing.coachNames)})`}
+            </button>
+          </Form>
+        </div>
       ) : null}
       {reflection.sharing && (reflection.sharing.shared || reflection.sharing.comments.length > 0) ? (
         <section aria-label="Replies from your coach">
           <p>
             <strong>Replies</strong>
           </p>
-          <CommentThread reflectionId={reflection.sharing.reflectionId} comments={reflection.sharing.comments} replyLabel="Answer your coach" error={commentError} />
+          <CommentThread reflectionId={reflection.sharing.reflectionId} comments={reflection.sharing.comments} replyLabel="Answer your coach" error={commentError} submissionKey={reflection.sharing.submissionKey} />
         </section>
       ) : null}
     </section>
   );
+}
+
+function listNames(names: string[]): string {
+  return names.length <= 1 ? (names[0] ?? 'nobody') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }

@@ -1,0 +1,82 @@
+import { json } from '@remix-run/node';
+import { z } from 'zod';
+import { ROLES } from '#db/schema.ts';
+import type { SessionUser } from '#app/auth/session.server.ts';
+import { findCourse, getCourseIndex } from '#app/content/catalogue.server.ts';
+import { ukDate } from '#app/utils/academic-year.ts';
+import { nowIso } from '#app/utils/db.server.ts';
+import { parseForm } from '#app/utils/forms.ts';
+import { formatDate } from '#app/utils/dates.ts';
+import { badRequest, notFound, orNotFound } from '#app/utils/http.server.ts';
+import { assignCourse, listAssignments, withdrawAssignment, type AssignerMode } from '#app/models/assignments.server.ts';
+import { coachedPeople, listGroups } from '#app/models/groups.server.ts';
+import { ledOrganisations, listMembers } from '#app/models/organisations.server.ts';
+
+// The assignment form on /lead/assignments and /coach: its options and its action. Who may assign
+// what to whom is decided in app/models/assignments.server.ts (resolveTarget).
+
+
+export interface TargetOption {
+  value: string;
+  label: string;
+}
+
+export async function assignmentFormOptions(viewer: SessionUser, mode: AssignerMode) {
+  const courses = getCourseIndex().courses.map((c) => ({ slug: c.slug, title: c.meta.title }));
+  const today = ukDate(nowIso());
+  if (mode === 'coach') {
+    const [people, groups] = await Promise.all([coachedPeople(viewer), listGroups(viewer, 'coach')]);
+    const targets: TargetOption[] = [...groups.map((g) => ({ value: `group:${g.id}`, label: `Group: ${g.name}` })), ...people.map((p) => ({ value: `person:${p.userId}`, label: p.name }))];
+    const assignments = await listAssignments(viewer, 'coach');
+    return { courses, targets, assignments, today };
+  }
+  const [organisations, groups, members, assignments] = await Promise.all([ledOrganisations(viewer), listGroups(viewer, 'leader'), listMembers(viewer), listAssignments(viewer, 'leader')]);
+  const targets: TargetOption[] = [
+    ...organisations.flatMap((o) => ROLES.map((role) => ({ value: `role:${role}:${o.id}`, label: `Everyone with the ${role} role at ${o.name}` }))),
+    ...groups.map((g) => ({ value: `group:${g.id}`, label: `Group: ${g.name} (${g.organisationName})` })),
+    ...members.filter((m) => !m.deactivated).map((m) => ({ value: `person:${m.userId}:${m.organisationId}`, label: `${m.name} (${m.organisationName})` })),
+  ];
+  return { courses, targets, assignments, today };
+}
+
+function assignSchema(today: string) {
+  return z.object({
+    course: z.string({ message: 'Choose a course' }).refine((slug) => findCourse(slug) !== null, 'Choose a course from the list'),
+    target: z.string({ message: 'Choose who to assign it to' }).regex(/^(person:\d+(:\d+)?|group:\d+|role:(teacher|coach|leader):\d+)$/, 'Choose who to assign it to'),
+    dueDate: z
+      .string()
+      .optional()
+      .transform((v) => (v ?? '').trim())
+      .refine((v) => v === '' || /^\d{4}-\d{2}-\d{2}$/.test(v), 'Enter the due date as day, month and year')
+      .refine((v) => v === '' || (!Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v)), 'Enter a real date')
+      .refine((v) => v === '' || v >= today, 'The due date cannot be in the past')
+      .transform((v) => (v === '' ? null : v)),
+  });
+}
+
+export async function handleAssignmentAction(viewer: SessionUser, mode: AssignerMode, formData: FormData) {
+  const intent = formData.get('intent');
+  if (intent === 'withdraw') {
+    const id = Number(formData.get('assignmentId'));
+    if (!Number.isSafeInteger(id) || id <= 0) throw notFound();
+    const withdrawn = await orNotFound(withdrawAssignment(viewer, mode, id));
+    return json({ fieldErrors: {}, done: `${courseTitle(withdrawn.courseSlug)} is no longer assigned to ${withdrawn.targetLabel}.` });
+  }
+  if (intent !== 'assign') throw badRequest('Unknown form.');
+  const parsed = parseForm(assignSchema(ukDate(nowIso())), formData);
+  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, done: null }, { status: 400 });
+  const result = await orNotFound(assignCourse(viewer, mode, { target: parsed.data.target, courseSlug: parsed.data.course, dueDate: parsed.data.dueDate }));
+  const due = parsed.data.dueDate ? `, due ${formatDate(`${parsed.data.dueDate}T12:00:00Z`)}` : ', with no due date';
+  const title = courseTitle(parsed.data.course);
+  const done =
+    result.outcome === 'created'
+      ? `${title} is assigned${due}.`
+      : result.outcome === 'updated'
+        ? `${title} was already assigned there: the due date is updated${due.replace(', ', ' (')}).`
+        : `${title} was already assigned there${due}: nothing changed.`;
+  return json({ fieldErrors: {}, done });
+}
+
+function courseTitle(slug: string): string {
+  return findCourse(slug)?.meta.title ?? slug;
+}

@@ -1,0 +1,158 @@
+import type { Role } from '#db/schema.ts';
+import { getDb } from '#app/utils/db.server.ts';
+import { forbidden, notFound } from '#app/utils/http.server.ts';
+import { requireUser, type Membership, type SessionUser } from './session.server.ts';
+
+// Who may see and do what, in one place (docs/decisions/011-hardening.md). Routes use the
+// require* helpers to pick the page's audience; model functions take the viewer and ask the
+// may*/can* rules here before they read or write, so a route cannot forget.
+
+/** Thrown by a model function when the viewer may not do what was asked; routes answer 404. */
+export class AccessDenied extends Error {
+  constructor(what: string) {
+    super(`not allowed: ${what}`);
+    this.name = 'AccessDenied';
+  }
+}
+
+export function hasRole(user: SessionUser, role: Role): boolean {
+  return user.memberships.some((m) => m.roles.includes(role));
+}
+
+export function membershipsWithRole(user: SessionUser, role: Role): Membership[] {
+  return user.memberships.filter((m) => m.roles.includes(role));
+}
+
+/** A signed-in user with `role` somewhere; 403 for anyone else signed in. */
+export async function requireRole(request: Request, role: Role): Promise<SessionUser> {
+  const user = await requireUser(request);
+  if (!hasRole(user, role)) throw forbidden();
+  return user;
+}
+
+export async function requirePlatformAdmin(request: Request): Promise<SessionUser> {
+  const user = await requireUser(request);
+  if (!user.isPlatformAdmin) throw forbidden();
+  return user;
+}
+
+export function assertPlatformAdmin(viewer: SessionUser): void {
+  if (!viewer.isPlatformAdmin) throw new AccessDenied('platform admins only');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Leaders
+
+/**
+ * The organisations whose people a leader may see: the ones they lead, and every school of a trust
+ * they lead.
+ */
+export async function ledOrganisationIds(user: SessionUser): Promise<number[]> {
+  const led = membershipsWithRole(user, 'leader').map((m) => m.organisationId);
+  if (led.length === 0) return [];
+  const schools = await getDb().selectFrom('organisations').select('id').where('trust_id', 'in', led).execute();
+  return [...new Set([...led, ...schools.map((s) => s.id)])];
+}
+
+export async function leadsOrganisation(viewer: SessionUser, organisationId: number): Promise<boolean> {
+  return (await ledOrganisationIds(viewer)).includes(organisationId);
+}
+
+export async function assertLeads(viewer: SessionUser, organisationId: number): Promise<void> {
+  if (!(await leadsOrganisation(viewer, organisationId))) throw new AccessDenied('not a leader of this organisation');
+}
+
+/** Leadership of one organisation (directly or through its trust); 404 otherwise, so ids reveal nothing. */
+export async function requireLeaderOf(user: SessionUser, organisationId: number): Promise<void> {
+  if (!(await leadsOrganisation(user, organisationId))) throw notFound();
+}
+
+/** Whether `viewer` leads an organisation `personId` belongs to (active or not). */
+export async function canLeaderSeePerson(viewer: SessionUser, personId: number): Promise<boolean> {
+  const orgIds = await ledOrganisationIds(viewer);
+  if (orgIds.length === 0) return false;
+  const row = await getDb().selectFrom('memberships').select('id').where('user_id', '=', personId).where('organisation_id', 'in', orgIds).executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function requireLeaderOfPerson(viewer: SessionUser, personId: number): Promise<void> {
+  if (!(await canLeaderSeePerson(viewer, personId))) throw notFound();
+}
+
+/**
+ * Roles and deactivation: a leader of the organisation or a platform admin, and never on oneself
+ * (another leader or an admin does it), so nobody can give themselves a way into others' data.
+ */
+export async function mayManageMembership(viewer: SessionUser, organisationId: number, personId: number): Promise<boolean> {
+  if (viewer.id === personId) return false;
+  return viewer.isPlatformAdmin || (await leadsOrganisation(viewer, organisationId));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Coaches: the one coach rule
+
+/**
+ * `coachId` coaches `personId` when, now, the coach holds the coach role in an organisation, coaches
+ * a group of that organisation, and the person is an active member of it and in that group.
+ */
+function coachingPairs() {
+  return getDb()
+    .selectFrom('groups as g')
+    .innerJoin('group_members as gm', 'gm.group_id', 'g.id')
+    .innerJoin('memberships as pm', (join) => join.onRef('pm.user_id', '=', 'gm.user_id').onRef('pm.organisation_id', '=', 'g.organisation_id'))
+    .innerJoin('memberships as cm', (join) => join.onRef('cm.user_id', '=', 'g.coach_user_id').onRef('cm.organisation_id', '=', 'g.organisation_id'))
+    .innerJoin('membership_roles as cr', (join) => join.onRef('cr.membership_id', '=', 'cm.id').on('cr.role', '=', 'coach'))
+    .where('pm.deactivated_at', 'is', null)
+    .where('cm.deactivated_at', 'is', null)
+    .whereRef('gm.user_id', '!=', 'g.coach_user_id');
+}
+
+export async function isCoachOf(coachId: number, personId: number): Promise<boolean> {
+  if (coachId === personId) return false;
+  const row = await coachingPairs().select('g.id').where('g.coach_user_id', '=', coachId).where('gm.user_id', '=', personId).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Everyone who coaches `personId` now: who a reflection is shared with at the moment of sharing. */
+export async function coachesOf(personId: number): Promise<{ userId: number; name: string }[]> {
+  const rows = await coachingPairs()
+    .innerJoin('users as c', 'c.id', 'g.coach_user_id')
+    .select(['c.id as userId', 'c.name'])
+    .where('gm.user_id', '=', personId)
+    .distinct()
+    .orderBy('c.name')
+    .execute();
+  return rows;
+}
+
+/** The people `coachId` coaches now (with the organisation and the groups they share). */
+export function coachedPeopleQuery(coachId: number) {
+  return coachingPairs().innerJoin('users as u', 'u.id', 'gm.user_id').where('g.coach_user_id', '=', coachId);
+}
+
+/**
+ * A shared reflection may be read (and answered) by a coach only if it was shared with them, and
+ * they still coach its author; the author may always read their own.
+ */
+export async function mayReadReflection(viewer: SessionUser, reflectionId: number): Promise<{ ownerId: number } | null> {
+  const reflection = await getDb().selectFrom('reflection_responses').select(['user_id', 'shared_at']).where('id', '=', reflectionId).executeTakeFirst();
+  if (!reflection) return null;
+  if (reflection.user_id === viewer.id) return { ownerId: reflection.user_id };
+  if (reflection.shared_at === null) return null;
+  const share = await getDb().selectFrom('reflection_shares').select('coach_user_id').where('reflection_id', '=', reflectionId).where('coach_user_id', '=', viewer.id).executeTakeFirst();
+  if (!share || !(await isCoachOf(viewer.id, reflection.user_id))) return null;
+  return { ownerId: reflection.user_id };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificates
+
+/** The learner, and leaders of the learner's organisation, may have the PDF. */
+export async function canDownloadCertificate(viewer: SessionUser, ownerId: number): Promise<boolean> {
+  return viewer.id === ownerId || (await canLeaderSeePerson(viewer, ownerId));
+}
+
+/** Leaders of the learner's organisation and platform admins may revoke. */
+export async function canRevokeCertificate(viewer: SessionUser, ownerId: number): Promise<boolean> {
+  return viewer.isPlatformAdmin || (await canLeaderSeePerson(viewer, ownerId));
+}
