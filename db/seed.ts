@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
-import { hashPassword } from '#app/auth/password.server.ts';
+import { hashPassword, PUBLISHED_DEMO_PASSWORD } from '#app/auth/password.server.ts';
 import { createMember, createOrganisation, createUser, makePlatformAdmin } from './factories.ts';
 import type { Database } from './schema.ts';
 
 /** The one demo password, documented in the README. */
-export const DEMO_PASSWORD = 'kindred-demo-2026';
+export const DEMO_PASSWORD = PUBLISHED_DEMO_PASSWORD;
 
 export interface DemoSchool {
   slug: string;

@@ -9,7 +9,7 @@ import { closeDb, getDb } from '#app/utils/db.server.ts';
 import { ConfigError, getEnv, type Env } from '#app/utils/env.server.ts';
 import { installMetrics } from './metrics.ts';
 import { remixHandler } from './remix-handler.ts';
-import { limitBodySize, plainPage, refuseCrossOriginWrites, securityHeaders } from './security.ts';
+import { limitBodySize, plainPage, refuseCrossOriginWrites, refuseMalformedRequests, securityHeaders } from './security.ts';
 
 function fail(message: string): never {
   console.error(message);
@@ -65,8 +65,11 @@ export async function startServer({ useVite }: { useVite: boolean }): Promise<vo
 
   const app = express();
   app.disable('x-powered-by');
+  // Behind a proxy every request comes from the proxy: TRUST_PROXY says whose X-Forwarded-For to believe.
+  app.set('trust proxy', env.TRUST_PROXY);
   app.use(securityHeaders({ production: env.isProduction, development: useVite }));
-  app.use(refuseCrossOriginWrites);
+  app.use(refuseMalformedRequests);
+  app.use(refuseCrossOriginWrites({ publicUrl: env.PUBLIC_URL, production: env.isProduction }));
   app.use(limitBodySize);
   if (process.env.KINDRED_METRICS === '1') installMetrics(app);
   const build = await loadBuild(useVite, app);
@@ -75,7 +78,7 @@ export async function startServer({ useVite }: { useVite: boolean }): Promise<vo
     remixHandler({
       build,
       mode: useVite ? 'development' : 'production',
-      getLoadContext: (req, res) => ({ cspNonce: res.locals.cspNonce as string, clientAddress: req.socket.remoteAddress ?? 'unknown' }),
+      getLoadContext: (req, res) => ({ cspNonce: res.locals.cspNonce as string, clientAddress: req.ip ?? req.socket.remoteAddress ?? 'unknown' }),
     }),
   );
 

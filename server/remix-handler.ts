@@ -1,7 +1,8 @@
 import { createRequestHandler, writeReadableStreamToWritable, type AppLoadContext, type ServerBuild } from '@remix-run/node';
 import type { Request as ExpressRequest, Response as ExpressResponse, NextFunction } from 'express';
 import { runInRequestScope } from '#app/utils/request-scope.server.ts';
-import { MAX_BODY_BYTES, refuseOversizedBody } from './security.ts';
+import { MAX_FORM_FIELDS } from '#app/utils/forms.ts';
+import { MAX_BODY_BYTES, refuseOversizedBody, refuseTooManyFields, tooManyFormFields } from './security.ts';
 
 class BodyTooLargeError extends Error {
   constructor(readonly bytesRead: number) {
@@ -51,6 +52,7 @@ export function remixHandler(options: { build: () => Promise<ServerBuild>; mode:
           if (error instanceof BodyTooLargeError) return refuseOversizedBody(req, res, error.bytesRead);
           throw error;
         }
+        if (tooManyFormFields(req.get('content-type'), body, MAX_FORM_FIELDS)) return refuseTooManyFields(res, MAX_FORM_FIELDS);
       }
       const url = new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
       const request = new Request(url, { method: req.method, headers: toFetchHeaders(req), body: hasBody ? new Uint8Array(body!) : undefined, signal: controller.signal });

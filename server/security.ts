@@ -45,29 +45,40 @@ export function plainPage(title: string, message: string): string {
 }
 
 /**
- * Refuses a state-changing request sent from another site. Remix 2.17.5 checks the Origin header
- * too, but answers with a bare 500; this answers first, with a 403 that explains.
+ * Refuses a state-changing request sent from another site (Remix 2.17.5 checks Origin too, but
+ * answers with a bare 500; this answers first, with a 403 that explains). The full origin,
+ * scheme and port included, must be PUBLIC_URL's (outside production also the address the
+ * request came to, so a developer may use 127.0.0.1). Without Origin, the browser's
+ * Sec-Fetch-Site or else the Referer decides; a request with none of them (a command-line
+ * client, which carries no one's cookies by accident) is let through.
  */
-export function refuseCrossOriginWrites(req: Request, res: Response, next: NextFunction) {
-  if (SAFE_METHODS.has(req.method)) return next();
-  const origin = req.get('origin');
-  const host = req.get('host');
-  let sameOrigin: boolean;
-  if (origin === undefined) {
-    // Old browsers and command-line clients send no Origin; browsers that say where a request came from are believed.
-    sameOrigin = req.get('sec-fetch-site') !== 'cross-site';
-  } else {
-    try {
-      sameOrigin = origin !== 'null' && new URL(origin).host === host;
-    } catch {
-      sameOrigin = false;
-    }
-  }
-  if (sameOrigin) return next();
-  res
-    .status(403)
-    .type('html')
-    .send(plainPage('Request refused', 'This form was sent from another website, so Kindred did not act on it. Go back to Kindred and try again there.'));
+export function refuseCrossOriginWrites(options: { publicUrl: string; production: boolean }) {
+  const publicOrigin = new URL(options.publicUrl).origin;
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (SAFE_METHODS.has(req.method)) return next();
+    const allowed = new Set([publicOrigin]);
+    if (!options.production) allowed.add(`${req.protocol}://${req.get('host') ?? ''}`);
+    const originOf = (value: string) => {
+      try {
+        return new URL(value).origin;
+      } catch {
+        return 'invalid';
+      }
+    };
+    const origin = req.get('origin');
+    const fetchSite = req.get('sec-fetch-site');
+    const referer = req.get('referer');
+    let sameOrigin: boolean;
+    if (origin !== undefined) sameOrigin = origin !== 'null' && allowed.has(originOf(origin));
+    else if (fetchSite !== undefined) sameOrigin = fetchSite === 'same-origin' || fetchSite === 'none';
+    else if (referer !== undefined) sameOrigin = allowed.has(originOf(referer));
+    else sameOrigin = true;
+    if (sameOrigin) return next();
+    res
+      .status(403)
+      .type('html')
+      .send(plainPage('Request refused', 'This form was sent from another website, so Kindred did not act on it. Go back to Kindred and try again there.'));
+  };
 }
 
 /** Bodies up to this size are read and thrown away before a 413, so the client sees the answer. */
@@ -104,5 +115,52 @@ export function refuseOversizedBody(req: Request, res: Response, alreadyRead = 0
 export function limitBodySize(req: Request, res: Response, next: NextFunction) {
   const length = Number(req.get('content-length') ?? 0);
   if (length > MAX_BODY_BYTES) return refuseOversizedBody(req, res);
+  next();
+}
+
+/**
+ * Whether a form body has more fields than any Kindred form (app/utils/forms.ts MAX_FORM_FIELDS):
+ * counted on the raw bytes, before anything parses it, so a form of 30,000 fields costs a scan.
+ */
+export function tooManyFormFields(contentType: string | undefined, body: Buffer, limit: number): boolean {
+  const type = (contentType ?? '').toLowerCase();
+  if (type.startsWith('application/x-www-form-urlencoded')) {
+    let fields = 1;
+    for (let i = body.indexOf(0x26); i !== -1; i = body.indexOf(0x26, i + 1)) if (++fields > limit) return true;
+    return false;
+  }
+  const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType ?? '');
+  if (type.startsWith('multipart/form-data') && boundary) {
+    const marker = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
+    let parts = 0;
+    for (let i = body.indexOf(marker); i !== -1; i = body.indexOf(marker, i + marker.length)) if (++parts > limit + 1) return true;
+  }
+  return false;
+}
+
+export function refuseTooManyFields(res: Response, limit: number): void {
+  res
+    .status(413)
+    .type('html')
+    .send(plainPage('Too many fields', `That form had more than ${limit.toLocaleString('en-GB')} fields, so Kindred did not read it.`));
+}
+
+const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'POST']);
+
+/**
+ * Answers what the app cannot: a method Kindred does not use (TRACE, PUT...) gets 405 with Allow,
+ * and a path whose percent-encoding is broken (%C0%AE, %FF) gets 400, before any route sees it.
+ */
+export function refuseMalformedRequests(req: Request, res: Response, next: NextFunction) {
+  if (!ALLOWED_METHODS.has(req.method)) {
+    res.status(405).set('Allow', 'GET, HEAD, POST').type('html').send(plainPage('Not allowed', 'Kindred does not answer that kind of request.'));
+    return;
+  }
+  try {
+    decodeURIComponent(req.path);
+  } catch {
+    res.status(400).type('html').send(plainPage('Address not understood', 'That web address has characters Kindred cannot read. Check the link and try again.'));
+    return;
+  }
   next();
 }

@@ -5,6 +5,8 @@ import { attemptSignIn } from '#app/models/accounts.server.ts';
 import { assignmentsForLearner } from '#app/models/assignments.server.ts';
 import { leaderDashboard } from '#app/models/dashboard.server.ts';
 import { addGroupMember } from '#app/models/groups.server.ts';
+import { inviteMember } from '#app/models/accounts.server.ts';
+import { rosterHooks } from '#app/models/roster.server.ts';
 import { getDb, getStatementCount } from '#app/utils/db.server.ts';
 import { parseCsv } from '#app/utils/csv.ts';
 import { DEMO_PASSWORD } from '#db/seed.ts';
@@ -216,9 +218,71 @@ describe('importing a staff list', () => {
     expect(preview.preview.rows[3]!.detail).toContain('no group called “Nonexistent”');
     expect(preview.preview.rows[4]!.detail).toBe('The same email as line 2.');
     expect(preview.preview.rows[5]!.detail).toBe('The name is missing.');
-    expect(preview.preview.rows[6]!.detail).toContain('another organisation');
+    // Whether the address is someone's elsewhere is not this leader's to learn.
+    expect(preview.preview.rows[6]!.detail).toBe('This email address cannot be added here.');
     const done = await jsonOf<Preview>(await importRoster({ intent: 'confirm', organisationId: oakfield, carried: preview.carried }));
     expect(done.preview.counts.new).toBe(1);
+  });
+
+  test('a platform admin’s address gets the same answer as anyone else’s elsewhere', async () => {
+    const oakfield = String(await organisationIdByName('Oakfield Primary School'));
+    const csv = 'name,email,roles\nAdmin,admin@kindred.example,teacher\nOther,teacher@brookside.example,teacher';
+    const preview = await jsonOf<Preview>(await importRoster({ intent: 'preview', organisationId: oakfield, csv }));
+    expect(preview.preview.rows.map((r) => r.detail)).toEqual(['This email address cannot be added here.', 'This email address cannot be added here.']);
+  });
+
+  test('line numbers count blank lines and line breaks inside quoted cells', async () => {
+    const oakfield = String(await organisationIdByName('Oakfield Primary School'));
+    const csv = ['name,email,roles', '', '"Multi', 'Line",multi.line@oakfield.example,teacher', '', 'Bad Email,nope,teacher', 'Bad Role,bad.role2@oakfield.example,janitor'].join('\r\n');
+    const preview = await jsonOf<Preview>(await importRoster({ intent: 'preview', organisationId: oakfield, csv }));
+    expect(preview.preview.rows.map((r) => `${r.line}:${r.outcome}`)).toEqual(['3:error', '6:error', '7:error']);
+    expect(preview.preview.rows[0]!.detail).toMatch(/control characters/); // a line break inside a name
+  });
+
+  test('an unterminated quote is a file error that names the line, not a silently shortened list', async () => {
+    const oakfield = String(await organisationIdByName('Oakfield Primary School'));
+    const csv = ['name,email,roles', 'A Person,a.person@oakfield.example,teacher', '"Broken,broken@oakfield.example,teacher', 'C Person,c.person@oakfield.example,teacher'].join('\n');
+    const response = await importRoster({ intent: 'preview', organisationId: oakfield, csv });
+    expect(response.status).toBe(400);
+    const preview = await jsonOf<Preview>(response);
+    expect(preview.preview.fileError).toMatch(/quote opened on or before line \d+ is never closed/);
+    expect(preview.preview.rows).toEqual([]);
+  });
+
+  test('a leader cannot change their own roles by import; another leader can', async () => {
+    const oakfield = String(await organisationIdByName('Oakfield Primary School'));
+    const csv = 'name,email,roles\nOakfield Head,leader@oakfield.example,"leader, teacher, coach"';
+    const preview = await jsonOf<Preview>(await importRoster({ intent: 'preview', organisationId: oakfield, csv }));
+    expect(preview.preview.rows[0]).toMatchObject({ outcome: 'error', detail: expect.stringMatching(/cannot change your own roles/) });
+    const done = await jsonOf<Preview>(await importRoster({ intent: 'confirm', organisationId: oakfield, carried: preview.carried }));
+    expect(done.preview.counts.updated).toBe(0);
+    const roles = await getDb()
+      .selectFrom('membership_roles as r')
+      .innerJoin('memberships as m', 'm.id', 'r.membership_id')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select('r.role')
+      .where('u.email', '=', 'leader@oakfield.example')
+      .execute();
+    expect(roles.map((r) => r.role).sort()).toEqual(['leader', 'teacher']);
+  });
+
+  test('someone added between preview and confirm: a clear message and nothing written, not a 500', async () => {
+    const oakfield = await organisationIdByName('Oakfield Primary School');
+    const csv = 'name,email,roles\nRace One,race.one@oakfield.example,teacher\nRace Two,race.two@oakfield.example,teacher';
+    const preview = await jsonOf<Preview>(await importRoster({ intent: 'preview', organisationId: String(oakfield), csv }));
+    expect(preview.preview.counts.new).toBe(2);
+    // Between the re-check and the write: another leader's import adds one of them.
+    const original = rosterHooks.beforeWrite;
+    rosterHooks.beforeWrite = async () => {
+      await inviteMember(oakfield, { name: 'Race Two', email: 'race.two@oakfield.example', roles: ['teacher'] }, null);
+    };
+    try {
+      const response = await importRoster({ intent: 'confirm', organisationId: String(oakfield), carried: preview.carried });
+      expect(response.status).toBe(400);
+    } finally {
+      rosterHooks.beforeWrite = original;
+    }
+    expect(await getDb().selectFrom('users').select('id').where('email', '=', 'race.one@oakfield.example').executeTakeFirst()).toBeUndefined();
   });
 
   test.each([

@@ -226,3 +226,14 @@ export async function requireUser(request: Request): Promise<SessionUser> {
 export async function requireSignedOut(request: Request): Promise<void> {
   if (await getSessionUser(request)) throw redirect('/learn');
 }
+
+/**
+ * Before a sensitive act (role changes, deactivation, revocation, creating organisations): the
+ * password must have been given in this session within REAUTH_AFTER_MS, or the person is sent to
+ * confirm it and brought back to the page.
+ */
+export function requireRecentPassword(request: Request, viewer: SessionUser): void {
+  if (passwordRecentlyConfirmed(viewer)) return;
+  const url = new URL(request.url);
+  throw redirect(`/confirm-password?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);
+}

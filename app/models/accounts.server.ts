@@ -1,50 +1,68 @@
 import type { Transaction } from 'kysely';
 import type { Database, Role } from '#db/schema.ts';
-import { hashPassword, verifyAgainstDummy, verifyPassword } from '#app/auth/password.server.ts';
+import { hashPassword, passwordWeakness, PUBLISHED_DEMO_PASSWORD, verifyAgainstDummy, verifyPassword } from '#app/auth/password.server.ts';
 import { hashToken, isWellFormedToken, randomToken } from '#app/auth/tokens.server.ts';
 import { AccessDenied, mayManageMembership } from '#app/auth/policy.server.ts';
 import { endOtherSessions, loadMemberships, type SessionUser } from '#app/auth/session.server.ts';
 import { getDb, now, nowIso } from '#app/utils/db.server.ts';
+import { getEnv } from '#app/utils/env.server.ts';
 import { recordAudit } from './audit.server.ts';
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-// Failed sign-ins per account and per address in a sliding window. The per-address limit is higher
-// because a whole school signs in from one address (docs/decisions/002-sessions-and-sign-in.md).
+// Throttling (docs/decisions/011-hardening.md): growing delays, never a lockout the owner cannot
+// get past from elsewhere.
+// - Per account and address: the guesser at one address waits longer and longer (up to 15 min),
+//   while the owner at another address is untouched.
+// - Per account, every address: a distributed guesser is slowed, but never by more than a minute.
+// - Per address, every account: many failures from one address (a school's shared address) slow
+//   only the accounts that have failed there, by at most a minute; colleagues sign in as usual.
 export const SIGN_IN_WINDOW_MS = 15 * 60 * 1000;
-export const MAX_FAILURES_PER_ACCOUNT = 10;
-export const MAX_FAILURES_PER_ADDRESS = 100;
+const PAIR_FREE_FAILURES = 5;
+const ACCOUNT_FREE_FAILURES = 10;
+const ADDRESS_FREE_FAILURES = 100;
+
+/** 15 s after the 5th failure, doubling, at most 15 minutes. */
+export function pairDelayMs(failures: number): number {
+  return failures < PAIR_FREE_FAILURES ? 0 : Math.min(15 * 60_000, 15_000 * 2 ** (failures - PAIR_FREE_FAILURES));
+}
+
+/** 5 s after the 10th failure anywhere, doubling, at most a minute. */
+export function accountDelayMs(failures: number): number {
+  return failures < ACCOUNT_FREE_FAILURES ? 0 : Math.min(60_000, 5_000 * 2 ** (failures - ACCOUNT_FREE_FAILURES));
+}
 
 export type SignInResult =
   | { ok: true; userId: number }
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'rate-limited'; retryAt: Date };
 
-/** When the sign-in may be tried again, or null if it is not limited now. */
+/** When this account may be tried again from this address, or null if it may be tried now. */
 export async function signInRetryAt(email: string, address: string): Promise<Date | null> {
-  const since = new Date(now().getTime() - SIGN_IN_WINDOW_MS).toISOString();
+  const nowMs = now().getTime();
+  const since = new Date(nowMs - SIGN_IN_WINDOW_MS).toISOString();
   const db = getDb();
-  const byAccount = await db
-    .selectFrom('failed_sign_ins')
-    .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min('at').as('oldest')])
-    .where('email', '=', email)
-    .where('at', '>', since)
-    .executeTakeFirstOrThrow();
-  const byAddress = await db
-    .selectFrom('failed_sign_ins')
-    .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min('at').as('oldest')])
-    .where('address', '=', address)
-    .where('at', '>', since)
-    .executeTakeFirstOrThrow();
-  const limited = [
-    byAccount.count >= MAX_FAILURES_PER_ACCOUNT ? byAccount.oldest : null,
-    byAddress.count >= MAX_FAILURES_PER_ADDRESS ? byAddress.oldest : null,
-  ].filter((oldest): oldest is string => typeof oldest === 'string');
-  if (limited.length === 0) return null;
-  const latest = limited.sort().at(-1)!;
-  return new Date(new Date(latest).getTime() + SIGN_IN_WINDOW_MS);
+  const failures = (query: 'pair' | 'account' | 'address') => {
+    let q = db.selectFrom('failed_sign_ins').select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.max('at').as('latest')]).where('at', '>', since);
+    if (query !== 'address') q = q.where('email', '=', email);
+    if (query !== 'account') q = q.where('address', '=', address);
+    return q.executeTakeFirstOrThrow();
+  };
+  const [pair, account, fromAddress] = await Promise.all([failures('pair'), failures('account'), failures('address')]);
+  const waits: number[] = [];
+  const until = (latest: string | null, delay: number) => (latest && delay > 0 ? Date.parse(latest) + delay : 0);
+  waits.push(until(pair.latest, pairDelayMs(Number(pair.count))));
+  waits.push(until(account.latest, accountDelayMs(Number(account.count))));
+  if (Number(fromAddress.count) >= ADDRESS_FREE_FAILURES && Number(pair.count) > 0) waits.push(until(pair.latest, 60_000));
+  const retryAt = Math.max(...waits);
+  return retryAt > nowMs ? new Date(retryAt) : null;
+}
+
+async function recordFailure(email: string, address: string, userId: number | null): Promise<void> {
+  await getDb().insertInto('failed_sign_ins').values({ at: nowIso(), email, address }).execute();
+  await recordAudit({ event: 'sign_in_failed', subjectUserId: userId, address, detail: userId ? {} : { email } });
 }
 
 export async function attemptSignIn(rawEmail: string, password: string, address: string): Promise<SignInResult> {
@@ -59,12 +77,13 @@ export async function attemptSignIn(rawEmail: string, password: string, address:
     .select(['u.id', 'u.password_hash', 'a.user_id as adminId'])
     .where('u.email', '=', email)
     .executeTakeFirst();
-  const passwordOk = user?.password_hash ? await verifyPassword(user.password_hash, password) : await verifyAgainstDummy(password);
+  // A copy of the demo data in production must not open with the password printed in the README.
+  const publishedPassword = getEnv().isProduction && password === PUBLISHED_DEMO_PASSWORD;
+  const passwordOk = user?.password_hash && !publishedPassword ? await verifyPassword(user.password_hash, password) : await verifyAgainstDummy(password);
   // A deactivated member (no active membership) is refused with the same message as a wrong password.
   const active = user && passwordOk && (user.adminId !== null || (await loadMemberships(user.id)).length > 0);
   if (!user || !active) {
-    await db.insertInto('failed_sign_ins').values({ at: nowIso(), email, address }).execute();
-    await recordAudit({ event: 'sign_in_failed', subjectUserId: user?.id ?? null, address, detail: user ? {} : { email } });
+    await recordFailure(email, address, user?.id ?? null);
     return { ok: false, reason: 'invalid' };
   }
   await recordAudit({ event: 'sign_in', actorUserId: user.id, subjectUserId: user.id, address });
@@ -83,21 +102,34 @@ export async function updateName(userId: number, name: string): Promise<void> {
   await getDb().updateTable('users').set({ name }).where('id', '=', userId).execute();
 }
 
-export type PasswordChangeResult = { ok: true } | { ok: false; field: 'currentPassword'; message: string };
+export type PasswordCheckResult = { ok: true } | { ok: false; message: string; retryAt?: Date };
+
+/**
+ * Checks the signed-in person's password again (before a password change or a sensitive act),
+ * throttled like sign-in: a stolen session cannot be used to guess the password.
+ */
+export async function confirmOwnPassword(viewer: SessionUser, password: string, address: string): Promise<PasswordCheckResult> {
+  const retryAt = await signInRetryAt(viewer.email, address);
+  if (retryAt) return { ok: false, retryAt, message: `Too many wrong passwords. Try again after ${retryAt.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' })}.` };
+  const user = await getDb().selectFrom('users').select('password_hash').where('id', '=', viewer.id).executeTakeFirstOrThrow();
+  if (!user.password_hash || !(await verifyPassword(user.password_hash, password))) {
+    await recordFailure(viewer.email, address, viewer.id);
+    return { ok: false, message: 'That is not your current password' };
+  }
+  return { ok: true };
+}
+
+export type PasswordChangeResult = { ok: true } | { ok: false; field: 'currentPassword' | 'newPassword'; message: string };
 
 /** Changes a password and ends every other session of the user. */
-export async function changePassword(
-  userId: number,
-  currentPassword: string,
-  newPassword: string,
-  keepSessionId: string,
-  address: string,
-): Promise<PasswordChangeResult> {
+export async function changePassword(viewer: SessionUser, currentPassword: string, newPassword: string, address: string): Promise<PasswordChangeResult> {
+  const userId = viewer.id;
+  const keepSessionId = viewer.sessionId;
   const db = getDb();
-  const user = await db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirstOrThrow();
-  if (!user.password_hash || !(await verifyPassword(user.password_hash, currentPassword))) {
-    return { ok: false, field: 'currentPassword', message: 'That is not your current password' };
-  }
+  const checked = await confirmOwnPassword(viewer, currentPassword, address);
+  if (!checked.ok) return { ok: false, field: 'currentPassword', message: checked.message };
+  const weakness = passwordWeakness(newPassword, viewer);
+  if (weakness) return { ok: false, field: 'newPassword', message: weakness };
   const passwordHash = await hashPassword(newPassword);
   await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
   await endOtherSessions(userId, keepSessionId);
@@ -210,6 +242,8 @@ export async function pendingInvitationTokens(tokens: string[], organisationIds:
 export type InvitationLookup =
   | { status: 'valid'; invitationId: number; userId: number; name: string; email: string; organisationName: string }
   | { status: 'expired' | 'used'; organisationName: string; invitedByName: string | null }
+  /** The person's membership was deactivated: the link no longer opens anything. */
+  | { status: 'withdrawn'; organisationName: string }
   | { status: 'unknown' };
 
 export async function findInvitation(token: string): Promise<InvitationLookup> {
@@ -219,19 +253,27 @@ export async function findInvitation(token: string): Promise<InvitationLookup> {
     .innerJoin('users as u', 'u.id', 'i.user_id')
     .innerJoin('organisations as o', 'o.id', 'i.organisation_id')
     .leftJoin('users as inviter', 'inviter.id', 'i.created_by')
-    .select(['i.id', 'i.user_id', 'i.expires_at', 'i.used_at', 'u.name', 'u.email', 'o.name as organisationName', 'inviter.name as inviterName'])
+    .leftJoin('memberships as m', (join) => join.onRef('m.user_id', '=', 'i.user_id').onRef('m.organisation_id', '=', 'i.organisation_id'))
+    .select(['i.id', 'i.user_id', 'i.expires_at', 'i.used_at', 'u.name', 'u.email', 'o.name as organisationName', 'inviter.name as inviterName', 'm.deactivated_at'])
     .where('i.token_hash', '=', hashToken(token))
     .executeTakeFirst();
   if (!row) return { status: 'unknown' };
+  if (row.deactivated_at !== null && row.used_at === null) return { status: 'withdrawn', organisationName: row.organisationName };
   if (row.used_at) return { status: 'used', organisationName: row.organisationName, invitedByName: row.inviterName };
   if (row.expires_at <= nowIso()) return { status: 'expired', organisationName: row.organisationName, invitedByName: row.inviterName };
   return { status: 'valid', invitationId: row.id, userId: row.user_id, name: row.name, email: row.email, organisationName: row.organisationName };
 }
 
-/** Sets the password and spends the invitation, once: a second use of the same link fails. */
+export class InvitationWithdrawnError extends Error {}
+
+/**
+ * Sets the password and spends the invitation, once: a second use of the same link fails, and a
+ * deactivated person's link sets nothing (the whole transaction is undone).
+ */
 export async function acceptInvitation(invitationId: number, userId: number, name: string, password: string): Promise<boolean> {
   const passwordHash = await hashPassword(password);
-  return getDb()
+  try {
+    return await getDb()
     .transaction()
     .execute(async (trx) => {
       const spent = await trx
@@ -242,8 +284,15 @@ export async function acceptInvitation(invitationId: number, userId: number, nam
         .where('expires_at', '>', nowIso())
         .executeTakeFirst();
       if (Number(spent.numUpdatedRows) !== 1) return false;
+      const invitation = await trx.selectFrom('invitations').select('organisation_id').where('id', '=', invitationId).executeTakeFirstOrThrow();
+      const active = await trx.selectFrom('memberships').select('id').where('user_id', '=', userId).where('organisation_id', '=', invitation.organisation_id).where('deactivated_at', 'is', null).executeTakeFirst();
+      if (!active) throw new InvitationWithdrawnError();
       await trx.updateTable('users').set({ password_hash: passwordHash, name }).where('id', '=', userId).execute();
       await recordAudit({ event: 'invitation_accepted', actorUserId: userId, subjectUserId: userId }, trx);
       return true;
     });
+  } catch (error) {
+    if (error instanceof InvitationWithdrawnError) return false;
+    throw error;
+  }
 }

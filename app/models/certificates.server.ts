@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { Database, RevocationReason } from '#db/schema.ts';
 import type { CourseEntry } from '#app/content/catalogue.server.ts';
+import { AccessDenied, canRevokeCertificate } from '#app/auth/policy.server.ts';
+import type { SessionUser } from '#app/auth/session.server.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
 import { recordAudit } from './audit.server.ts';
 
@@ -122,7 +124,12 @@ export const REVOCATION_REASONS: Record<RevocationReason, string> = {
   other: 'Other reason',
 };
 
-export async function revokeCertificate(certificateId: number, reason: RevocationReason, note: string, revokedBy: number, organisationId: number | null): Promise<boolean> {
+export async function revokeCertificate(viewer: SessionUser, code: string, reason: RevocationReason, note: string): Promise<boolean> {
+  const owner = await findCertificateOwner(code);
+  if (!owner || !(await canRevokeCertificate(viewer, owner.userId))) throw new AccessDenied('certificate');
+  const certificateId = owner.id;
+  const revokedBy = viewer.id;
+  const organisationId = owner.organisationId;
   return getDb()
     .transaction()
     .execute(async (trx) => {

@@ -1,4 +1,4 @@
-import { getDb, nowIso } from '#app/utils/db.server.ts';
+import { getDb, isUniqueViolation, nowIso } from '#app/utils/db.server.ts';
 import { academicYear, ukDate } from '#app/utils/academic-year.ts';
 
 export interface CpdEntry {
@@ -66,34 +66,33 @@ export interface ExternalCpdValues {
   link: string | null;
 }
 
-/** Adds an entry; the same entry sent twice (a double submit) is kept once. */
+/**
+ * Adds an entry. The same activity (title, provider, date and hours) is one entry: a unique index
+ * keeps it once however many times, or however simultaneously, it is sent.
+ */
 export async function addExternalCpd(userId: number, values: ExternalCpdValues): Promise<void> {
   const at = nowIso();
-  const duplicate = await getDb()
-    .selectFrom('external_cpd')
-    .select('id')
-    .where('user_id', '=', userId)
-    .where('title', '=', values.title)
-    .where('provider', '=', values.provider)
-    .where('activity_date', '=', values.date)
-    .where('hours', '=', values.hours)
-    .executeTakeFirst();
-  if (duplicate) return;
   await getDb()
     .insertInto('external_cpd')
     .values({ user_id: userId, title: values.title, provider: values.provider, activity_date: values.date, hours: values.hours, note: values.note, link: values.link, created_at: at, updated_at: at })
+    .onConflict((oc) => oc.columns(['user_id', 'title', 'provider', 'activity_date', 'hours']).doNothing())
     .execute();
 }
 
-/** Scoped by owner: someone else's entry id changes nothing and reports false. */
-export async function updateExternalCpd(userId: number, id: number, values: ExternalCpdValues): Promise<boolean> {
-  const result = await getDb()
-    .updateTable('external_cpd')
-    .set({ title: values.title, provider: values.provider, activity_date: values.date, hours: values.hours, note: values.note, link: values.link, updated_at: nowIso() })
-    .where('id', '=', id)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+/** Scoped by owner: someone else's entry id changes nothing ('not-found'). */
+export async function updateExternalCpd(userId: number, id: number, values: ExternalCpdValues): Promise<'ok' | 'not-found' | 'duplicate'> {
+  try {
+    const result = await getDb()
+      .updateTable('external_cpd')
+      .set({ title: values.title, provider: values.provider, activity_date: values.date, hours: values.hours, note: values.note, link: values.link, updated_at: nowIso() })
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1 ? 'ok' : 'not-found';
+  } catch (error) {
+    if (isUniqueViolation(error)) return 'duplicate';
+    throw error;
+  }
 }
 
 export async function deleteExternalCpd(userId: number, id: number): Promise<boolean> {

@@ -2,9 +2,11 @@ import { sql, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { ROLES, type Database, type Role } from '#db/schema.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
-import { parseCsv } from '#app/utils/csv.ts';
+import { AccessDenied, assertLeads } from '#app/auth/policy.server.ts';
+import type { SessionUser } from '#app/auth/session.server.ts';
+import { CsvSyntaxError, parseCsvRecords, type CsvRecord } from '#app/utils/csv.ts';
 import { unsafeTextReason } from '#app/utils/forms.ts';
-import { insertInvitedMember, normaliseEmail } from './accounts.server.ts';
+import { DuplicateEmailError, insertInvitedMember, normaliseEmail } from './accounts.server.ts';
 import { recordAudit } from './audit.server.ts';
 
 // Importing a staff list: parse, compare with who is there, preview every row's outcome, and only
@@ -47,9 +49,17 @@ function fileProblem(message: string): RosterPreview {
 }
 
 /** Compares a CSV staff list with the organisation: every row's outcome, nothing written. */
-export async function previewRoster(organisationId: number, text: string): Promise<RosterPreview> {
+export async function previewRoster(viewer: SessionUser, organisationId: number, text: string): Promise<RosterPreview> {
+  await assertLeads(viewer, organisationId);
   if (text.includes('\u0000')) return fileProblem('This file is not a CSV file. Save your spreadsheet as “CSV (comma-separated values)” and try again.');
-  const table = parseCsv(text).filter((row) => row.some((cell) => cell.trim() !== ''));
+  let records: CsvRecord[];
+  try {
+    records = parseCsvRecords(text).filter((r) => r.cells.some((cell) => cell.trim() !== ''));
+  } catch (error) {
+    if (error instanceof CsvSyntaxError) return fileProblem(`${error.message} Nothing was imported.`);
+    throw error;
+  }
+  const table = records.map((r) => r.cells);
   if (table.length === 0) return fileProblem('The file is empty. It needs a header row (name, email, roles, group) and a row per person.');
   const header = table[0]!.map((h) => h.trim().toLowerCase());
   const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
@@ -94,7 +104,7 @@ export async function previewRoster(organisationId: number, text: string): Promi
   const seen = new Map<string, number>();
 
   const rows: RosterRow[] = dataRows.map((cells, index) => {
-    const line = index + 2;
+    const line = records[index + 1]!.line;
     const name = (cells[column('name')] ?? '').trim().normalize('NFC');
     const email = normaliseEmail(cells[column('email')] ?? '');
     const rawRoles = (cells[column('roles')] ?? '').trim().toLowerCase();
@@ -119,10 +129,12 @@ export async function previewRoster(organisationId: number, text: string): Promi
 
     const person = byEmail.get(email);
     if (!person) return { ...row, outcome: 'new', detail: 'A new person: they will get an invitation link.' };
-    if (!person.membershipId) return fail('This email belongs to someone in another organisation. Ask a platform admin to move them.');
+    // Whether the address belongs to someone elsewhere is not this leader's to know.
+    if (!person.membershipId) return fail('This email address cannot be added here.');
     const changes: string[] = [];
     if (person.name !== name) changes.push(`name from “${person.name}”`);
     const currentRoles = String(person.roles ?? '').split(',').filter(Boolean).sort();
+    if (person.id === viewer.id && currentRoles.join(',') !== roles.join(',')) return fail('You cannot change your own roles: ask another leader or a platform admin.');
     if (currentRoles.join(',') !== roles.join(',')) changes.push(`roles from ${currentRoles.join(', ') || 'none'}`);
     if (groupInfo && !groupInfo.members.has(person.id)) changes.push(`added to ${groupInfo.name}`);
     return { ...row, userId: person.id, outcome: changes.length ? 'updated' : 'unchanged', detail: changes.length ? `Changes: ${changes.join('; ')}.` : 'Already up to date.' };
@@ -130,15 +142,32 @@ export async function previewRoster(organisationId: number, text: string): Promi
   return { fileError: null, rows, counts: countOutcomes(rows) };
 }
 
+/** A seam for the test of a change that lands between the re-check and the write. */
+export const rosterHooks = { beforeWrite: async (): Promise<void> => {} };
+
 export interface AppliedRoster extends RosterPreview {
   invitations: { name: string; email: string; token: string }[];
 }
 
 /** Writes every valid row in one transaction; a failure writes nothing. */
-export async function applyRoster(organisationId: number, text: string, actorId: number): Promise<AppliedRoster> {
-  const preview = await previewRoster(organisationId, text);
+export async function applyRoster(viewer: SessionUser, organisationId: number, text: string): Promise<AppliedRoster> {
+  const preview = await previewRoster(viewer, organisationId, text);
   if (preview.fileError) return { ...preview, invitations: [] };
+  const actorId = viewer.id;
   const invitations: AppliedRoster['invitations'] = [];
+  try {
+    await rosterHooks.beforeWrite();
+    await writeRoster(organisationId, preview, actorId, invitations);
+  } catch (error) {
+    if (error instanceof DuplicateEmailError) {
+      return { ...fileProblem(`Someone with the email address ${error.message} was added while you were importing, so nothing was imported. Preview the file again.`), invitations: [] };
+    }
+    throw error;
+  }
+  return { ...preview, invitations };
+}
+
+async function writeRoster(organisationId: number, preview: RosterPreview, actorId: number, invitations: AppliedRoster['invitations']): Promise<void> {
   await getDb()
     .transaction()
     .execute(async (trx) => {
@@ -148,20 +177,22 @@ export async function applyRoster(organisationId: number, text: string, actorId:
           const token = await insertInvitedMember(trx, organisationId, { name: row.name, email: row.email, roles: row.roles }, actorId);
           invitations.push({ name: row.name, email: row.email, token });
           const userId = (await trx.selectFrom('users').select('id').where('email', '=', row.email).executeTakeFirstOrThrow()).id;
-          await joinGroup(trx, groupIds.get(row.group.toLowerCase()), userId);
+          await joinGroup(trx, groupIds.get(row.group.toLowerCase()), userId, organisationId, actorId);
         } else if (row.outcome === 'updated' && row.userId !== null) {
           await updateMember(trx, organisationId, row, actorId);
-          await joinGroup(trx, groupIds.get(row.group.toLowerCase()), row.userId);
+          await joinGroup(trx, groupIds.get(row.group.toLowerCase()), row.userId, organisationId, actorId);
         }
       }
       await recordAudit({ event: 'roster_imported', actorUserId: actorId, organisationId, detail: preview.counts }, trx);
     });
-  return { ...preview, invitations };
 }
 
-async function joinGroup(trx: Transaction<Database>, groupId: number | undefined, userId: number) {
+async function joinGroup(trx: Transaction<Database>, groupId: number | undefined, userId: number, organisationId: number, actorId: number) {
   if (groupId === undefined) return;
-  await trx.insertInto('group_members').values({ group_id: groupId, user_id: userId, added_at: nowIso() }).onConflict((oc) => oc.doNothing()).execute();
+  const added = await trx.insertInto('group_members').values({ group_id: groupId, user_id: userId, added_at: nowIso() }).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+  if (Number(added.numInsertedOrUpdatedRows ?? 0n) > 0) {
+    await recordAudit({ event: 'group_member_added', actorUserId: actorId, subjectUserId: userId, organisationId, detail: { group: groupId, by: 'import' } }, trx);
+  }
 }
 
 async function updateMember(trx: Transaction<Database>, organisationId: number, row: RosterRow, actorId: number) {
@@ -170,6 +201,7 @@ async function updateMember(trx: Transaction<Database>, organisationId: number, 
   const membership = await trx.selectFrom('memberships').select('id').where('user_id', '=', userId).where('organisation_id', '=', organisationId).executeTakeFirstOrThrow();
   const current = (await trx.selectFrom('membership_roles').select('role').where('membership_id', '=', membership.id).execute()).map((r) => r.role).sort();
   if (current.join(',') !== row.roles.join(',')) {
+    if (userId === actorId) throw new AccessDenied('own roles');
     await trx.deleteFrom('membership_roles').where('membership_id', '=', membership.id).execute();
     await trx.insertInto('membership_roles').values(row.roles.map((role) => ({ membership_id: membership.id, role }))).execute();
     await recordAudit({ event: 'role_changed', actorUserId: actorId, subjectUserId: userId, organisationId, detail: { from: current, to: row.roles } }, trx);

@@ -3,11 +3,13 @@ import { json } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { newPasswordSchema } from '#app/auth/password.server.ts';
-import { requireUser } from '#app/auth/session.server.ts';
+import { endSessionById, listSessions, requireUser } from '#app/auth/session.server.ts';
 import { changePassword, updateName } from '#app/models/accounts.server.ts';
 import { Field } from '#app/components/forms.tsx';
 import { parseForm, requiredText, type FieldErrors, readForm } from '#app/utils/forms.ts';
 import { badRequest, clientAddress } from '#app/utils/http.server.ts';
+import { formatDateTime } from '#app/utils/dates.ts';
+import { recordAudit } from '#app/models/audit.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Your account – Kindred' }];
 
@@ -28,10 +30,26 @@ export async function loader({ request }: LoaderFunctionArgs) {
     name: user.name,
     email: user.email,
     memberships: user.memberships.map((m) => ({ organisation: m.organisationName, roles: m.roles })),
+    sessions: (await listSessions(user)).map((s) => ({
+      id: s.id,
+      current: s.current,
+      device: describeDevice(s.userAgent),
+      address: s.address,
+      startedText: formatDateTime(s.createdAt),
+      lastSeenText: formatDateTime(s.lastSeenAt),
+    })),
   });
 }
 
-type ActionData = { intent: 'name' | 'password'; fieldErrors: FieldErrors; saved?: string };
+/** A few words a person recognises ("Chrome on Windows"), not the whole user-agent string. */
+function describeDevice(userAgent: string): string {
+  const browser = /Edg\//.test(userAgent) ? 'Edge' : /Firefox\//.test(userAgent) ? 'Firefox' : /Chrome\//.test(userAgent) ? 'Chrome' : /Safari\//.test(userAgent) ? 'Safari' : null;
+  const system = /Windows/.test(userAgent) ? 'Windows' : /iPhone|iPad/.test(userAgent) ? 'iOS' : /Android/.test(userAgent) ? 'Android' : /Mac OS X/.test(userAgent) ? 'macOS' : /Linux/.test(userAgent) ? 'Linux' : null;
+  if (browser && system) return `${browser} on ${system}`;
+  return browser ?? system ?? 'Unknown browser';
+}
+
+type ActionData = { intent: 'name' | 'password' | 'end-session'; fieldErrors: FieldErrors; saved?: string };
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireUser(request);
@@ -46,15 +64,22 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (intent === 'password') {
     const parsed = parseForm(passwordSchema, formData);
     if (!parsed.success) return json<ActionData>({ intent, fieldErrors: parsed.fieldErrors }, { status: 400 });
-    const result = await changePassword(user.id, parsed.data.currentPassword, parsed.data.newPassword, user.sessionId, clientAddress(context));
+    const result = await changePassword(user, parsed.data.currentPassword, parsed.data.newPassword, clientAddress(context));
     if (!result.ok) return json<ActionData>({ intent, fieldErrors: { [result.field]: result.message } }, { status: 400 });
     return json<ActionData>({ intent, fieldErrors: {}, saved: 'Your password is changed. You have been signed out everywhere else.' });
+  }
+  if (intent === 'end-session') {
+    const sessionId = String(formData.get('sessionId') ?? '');
+    if (!/^[A-Za-z0-9_-]{20,100}$/.test(sessionId) || sessionId === user.sessionId) throw badRequest('Choose one of your other sessions.');
+    if (!(await endSessionById(user, sessionId))) throw badRequest('That session has already ended.');
+    await recordAudit({ event: 'session_ended', actorUserId: user.id, subjectUserId: user.id, address: clientAddress(context) });
+    return json<ActionData>({ intent, fieldErrors: {}, saved: 'That session is ended: whoever used it is signed out.' });
   }
   throw badRequest('Unknown form.');
 }
 
 export default function Account() {
-  const { name, email, memberships } = useLoaderData<typeof loader>();
+  const { name, email, memberships, sessions } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const nameErrors = actionData?.intent === 'name' ? actionData.fieldErrors : {};
   const passwordErrors = actionData?.intent === 'password' ? actionData.fieldErrors : {};
@@ -109,6 +134,48 @@ export default function Account() {
           </button>
         </div>
       </Form>
+
+      <h2 id="sessions">Where you are signed in</h2>
+      <p>If you do not recognise one of these, end it and change your password. A session ends by itself after 12 hours without use.</p>
+      <div className="table-wrap">
+        <table>
+          <caption className="visually-hidden">Your sessions</caption>
+          <thead>
+            <tr>
+              <th scope="col">Browser</th>
+              <th scope="col">Address</th>
+              <th scope="col">Signed in</th>
+              <th scope="col">Last used</th>
+              <th scope="col">
+                <span className="visually-hidden">Action</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {sessions.map((s) => (
+              <tr key={s.id}>
+                <td>{s.device}</td>
+                <td>{s.address || 'Unknown'}</td>
+                <td>{s.startedText}</td>
+                <td>{s.lastSeenText}</td>
+                <td>
+                  {s.current ? (
+                    <strong>This browser</strong>
+                  ) : (
+                    <Form method="post" className="inline-form">
+                      <input type="hidden" name="intent" value="end-session" />
+                      <input type="hidden" name="sessionId" value={s.id} />
+                      <button type="submit" className="button button--quiet">
+                        End<span className="visually-hidden"> the session from {s.device}, last used {s.lastSeenText}</span>
+                      </button>
+                    </Form>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
+import { requireRecentPassword } from '#app/auth/session.server.ts';
 import { requirePlatformAdmin } from '#app/auth/policy.server.ts';
 import { DuplicateEmailError } from '#app/models/accounts.server.ts';
 import { createOrganisationWithLeader, listOrganisations, listTrusts } from '#app/models/organisations.server.ts';
@@ -31,7 +32,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const admin = await requirePlatformAdmin(request);
-  const parsed = parseForm(createSchema, await readForm(request));
+  const formData = await readForm(request);
+  requireRecentPassword(request, admin);
+  const parsed = parseForm(createSchema, formData);
   if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, created: null }, { status: 400 });
   const { name, kind, trustId, leaderName, leaderEmail } = parsed.data;
   if (kind === 'trust' && trustId !== null) {

@@ -2,14 +2,14 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json, redirect } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
-import { getSessionUser, requireUser } from '#app/auth/session.server.ts';
+import { getSessionUser, requireUser, requireRecentPassword } from '#app/auth/session.server.ts';
 import { canDownloadCertificate, canRevokeCertificate } from '#app/auth/policy.server.ts';
 import { qrSvg, verificationUrl } from '#app/models/certificate-document.server.ts';
 import { findCertificateOwner, findPublicCertificate, normaliseCertificateCode, REVOCATION_REASONS, revokeCertificate } from '#app/models/certificates.server.ts';
 import { TextAreaField } from '#app/components/forms.tsx';
 import { formatDate } from '#app/utils/dates.ts';
 import { getEnv } from '#app/utils/env.server.ts';
-import { notFound } from '#app/utils/http.server.ts';
+import { notFound, orNotFound } from '#app/utils/http.server.ts';
 import { readForm, text } from '#app/utils/forms.ts';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -51,10 +51,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const viewer = await requireUser(request);
   const code = normaliseCertificateCode(params.code ?? '');
   const owner = code ? await findCertificateOwner(code) : null;
-  if (!owner || !(await canRevokeCertificate(viewer, owner.userId))) throw notFound('No certificate has that code.');
-  const parsed = revokeSchema.safeParse(Object.fromEntries(await readForm(request)));
+  if (!code || !owner || !(await canRevokeCertificate(viewer, owner.userId))) throw notFound('No certificate has that code.');
+  const formData = await readForm(request);
+  requireRecentPassword(request, viewer);
+  const parsed = revokeSchema.safeParse(Object.fromEntries(formData));
   if (!parsed.success) return json({ fieldErrors: { [String(parsed.error.issues[0]?.path[0] ?? 'reason')]: parsed.error.issues[0]?.message } }, { status: 400 });
-  await revokeCertificate(owner.id, parsed.data.reason, parsed.data.note, viewer.id, owner.organisationId);
+  await orNotFound(revokeCertificate(viewer, code, parsed.data.reason, parsed.data.note));
   return redirect(`/certificates/${code}`);
 }
 

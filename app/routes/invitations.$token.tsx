@@ -2,11 +2,12 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json, redirect } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
-import { newPasswordSchema } from '#app/auth/password.server.ts';
+import { newPasswordSchema, passwordWeakness } from '#app/auth/password.server.ts';
 import { createSession, endSession } from '#app/auth/session.server.ts';
 import { acceptInvitation, findInvitation } from '#app/models/accounts.server.ts';
 import { Field, FormError } from '#app/components/forms.tsx';
 import { parseForm, requiredText, readForm } from '#app/utils/forms.ts';
+import { clientAddress } from '#app/utils/http.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Your invitation – Kindred' }];
 
@@ -24,19 +25,22 @@ export async function loader({ params }: LoaderFunctionArgs) {
     return json({ status: 'valid' as const, name: invitation.name, email: invitation.email, organisationName: invitation.organisationName });
   }
   if (invitation.status === 'unknown') return json({ status: 'unknown' as const }, { status: 404 });
+  if (invitation.status === 'withdrawn') return json({ status: 'withdrawn' as const, organisationName: invitation.organisationName, invitedByName: null }, { status: 410 });
   return json({ status: invitation.status, organisationName: invitation.organisationName, invitedByName: invitation.invitedByName }, { status: 410 });
 }
 
-export async function action({ request, params }: ActionFunctionArgs) {
+export async function action({ request, params, context }: ActionFunctionArgs) {
   const invitation = await findInvitation(params.token ?? '');
   if (invitation.status !== 'valid') return json({ fieldErrors: {}, formError: 'This invitation can no longer be used.' }, { status: 410 });
   const parsed = parseForm(acceptSchema, await readForm(request));
   if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, formError: null }, { status: 400 });
+  const weakness = passwordWeakness(parsed.data.password, { name: parsed.data.name, email: invitation.email });
+  if (weakness) return json({ fieldErrors: { password: weakness }, formError: null }, { status: 400 });
   const accepted = await acceptInvitation(invitation.invitationId, invitation.userId, parsed.data.name, parsed.data.password);
   if (!accepted) return json({ fieldErrors: {}, formError: 'This invitation has just been used or has expired.' }, { status: 410 });
   const headers = new Headers();
   await endSession(request);
-  headers.append('Set-Cookie', await createSession(invitation.userId));
+  headers.append('Set-Cookie', await createSession(invitation.userId, { userAgent: request.headers.get('user-agent'), address: clientAddress(context) }));
   return redirect('/learn', { headers });
 }
 
@@ -55,7 +59,7 @@ export default function Invitation() {
   if (data.status !== 'valid') {
     return (
       <div className="stack">
-        <h1>{data.status === 'expired' ? 'This invitation has expired' : 'This invitation has already been used'}</h1>
+        <h1>{data.status === 'expired' ? 'This invitation has expired' : data.status === 'withdrawn' ? 'This invitation has been withdrawn' : 'This invitation has already been used'}</h1>
         <p>
           {data.status === 'expired'
             ? 'Invitation links last for 7 days. '

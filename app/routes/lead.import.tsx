@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
+import { requireRecentPassword } from '#app/auth/session.server.ts';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { requireLeaderOf, requireRole } from '#app/auth/policy.server.ts';
 import { ledOrganisations } from '#app/models/organisations.server.ts';
@@ -43,11 +44,12 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!text.trim()) return json<ActionData>({ step: 'error', message: 'Choose a CSV file, or paste the list, before previewing.' }, { status: 400 });
   const intent = formData.get('intent');
   if (intent === 'preview') {
-    const preview = await previewRoster(organisationId, text);
+    const preview = await previewRoster(viewer, organisationId, text);
     return json<ActionData>({ step: 'preview', organisationId, preview, carried: Buffer.from(text, 'utf8').toString('base64') }, { status: preview.fileError ? 400 : 200 });
   }
   if (intent === 'confirm') {
-    const applied = await applyRoster(organisationId, text, viewer.id);
+    requireRecentPassword(request, viewer);
+    const applied = await applyRoster(viewer, organisationId, text);
     if (applied.fileError) return json<ActionData>({ step: 'error', message: applied.fileError }, { status: 400 });
     const base = getEnv().PUBLIC_URL;
     return json<ActionData>({ step: 'done', preview: applied, invitations: applied.invitations.map((i) => ({ name: i.name, email: i.email, link: `${base}/invitations/${i.token}` })) });

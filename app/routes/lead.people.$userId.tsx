@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json, redirect } from '@remix-run/node';
+import { requireRecentPassword } from '#app/auth/session.server.ts';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { ledOrganisationIds, requireRole } from '#app/auth/policy.server.ts';
 import { getCourseIndex } from '#app/content/catalogue.server.ts';
@@ -62,7 +63,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return json({ invitationLink: `${getEnv().PUBLIC_URL}/invitations/${token}` });
   }
   if (intent !== 'deactivate' && intent !== 'reactivate') throw badRequest('Unknown form.');
-  if (userId === viewer.id) throw badRequest('You cannot deactivate yourself.');
+  if (userId === viewer.id) throw badRequest('You cannot deactivate yourself: ask another leader or a platform admin.');
+  requireRecentPassword(request, viewer);
   if (!(await orNotFound(setMembershipActive(viewer, organisationId, userId, intent === 'reactivate')))) throw notFound();
   return redirect(`/lead/people/${userId}`);
 }

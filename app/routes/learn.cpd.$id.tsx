@@ -38,7 +38,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (intent !== 'save') throw badRequest('Unknown form.');
   const parsed = parseForm(externalCpdSchema(ukDate(nowIso())), formData);
   if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors }, { status: 400 });
-  if (!(await updateExternalCpd(user.id, id, parsed.data))) throw notFound();
+  const updated = await updateExternalCpd(user.id, id, parsed.data);
+  if (updated === 'not-found') throw notFound();
+  if (updated === 'duplicate') return json({ fieldErrors: { title: 'Your CPD log already has this activity on that date with those hours' } }, { status: 400 });
   return redirect('/learn/cpd#log');
 }
 

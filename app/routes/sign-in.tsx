@@ -50,7 +50,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   // A new token at every sign-in; any session this browser had before is ended.
   const headers = new Headers();
   await endSession(request);
-  headers.append('Set-Cookie', await createSession(result.userId));
+  headers.append('Set-Cookie', await createSession(result.userId, { userAgent: request.headers.get('user-agent'), address: clientAddress(context) }));
   return redirect(safeRedirectPath(redirectTo), { headers });
 }
 

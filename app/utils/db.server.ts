@@ -40,3 +40,9 @@ function clockOffsetMs(): number {
   const raw = process.env.KINDRED_CLOCK_OFFSET_MS;
   return raw && process.env.NODE_ENV !== 'production' ? Number(raw) || 0 : 0;
 }
+
+/** Whether a database error is a unique constraint refusing a second copy (SQLite or PostgreSQL). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}

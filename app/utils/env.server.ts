@@ -14,6 +14,15 @@ const envSchema = z
     CONTENT_CACHE_PATH: z.string().min(1).default('./data/content-cache'),
     SLOW_QUERY_MS: z.coerce.number().int().min(0).default(100),
     SEED_DEMO_DATA: z.enum(['auto', 'never']).default('auto'),
+    /**
+     * Which proxies in front of Kindred to believe about the client's address (X-Forwarded-For):
+     * unset or "false" for none, a number of hops, or addresses/subnets ("loopback, 10.0.0.0/8").
+     */
+    TRUST_PROXY: z
+      .string()
+      .trim()
+      .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/,\s]+|loopback|linklocal|uniquelocal|[a-z, ]+)$/, { message: 'must be false, true, a number of hops, or a list of proxy addresses' })
+      .optional(),
   })
   .transform((raw, ctx) => {
     if (raw.SESSION_SECRET === undefined && raw.NODE_ENV === 'production') {
@@ -25,8 +34,10 @@ const envSchema = z
       ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'must be at least 32 characters' });
       return z.NEVER;
     }
+    const trustProxy: boolean | number | string = raw.TRUST_PROXY === undefined || raw.TRUST_PROXY === 'false' ? false : raw.TRUST_PROXY === 'true' ? true : /^\d+$/.test(raw.TRUST_PROXY) ? Number(raw.TRUST_PROXY) : raw.TRUST_PROXY;
     return {
       ...raw,
+      TRUST_PROXY: trustProxy,
       SESSION_SECRET: sessionSecret,
       PUBLIC_URL: (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/$/, ''),
       isProduction: raw.NODE_ENV === 'production',

@@ -9,11 +9,16 @@ export type FormResult<T> = { success: true; data: T } | { success: false; field
  * keeping the first message per field for display next to that field.
  */
 export function parseForm<S extends z.ZodType>(schema: S, formData: FormData, arrayFields: string[] = []): FormResult<z.output<S>> {
-  const raw: Record<string, unknown> = {};
-  for (const key of new Set(formData.keys())) {
-    const values = formData.getAll(key).map((v) => (typeof v === 'string' ? v : v.name));
-    raw[key] = arrayFields.includes(key) ? values : values[0];
+  // One pass over the entries: getAll() per key would make a form of N fields cost N².
+  const lists = new Map<string, string[]>();
+  for (const [key, value] of formData) {
+    const list = lists.get(key);
+    const text = typeof value === 'string' ? value : value.name;
+    if (list) list.push(text);
+    else lists.set(key, [text]);
   }
+  const raw: Record<string, unknown> = {};
+  for (const [key, values] of lists) raw[key] = arrayFields.includes(key) ? values : values[0];
   for (const key of arrayFields) raw[key] ??= [];
   const result = schema.safeParse(raw);
   if (result.success) return { success: true, data: result.data };
@@ -68,6 +73,9 @@ export const emailField = z
   .transform((value) => value.trim().toLowerCase())
   .pipe(z.email({ message: 'Enter an email address like name@school.org.uk' }).max(254, 'That email address is too long'));
 
+/** No page of Kindred has a form near this size (the largest, a knowledge check, has a few dozen). */
+export const MAX_FORM_FIELDS = 1000;
+
 /**
  * Every action reads its form through here: a body that is not a form, or a single-valued field
  * sent more than once, is refused with 400 before any handler sees it. `lists` names the fields
@@ -81,7 +89,12 @@ export async function readForm(request: Request, lists: string[] = []): Promise<
     throw new Response('The form could not be read. Send it again from the page.', { status: 400, statusText: 'Bad Request' });
   }
   const counts = new Map<string, number>();
-  for (const key of formData.keys()) counts.set(key, (counts.get(key) ?? 0) + 1);
+  let fields = 0;
+  for (const key of formData.keys()) {
+    fields += 1;
+    if (fields > MAX_FORM_FIELDS) throw new Response(`A form has at most ${MAX_FORM_FIELDS.toLocaleString('en-GB')} fields.`, { status: 413, statusText: 'Payload Too Large' });
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
   for (const [key, count] of counts) {
     const mayRepeat = lists.some((name) => (name.endsWith('.') ? key.startsWith(name) : key === name));
     if (count > 1 && !mayRepeat) throw new Response(`The form sent “${key.slice(0, 40)}” more than once.`, { status: 400, statusText: 'Bad Request' });

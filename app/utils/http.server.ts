@@ -11,12 +11,23 @@ export function badRequest(message = 'The request was not valid.'): Response {
   return new Response(message, { status: 400, statusText: 'Bad Request' });
 }
 
-/** Only same-site relative paths: never send someone to another site after sign-in. */
+const OWN_ORIGIN = 'http://kindred.invalid';
+
+/**
+ * Only a path on this site: the target is resolved the way a browser would (which drops tabs and
+ * newlines and reads a backslash as a slash) and kept only if it stays on our origin. What comes
+ * back is the resolved, percent-encoded path, so it can go into a Location header as it is.
+ */
 export function safeRedirectPath(target: unknown, fallback = '/learn'): string {
-  if (typeof target !== 'string' || !target.startsWith('/') || target.startsWith('//') || target.startsWith('/\\')) {
+  if (typeof target !== 'string' || !target.startsWith('/') || target.length > 2000) return fallback;
+  let url: URL;
+  try {
+    url = new URL(target, OWN_ORIGIN);
+  } catch {
     return fallback;
   }
-  return target;
+  if (url.origin !== OWN_ORIGIN) return fallback;
+  return url.pathname + url.search + url.hash;
 }
 
 export function clientAddress(context: unknown): string {
