@@ -274,7 +274,7 @@ describe('importing a staff list', () => {
     // Between the re-check and the write: another leader's import adds one of them.
     const original = rosterHooks.beforeWrite;
     rosterHooks.beforeWrite = async () => {
-      await inviteMember(oakfield, { name: 'Race Two', email: 'race.two@oakfield.example', roles: ['teacher'] }, null);
+      await inviteMember(await loadViewer(await userIdByEmail('trust.leader@northfield.example')), oakfield, { name: 'Race Two', email: 'race.two@oakfield.example', roles: ['teacher'] });
     };
     try {
       const response = await importRoster({ intent: 'confirm', organisationId: String(oakfield), carried: preview.carried });

@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Database, Role } from '#db/schema.ts';
 import { hashPassword, passwordWeakness, PUBLISHED_DEMO_PASSWORD, verifyAgainstDummy, verifyPassword } from '#app/auth/password.server.ts';
 import { hashToken, isWellFormedToken, randomToken } from '#app/auth/tokens.server.ts';
-import { AccessDenied, mayManageMembership } from '#app/auth/policy.server.ts';
+import { AccessDenied, leadsOrganisation, mayManageMembership } from '#app/auth/policy.server.ts';
 import { endOtherSessions, loadMemberships, type SessionUser } from '#app/auth/session.server.ts';
 import { getDb, now, nowIso } from '#app/utils/db.server.ts';
 import { getEnv } from '#app/utils/env.server.ts';
@@ -155,10 +155,11 @@ export interface NewMember {
  * Adds a person to an organisation and returns their one-time invitation token. An email that
  * already belongs to someone is refused: people are not silently moved between organisations.
  */
-export async function inviteMember(organisationId: number, member: NewMember, invitedBy: number | null): Promise<string> {
+export async function inviteMember(viewer: SessionUser, organisationId: number, member: NewMember): Promise<string> {
+  if (!viewer.isPlatformAdmin && !(await leadsOrganisation(viewer, organisationId))) throw new AccessDenied('invite');
   return getDb()
     .transaction()
-    .execute((trx) => insertInvitedMember(trx, organisationId, member, invitedBy));
+    .execute((trx) => insertInvitedMember(trx, organisationId, member, viewer.id));
 }
 
 /** The body of inviteMember, for callers that already hold a transaction (the roster import). */

@@ -56,7 +56,7 @@ export async function createOrganisationWithLeader(
     .returning('id')
     .executeTakeFirstOrThrow();
   try {
-    const token = await inviteMember(organisation.id, { ...leader, roles: ['leader', 'teacher'] }, adminUserId);
+    const token = await inviteMember(viewer, organisation.id, { ...leader, roles: ['leader', 'teacher'] });
     await recordAudit({ event: 'organisation_created', actorUserId: adminUserId, organisationId: organisation.id, detail: { name: values.name } });
     return { organisationId: organisation.id, token };
   } catch (error) {

@@ -32,11 +32,13 @@ export async function action({ request }: ActionFunctionArgs) {
   const { organisationId, name, email, roles } = parsed.data;
   await requireLeaderOf(user, organisationId);
   try {
-    const token = await inviteMember(organisationId, { name, email, roles: roles as typeof ROLES[number][] }, user.id);
+    const token = await inviteMember(user, organisationId, { name, email, roles: roles as typeof ROLES[number][] });
     return json({ fieldErrors: {}, invitation: { name, email, link: `${getEnv().PUBLIC_URL}/invitations/${token}` } });
   } catch (error) {
     if (error instanceof DuplicateEmailError) {
-      return json({ fieldErrors: { email: 'Someone already has an account with that email address' }, invitation: null }, { status: 400 });
+      // Say so only when the person is already here; whether an address is used elsewhere is not this leader's to learn.
+      const here = (await listMembers(user, { organisationId })).some((m) => m.email === email);
+      return json({ fieldErrors: { email: here ? 'This person is already a member here: find them in the list below' : 'This email address cannot be added here' }, invitation: null }, { status: 400 });
     }
     throw error;
   }

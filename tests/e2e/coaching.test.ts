@@ -72,7 +72,7 @@ describe('a school year in miniature', () => {
     await teacher.locator('#item-first-thoughts').getByRole('status').filter({ hasText: /saved on/i }).waitFor();
     await teacher.reload();
     await teacher.locator('#item-first-thoughts').getByRole('button', { name: 'Share with my coach' }).click();
-    await teacher.locator('#item-first-thoughts').getByRole('button', { name: 'Stop sharing with my coach' }).waitFor();
+    await teacher.locator('#item-first-thoughts').getByRole('button', { name: 'Stop sharing' }).waitFor();
 
     // The coach sees the teacher and the shared reflection, and replies.
     const coach = await asPerson('coach@oakfield.example');

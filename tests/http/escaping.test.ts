@@ -26,7 +26,8 @@ beforeAll(async () => {
   db.prepare('update users set name = ? where id = ?').run(EVIL_NAME, teacherId);
   const groupId = Number(db.prepare('insert into groups (organisation_id, name, coach_user_id, created_at) values (?, ?, ?, ?)').run(oakfield, '<i>Group</i>', id('coach@oakfield.example'), now).lastInsertRowid);
   db.prepare('insert into group_members (group_id, user_id, added_at) values (?, ?, ?)').run(groupId, teacherId, now);
-  db.prepare("insert into reflection_responses (user_id, course_slug, module_slug, item_id, content_version, body, saved_at, shared_at) values (?, 'sample-course', 'first-steps', 'first-thoughts', '1', ?, ?, ?)").run(teacherId, EVIL_REFLECTION, now, now);
+  const reflectionId = db.prepare("insert into reflection_responses (user_id, course_slug, module_slug, item_id, content_version, body, saved_at, shared_at) values (?, 'sample-course', 'first-steps', 'first-thoughts', '1', ?, ?, ?)").run(teacherId, EVIL_REFLECTION, now, now).lastInsertRowid;
+  db.prepare('insert into reflection_shares (reflection_id, coach_user_id, shared_at) values (?, ?, ?)').run(reflectionId, id('coach@oakfield.example'), now);
   db.prepare("insert into enrolments (user_id, course_slug, content_version, started_at, completed_at, last_module_slug, last_activity_at) values (?, 'sample-course', '1', ?, ?, 'second-steps', ?)").run(teacherId, now, now, now);
   db.prepare("insert into certificates (code, user_id, course_slug, course_title, content_version, cpd_hours, learner_name, organisation_id, organisation_name, completed_at) values (?, ?, 'sample-course', 'Sample course', '1', 0.5, ?, ?, 'Oakfield Primary School', ?)").run(CODE, teacherId, EVIL_NAME, oakfield, now);
   db.close();

@@ -149,6 +149,7 @@ beforeAll(async () => {
   );
   const reflection = db.prepare("insert into reflection_responses (user_id, course_slug, module_slug, item_id, content_version, body, saved_at, shared_at) values (?, 'sample-course', 'first-steps', 'first-thoughts', '1', 'Shared thoughts', ?, ?)");
   ids.reflection = Number(reflection.run(ids.teacher, now, now).lastInsertRowid);
+  db.prepare('insert into reflection_shares (reflection_id, coach_user_id, shared_at) values (?, ?, ?)').run(ids.reflection, ids.coach, now);
   ids.foreignReflection = Number(reflection.run(ids.foreignTeacher, now, now).lastInsertRowid);
   const cpd = db.prepare("insert into external_cpd (user_id, title, provider, activity_date, hours, note, link, created_at, updated_at) values (?, 'Old entry', '', '2025-01-01', 1, '', null, ?, ?)");
   ids.cpd = Number(cpd.run(ids.teacher, now, now).lastInsertRowid);

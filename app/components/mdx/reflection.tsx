@@ -74,7 +74,7 @@ export function Reflection({ reflection, serverError, commentError }: { reflecti
               <input type="hidden" name="itemId" value={reflection.id} />
               <input type="hidden" name="shared" value="1" />
               <button type="submit" className="button button--quiet">
-                Also share with {listNames(notYetSharedWith)}
+                {`Also share with ${listNames(notYetSharedWith)}`}
               </button>
             </Form>
           ) : null}

@@ -1,0 +1,169 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import SQLite from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { DEMO_PASSWORD } from '#db/seed.ts';
+import { TEMPLATE_DB } from '#tests/setup/paths.ts';
+import { signInOverHttp, startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
+
+// Every route with an action in the built route manifest × every kind of visitor, as
+// access-matrix.test.ts does for pages. Each entry posts a valid form; a visitor who may not act
+// gets the expected refusal and nothing in the database changes. A route with an action but no
+// entry here fails the first test.
+
+const VISITORS = ['signedOut', 'teacher', 'coach', 'otherLeader', 'deactivated', 'admin', 'leader', 'trustLeader'] as const;
+type Visitor = (typeof VISITORS)[number];
+/** A status, 'in' for a redirect to sign-in, 'away' for any other redirect, 'confirm' for the password check. */
+type Expected = number | 'in' | 'away';
+
+const EMAILS: Record<Exclude<Visitor, 'signedOut'>, string> = {
+  teacher: 'teacher@oakfield.example',
+  coach: 'coach@oakfield.example',
+  leader: 'leader@oakfield.example',
+  otherLeader: 'leader@brookside.example',
+  trustLeader: 'trust.leader@northfield.example',
+  admin: 'admin@kindred.example',
+  deactivated: 'joe.nowak@oakfield.example',
+};
+
+const ids: Record<string, number> = {};
+const CERTIFICATE = 'ABC234-DEF567-GHJ789';
+
+const everyone = (status: Expected): Record<Visitor, Expected> => Object.fromEntries(VISITORS.map((v) => [v, status])) as Record<Visitor, Expected>;
+const signedIn = (status: Expected, overrides: Partial<Record<Visitor, Expected>> = {}): Record<Visitor, Expected> => ({ ...everyone(status), signedOut: 'in', deactivated: 'in', ...overrides });
+const leadersOnly = (status: Expected, overrides: Partial<Record<Visitor, Expected>> = {}) => signedIn(403, { leader: status, trustLeader: status, otherLeader: 404, ...overrides });
+
+interface Entry {
+  url: () => string;
+  body: (visitor: Visitor) => Record<string, string>;
+  expect: Record<Visitor, Expected>;
+}
+
+const MATRIX: Record<string, Entry> = {
+  'routes/sign-in': { url: () => '/sign-in', body: (v) => ({ email: `nobody.${v.toLowerCase()}@nowhere.example`, password: 'not the password' }), expect: { ...everyone('away'), signedOut: 401, deactivated: 401 } },
+  'routes/account': { url: () => '/account', body: () => ({ intent: 'name', name: 'Same Person' }), expect: signedIn(200) },
+  'routes/confirm-password': { url: () => '/confirm-password', body: () => ({ password: 'not my password' }), expect: signedIn(400) },
+  'routes/invitations.$token': { url: () => '/invitations/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', body: () => ({ name: 'X', password: 'copper kettle under moonlight', confirmPassword: 'copper kettle under moonlight' }), expect: everyone(410) },
+  'routes/courses.$course._index': { url: () => '/courses/sample-course', body: () => ({}), expect: signedIn('away') },
+  'routes/courses.$course.$module': { url: () => '/courses/sample-course/first-steps', body: () => ({ intent: 'reflection', itemId: 'first-thoughts', body: 'Mine' }), expect: signedIn('away') },
+  'routes/learn.cpd._index': { url: () => '/learn/cpd', body: (v) => ({ title: `Course for ${v}`, provider: '', date: '2025-01-01', hours: '1' }), expect: signedIn('away') },
+  'routes/learn.cpd.$id': { url: () => `/learn/cpd/${ids.cpd}`, body: () => ({ intent: 'save', title: 'Renamed', provider: '', date: '2025-01-01', hours: '1' }), expect: signedIn(404, { teacher: 'away' }) },
+  'routes/certificates.$code': { url: () => `/certificates/${CERTIFICATE}`, body: () => ({ reason: 'duplicate', note: '' }), expect: signedIn(404, { leader: 'away', trustLeader: 'away', admin: 'away' }) },
+  'routes/lead.people._index': {
+    url: () => '/lead/people',
+    body: (v) => ({ organisationId: String(ids.oakfield), name: 'New Person', email: `new.${v.toLowerCase()}@oakfield.example`, roles: 'teacher' }),
+    expect: leadersOnly(200),
+  },
+  'routes/lead.people.$userId': { url: () => `/lead/people/${ids.tom}`, body: () => ({ intent: 'deactivate', organisationId: String(ids.oakfield) }), expect: leadersOnly('away') },
+  'routes/lead.groups._index': { url: () => '/lead/groups', body: (v) => ({ organisationId: String(ids.oakfield), name: `Group of ${v}`, coachUserId: String(ids.coach) }), expect: leadersOnly('away') },
+  'routes/lead.groups.$groupId': { url: () => `/lead/groups/${ids.group}`, body: () => ({ intent: 'add', userId: String(ids.hannah) }), expect: leadersOnly('away') },
+  'routes/lead.assignments': { url: () => '/lead/assignments', body: () => ({ intent: 'assign', course: 'sample-course', target: `person:${ids.teacher}:${ids.oakfield}`, dueDate: '' }), expect: leadersOnly(200) },
+  'routes/lead.import': { url: () => '/lead/import', body: () => ({ intent: 'confirm', organisationId: String(ids.oakfield), csv: 'name,email,roles\nImported Person,imported@oakfield.example,teacher' }), expect: leadersOnly(200) },
+  'routes/lead.invitations[.csv]': { url: () => '/lead/invitations.csv', body: () => ({ invitation: 'A\ta@b.c\thttp://x/invitations/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }), expect: signedIn(403, { leader: 200, trustLeader: 200, otherLeader: 200 }) },
+  'routes/coach._index': { url: () => '/coach', body: () => ({ intent: 'assign', course: 'sample-course', target: `person:${ids.grace}`, dueDate: '' }), expect: signedIn(403, { coach: 200 }) },
+  'routes/coach.people.$userId': { url: () => `/coach/people/${ids.grace}`, body: () => ({ intent: 'comment', reflectionId: String(ids.reflection), body: 'A reply' }), expect: signedIn(403, { coach: 'away' }) },
+  'routes/admin._index': { url: () => '/admin', body: (v) => ({ name: `School of ${v}`, kind: 'school', trustId: '', leaderName: 'New Head', leaderEmail: `head.${v.toLowerCase()}@newschool.example` }), expect: signedIn(403, { admin: 200 }) },
+  // Last: it ends the visitor's session.
+  'routes/sign-out': { url: () => '/sign-out', body: () => ({}), expect: everyone('away') },
+};
+
+const WATCHED = ['users', 'memberships', 'membership_roles', 'organisations', 'invitations', 'groups', 'group_members', 'assignments', 'enrolments', 'module_progress', 'reflection_responses', 'reflection_comments', 'certificates', 'external_cpd', 'reflection_shares'];
+
+let server: RunningServer;
+let databasePath: string;
+const cookies: Partial<Record<Visitor, string>> = {};
+let actionRoutes: string[] = [];
+
+function snapshot(): Record<string, string> {
+  const db = new SQLite(databasePath, { readonly: true });
+  try {
+    const result: Record<string, string> = {};
+    for (const table of WATCHED) result[table] = String((db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n);
+    result.names = (db.prepare('select group_concat(name) as v from users').get() as { v: string }).v;
+    result.revoked = String((db.prepare('select count(*) as n from certificates where revoked_at is not null').get() as { n: number }).n);
+    result.deactivated = String((db.prepare('select count(*) as n from memberships where deactivated_at is not null').get() as { n: number }).n);
+    result.cpd = (db.prepare('select group_concat(title) as v from external_cpd').get() as { v: string | null }).v ?? '';
+    return result;
+  } finally {
+    db.close();
+  }
+}
+
+beforeAll(async () => {
+  databasePath = tempDatabasePath(TEMPLATE_DB);
+  const db = new SQLite(databasePath);
+  const id = (email: string) => (db.prepare('select id from users where email = ?').get(email) as { id: number }).id;
+  const now = new Date().toISOString();
+  Object.assign(ids, {
+    teacher: id(EMAILS.teacher),
+    coach: id(EMAILS.coach),
+    tom: id('tom.brennan@oakfield.example'),
+    grace: id('grace.okafor@oakfield.example'),
+    hannah: id('hannah.lewis@oakfield.example'),
+    oakfield: (db.prepare("select id from organisations where name = 'Oakfield Primary School'").get() as { id: number }).id,
+  });
+  ids.group = Number(db.prepare('insert into groups (organisation_id, name, coach_user_id, created_at) values (?, ?, ?, ?)').run(ids.oakfield, 'Matrix group', ids.coach, now).lastInsertRowid);
+  db.prepare('insert into group_members (group_id, user_id, added_at) values (?, ?, ?)').run(ids.group, ids.grace, now);
+  ids.reflection = Number(
+    db.prepare("insert into reflection_responses (user_id, course_slug, module_slug, item_id, content_version, body, saved_at, shared_at) values (?, 'sample-course', 'first-steps', 'first-thoughts', '1', 'Shared', ?, ?)").run(ids.grace, now, now).lastInsertRowid,
+  );
+  db.prepare('insert into reflection_shares (reflection_id, coach_user_id, shared_at) values (?, ?, ?)').run(ids.reflection, ids.coach, now);
+  db.prepare("insert into certificates (code, user_id, course_slug, course_title, content_version, cpd_hours, learner_name, organisation_id, organisation_name, completed_at) values (?, ?, 'sample-course', 'Sample course', '1', 0.5, 'Amina Khan', ?, 'Oakfield Primary School', ?)").run(
+    CERTIFICATE,
+    ids.teacher,
+    ids.oakfield,
+    now,
+  );
+  ids.cpd = Number(db.prepare("insert into external_cpd (user_id, title, provider, activity_date, hours, note, link, created_at, updated_at) values (?, 'Matrix conference', '', '2025-01-01', 2, '', null, ?, ?)").run(ids.teacher, now, now).lastInsertRowid);
+  db.close();
+
+  server = await startBuiltServer({ databasePath, env: { COURSES_PATH: 'tests/fixtures/courses' } });
+  for (const visitor of VISITORS) if (visitor !== 'signedOut') cookies[visitor] = await signInOverHttp(server.url, EMAILS[visitor], DEMO_PASSWORD);
+  const after = new SQLite(databasePath);
+  after.prepare('update memberships set deactivated_at = ? where user_id = (select id from users where email = ?)').run(new Date().toISOString(), EMAILS.deactivated);
+  after.close();
+
+  const build = (await import(pathToFileURL(path.resolve('build/server/index.js')).href)) as { routes: Record<string, { module: { action?: unknown } }> };
+  actionRoutes = Object.entries(build.routes)
+    .filter(([, route]) => typeof route.module.action === 'function')
+    .map(([routeId]) => routeId);
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+function outcome(response: Response): Expected {
+  if (response.status >= 300 && response.status < 400) return (response.headers.get('location') ?? '').startsWith('/sign-in') ? 'in' : 'away';
+  return response.status;
+}
+
+const REFUSED = new Set<Expected>(['in', 401, 403, 404, 410]);
+
+describe('the action matrix', () => {
+  test('covers every route with an action', () => {
+    expect(actionRoutes.length).toBeGreaterThan(15);
+    expect(actionRoutes.filter((id) => !MATRIX[id])).toEqual([]);
+    expect(Object.keys(MATRIX).filter((id) => !actionRoutes.includes(id))).toEqual([]);
+  });
+
+  for (const [routeId, entry] of Object.entries(MATRIX)) {
+    test(`${routeId}: each visitor gets the expected answer, and a refused one changes nothing`, async () => {
+      const seen: Record<string, Expected> = {};
+      for (const visitor of VISITORS) {
+        const before = snapshot();
+        const response = await fetch(server.url + entry.url(), {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url, ...(cookies[visitor] ? { cookie: cookies[visitor]! } : {}) },
+          body: new URLSearchParams(entry.body(visitor)).toString(),
+        });
+        seen[visitor] = outcome(response);
+        await response.arrayBuffer();
+        expect(response.status, `${routeId} as ${visitor}`).toBeLessThan(500);
+        if (REFUSED.has(seen[visitor]!)) expect(snapshot(), `${routeId} as ${visitor} was refused but wrote`).toEqual(before);
+      }
+      expect(seen).toEqual(entry.expect);
+    });
+  }
+});
