@@ -313,6 +313,25 @@ async function cannon(url: string, headers: Record<string, string>, seconds: num
   return { url, requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts, total: result.requests.total };
 }
 
+/**
+ * Finding 1 of the hardening review: a form of 30,000 fields (about 260 KB) once took seconds
+ * and held up every other request. Posts one and, 20 ms in, asks /healthz; times both.
+ */
+async function hostileForm(baseUrl: string): Promise<{ status: number; formMs: number; healthMs: number }> {
+  const body = Array.from({ length: 30_000 }, (_, i) => `field${i}=x`).join('&');
+  const started = performance.now();
+  const form = fetch(`${baseUrl}/sign-in`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: baseUrl }, body }).then(async (r) => {
+    await r.arrayBuffer();
+    return { status: r.status, ms: performance.now() - started };
+  });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const healthStarted = performance.now();
+  await (await fetch(`${baseUrl}/healthz`)).arrayBuffer();
+  const healthMs = performance.now() - healthStarted;
+  const answered = await form;
+  return { status: answered.status, formMs: answered.ms, healthMs };
+}
+
 async function modulePhase() {
   log('module phase: fresh demo database, one signed-in learner');
   return withServer(freshEmpty(), { SEED_DEMO_DATA: 'auto' }, async (server, client, memory) => {
@@ -338,7 +357,10 @@ async function modulePhase() {
     await metrics(client, true);
     const fixed = await openLoop(client, { rate: 100, durationS: 30, next: () => ({ kind: 'module', path: MODULE_PATH, headers: { cookie }, expect: (s) => s === 200 }) });
     const after = await metrics(client);
+    const hostile = await hostileForm(server.url);
+    log(`hostile form: 30,000 fields answered ${hostile.status} in ${hostile.formMs.toFixed(0)} ms; /healthz meanwhile ${hostile.healthMs.toFixed(0)} ms`);
     return {
+      hostile,
       moduleQueries: page.queries,
       trivialQueries: trivial.queries,
       moduleBytes: page.body.length,
@@ -620,6 +642,8 @@ function budgets(r: Results): BudgetRow[] {
   if (r.module) {
     rows.push({ budget: 'Warm module page throughput ≥ 80% of the trivial page (same run)', measured: `${(r.module.ratio * 100).toFixed(0)}% (${num(r.module.moduleRps)} vs ${num(r.module.trivialRps)} req/s)`, holds: r.module.ratio >= 0.8 });
     rows.push({ budget: 'Module page p95 < 100 ms at 100 requests/s', measured: `p95 ${ms(r.module.fixed.p95)} (p50 ${ms(r.module.fixed.p50)}, ${r.module.fixed.errors} errors)`, holds: r.module.fixed.p95 < 100 && r.module.fixed.errors === 0 });
+    const h = r.module.hostile;
+    rows.push({ budget: 'A 30,000-field form is refused in well under a second (< 250 ms); /healthz answers meanwhile (< 100 ms)', measured: `${h.status} in ${ms(h.formMs)}; /healthz ${ms(h.healthMs)}`, holds: h.status === 413 && h.formMs < 250 && h.healthMs < 100 });
     rss.push({ where: 'module phase', bytes: r.module.peakRss });
   }
   if (r.dashboard) {
