@@ -3,6 +3,7 @@ import { json, redirect } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { getSessionUser, requireUser } from '#app/auth/session.server.ts';
+import { standardLabelsOfCourse } from '#app/content/catalogue.server.ts';
 import { canDownloadCertificate, canRevokeCertificate } from '#app/models/certificate-access.server.ts';
 import { qrSvg, verificationUrl } from '#app/models/certificate-document.server.ts';
 import { findCertificateOwner, findPublicCertificate, normaliseCertificateCode, REVOCATION_REASONS, revokeCertificate } from '#app/models/certificates.server.ts';
@@ -34,6 +35,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       revokedAtText: certificate.revokedAt ? formatDate(certificate.revokedAt) : null,
       revocationReasonText: certificate.revocationReason ? REVOCATION_REASONS[certificate.revocationReason] : null,
     },
+    standards: standardLabelsOfCourse(certificate.courseSlug),
     url,
     qr: await qrSvg(url),
     canDownload,
@@ -72,7 +74,7 @@ export default function CertificatePage() {
       </div>
     );
   }
-  const { certificate, url, qr, canDownload, canRevoke, reasons } = data;
+  const { certificate, url, qr, canDownload, canRevoke, reasons, standards } = data;
   const revoked = certificate.revokedAtText !== null;
   return (
     <div className="certificate-page">
@@ -95,6 +97,18 @@ export default function CertificatePage() {
         <dd>{certificate.organisationName}</dd>
         <dt>Course content version</dt>
         <dd>{certificate.contentVersion}</dd>
+        {standards.length > 0 ? (
+          <>
+            <dt>{"Teachers' Standards and ITTECF headings the course supports"}</dt>
+            <dd>
+              <ul>
+                {standards.map((standard) => (
+                  <li key={standard}>{standard}</li>
+                ))}
+              </ul>
+            </dd>
+          </>
+        ) : null}
         <dt>Certificate code</dt>
         <dd>{certificate.code}</dd>
       </dl>
