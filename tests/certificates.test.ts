@@ -54,6 +54,18 @@ describe('the public verification page', () => {
     expect(data.canDownload).toBe(false);
   });
 
+  test("lists the standards the course's modules support, and none once the course no longer exists", async () => {
+    const code = await certificateFor('teacher@brookside.example');
+    const standardsOn = async () => (await jsonOf<{ standards: string[] }>(await run(certificateLoader, getRequest(`/certificates/${code}`), { code }))).standards;
+    expect(await standardsOn()).toEqual([
+      "Teachers' Standard 1 / ITTECF: Set high expectations",
+      "Teachers' Standard 2 / ITTECF: Promote good progress (how pupils learn)",
+      "Teachers' Standard 5 / ITTECF: Adapt teaching to the strengths and needs of all pupils (adaptive teaching)",
+    ]);
+    await getDb().updateTable('certificates').set({ course_slug: 'retired-course' }).where('code', '=', code).execute();
+    expect(await standardsOn()).toEqual([]);
+  });
+
   test.each(['ABC234-DEF567-GHJ789', 'nonsense', '../../etc/passwd', ''])('an unknown or malformed code (%s) gets a 404 page that says so', async (code) => {
     const response = await run(certificateLoader, getRequest(`/certificates/${code}`), { code });
     expect(response.status).toBe(404);
@@ -96,6 +108,7 @@ describe('the PDF', () => {
     const { text } = await extractText(pdf, { mergePages: true });
     const completed = new Date().toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' });
     for (const fact of ['Priya Patel', 'Sample course', 'CPD hours: 0.5', `Completed on: ${completed}`, code, 'Oakfield Primary School']) expect(text).toContain(fact);
+    for (const standard of ["Teachers' Standard 1 / ITTECF: Set high expectations", "Teachers' Standard 2 / ITTECF: Promote good progress"]) expect(text).toContain(standard);
     const page = await pdf.getPage(1);
     const [, , width, height] = page.view;
     expect(Math.round(width!)).toBe(842);

@@ -61,6 +61,14 @@ describe('catalogue and course pages', () => {
     expect(response.status).toBe(404);
   });
 
+  test('the course page shows its oldest module review as "last reviewed" and the standards its modules support, in code order', async () => {
+    // first-steps was reviewed on 25 November 2026 and second-steps on 30 November: the course is as current as its stalest module.
+    const page = await jsonOf<{ reviewedOnText: string; standards: { code: string; label: string }[] }>(await run(courseLoader, getRequest('/courses/sample-course'), { course: 'sample-course' }));
+    expect(page.reviewedOnText).toBe('25 November 2026');
+    expect(page.standards.map((s) => s.code)).toEqual(['TS1', 'TS2', 'TS5']);
+    expect(page.standards[0]!.label).toBe("Teachers' Standard 1 / ITTECF: Set high expectations");
+  });
+
   test('unknown course pages give 404', async () => {
     expect((await run(courseLoader, getRequest('/courses/..'), { course: '..' })).status).toBe(404);
     expect(findCourse('../etc')).toBeNull();

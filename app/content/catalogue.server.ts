@@ -5,12 +5,15 @@ import { getEnv } from '#app/utils/env.server.ts';
 import {
   courseFrontmatterSchema,
   describeFrontmatterIssues,
+  describeStandard,
   isSlug,
   MODULE_FILE_PATTERN,
   moduleFrontmatterSchema,
+  TEACHING_STANDARDS,
   type ContentProblem,
   type CourseFrontmatter,
   type ModuleFrontmatter,
+  type TeachingStandardCode,
 } from './schemas.ts';
 
 // The index of courses and modules: frontmatter only, never compiled code. Slugs from URLs are
@@ -166,4 +169,25 @@ export function findModule(course: CourseEntry, slug: string | undefined): Modul
 
 export function moduleTitle(module: ModuleEntry): string {
   return module.meta?.title ?? module.slug.replace(/-/g, ' ');
+}
+
+/**
+ * When the course as a whole was last checked: its oldest module review, since a course is only
+ * as current as its stalest module. Null if no module has readable frontmatter.
+ */
+export function courseReviewedOn(course: CourseEntry): string | null {
+  const dates = course.modules.flatMap((m) => (m.meta ? [m.meta.reviewed] : []));
+  return dates.length > 0 ? dates.reduce((oldest, date) => (date < oldest ? date : oldest)) : null;
+}
+
+/** The Teachers' Standards / ITTECF headings any module of the course supports, in code order. */
+export function courseStandards(course: CourseEntry): TeachingStandardCode[] {
+  const declared = new Set(course.modules.flatMap((m) => m.meta?.standards ?? []));
+  return (Object.keys(TEACHING_STANDARDS) as TeachingStandardCode[]).filter((code) => declared.has(code));
+}
+
+/** The standards of a course named by slug, as shown on its certificate; none if it no longer exists. */
+export function standardLabelsOfCourse(slug: string): string[] {
+  const course = findCourse(slug);
+  return course ? courseStandards(course).map(describeStandard) : [];
 }

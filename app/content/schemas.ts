@@ -34,6 +34,11 @@ export const TEACHING_STANDARDS = {
   TS8: 'Fulfil wider professional responsibilities (professional behaviours)',
 } as const;
 export type TeachingStandardCode = keyof typeof TEACHING_STANDARDS;
+
+/** How a standard is named to people: "Teachers' Standard 5 / ITTECF: Adapt teaching …". */
+export function describeStandard(code: TeachingStandardCode): string {
+  return `Teachers' Standard ${code.slice(2)} / ITTECF: ${TEACHING_STANDARDS[code]}`;
+}
 const standardCodes = Object.keys(TEACHING_STANDARDS) as [TeachingStandardCode, ...TeachingStandardCode[]];
 
 /** YAML reads an unquoted 2026-12-02 as a Date; authors may write either, we keep the text. */

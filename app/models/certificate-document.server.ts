@@ -22,7 +22,7 @@ export async function qrSvg(url: string): Promise<string> {
  * The certificate as an A4 landscape PDF: real text in an embedded font (DejaVu Sans, which
  * covers accented names), the QR code drawn as vector squares, and the verification address.
  */
-export async function certificatePdf(certificate: PublicCertificate, url: string): Promise<Buffer> {
+export async function certificatePdf(certificate: PublicCertificate, url: string, standards: string[] = []): Promise<Buffer> {
   const doc = new PDFDocument({
     size: 'A4',
     layout: 'landscape',
@@ -56,6 +56,11 @@ export async function certificatePdf(certificate: PublicCertificate, url: string
   doc.text(`Completed on: ${formatDate(certificate.completedAt)}`, { width: textWidth });
   doc.text(`Issued by: ${certificate.organisationName}`, { width: textWidth });
   doc.text(`Course content version: ${certificate.contentVersion}`, { width: textWidth });
+  if (standards.length > 0) {
+    doc.moveDown(0.4);
+    doc.fontSize(10).fillColor('#374151').text("Supports the Teachers' Standards and ITTECF headings:", { width: textWidth });
+    for (const standard of standards) doc.text(standard, { width: textWidth });
+  }
 
   if (certificate.revokedAt) {
     doc.moveDown(0.6);

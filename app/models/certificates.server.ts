@@ -80,11 +80,12 @@ export interface PublicCertificate {
   completedAt: string;
   organisationName: string;
   contentVersion: string;
+  courseSlug: string;
   revokedAt: string | null;
   revocationReason: RevocationReason | null;
 }
 
-const PUBLIC_COLUMNS = ['code', 'learner_name', 'course_title', 'cpd_hours', 'completed_at', 'organisation_name', 'content_version', 'revoked_at', 'revocation_reason'] as const;
+const PUBLIC_COLUMNS = ['code', 'learner_name', 'course_title', 'cpd_hours', 'completed_at', 'organisation_name', 'content_version', 'course_slug', 'revoked_at', 'revocation_reason'] as const;
 
 function toPublic(row: Pick<Database['certificates'], (typeof PUBLIC_COLUMNS)[number]> & { cpd_hours: number }): PublicCertificate {
   return {
@@ -95,6 +96,7 @@ function toPublic(row: Pick<Database['certificates'], (typeof PUBLIC_COLUMNS)[nu
     completedAt: row.completed_at,
     organisationName: row.organisation_name,
     contentVersion: row.content_version,
+    courseSlug: row.course_slug,
     revokedAt: row.revoked_at,
     revocationReason: row.revocation_reason,
   };

@@ -4,6 +4,7 @@ import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { getSessionUser, requireUser, requireRecentPassword } from '#app/auth/session.server.ts';
 import { canDownloadCertificate, canRevokeCertificate } from '#app/auth/policy.server.ts';
+import { standardLabelsOfCourse } from '#app/content/catalogue.server.ts';
 import { qrSvg, verificationUrl } from '#app/models/certificate-document.server.ts';
 import { findCertificateOwner, findPublicCertificate, normaliseCertificateCode, REVOCATION_REASONS, revokeCertificate } from '#app/models/certificates.server.ts';
 import { TextAreaField } from '#app/components/forms.tsx';
@@ -34,6 +35,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       revokedAtText: certificate.revokedAt ? formatDate(certificate.revokedAt) : null,
       revocationReasonText: certificate.revocationReason ? REVOCATION_REASONS[certificate.revocationReason] : null,
     },
+    standards: standardLabelsOfCourse(certificate.courseSlug),
     url,
     qr: await qrSvg(url),
     canDownload,
@@ -74,7 +76,7 @@ export default function CertificatePage() {
       </div>
     );
   }
-  const { certificate, url, qr, canDownload, canRevoke, reasons } = data;
+  const { certificate, url, qr, canDownload, canRevoke, reasons, standards } = data;
   const revoked = certificate.revokedAtText !== null;
   return (
     <div className="certificate-page">
@@ -97,6 +99,18 @@ export default function CertificatePage() {
         <dd>{certificate.organisationName}</dd>
         <dt>Course content version</dt>
         <dd>{certificate.contentVersion}</dd>
+        {standards.length > 0 ? (
+          <>
+            <dt>{"Teachers' Standards and ITTECF headings the course supports"}</dt>
+            <dd>
+              <ul>
+                {standards.map((standard) => (
+                  <li key={standard}>{standard}</li>
+                ))}
+              </ul>
+            </dd>
+          </>
+        ) : null}
         <dt>Certificate code</dt>
         <dd>{certificate.code}</dd>
       </dl>

@@ -2,10 +2,12 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json, redirect } from '@remix-run/node';
 import { Form, Link, useLoaderData } from '@remix-run/react';
 import { getSessionUser, requireUser } from '#app/auth/session.server.ts';
-import { findCourse } from '#app/content/catalogue.server.ts';
+import { courseReviewedOn, courseStandards, findCourse } from '#app/content/catalogue.server.ts';
+import { describeStandard } from '#app/content/schemas.ts';
 import { loadOverview } from '#app/content/modules.server.ts';
 import { courseStatuses, moduleStatuses, resumeModuleSlug, startCourse, type ModuleStatus } from '#app/models/progress.server.ts';
 import { CourseStatusBadge, ModuleStatusBadge } from '#app/components/status.tsx';
+import { formatDate } from '#app/utils/dates.ts';
 import { notFound } from '#app/utils/http.server.ts';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.course.title ?? 'Course'} – Kindred` }];
@@ -18,8 +20,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const [statuses, status, resumeSlug] = user
     ? await Promise.all([moduleStatuses(user.id, course.slug), courseStatuses(user.id, [course]), resumeModuleSlug(user.id, course)])
     : [{} as Record<string, ModuleStatus>, null, null];
+  const reviewedOn = courseReviewedOn(course);
   return json({
     signedIn: user !== null,
+    reviewedOnText: reviewedOn ? formatDate(reviewedOn) : null,
+    standards: courseStandards(course).map((code) => ({ code, label: describeStandard(code) })),
     course: { slug: course.slug, title: course.meta.title, summary: course.meta.summary, audience: course.meta.audience, cpdHours: course.meta.cpdHours, outcomes: course.meta.outcomes, version: course.meta.version },
     overview: Array.isArray(overview) ? overview.filter((s) => s.type === 'html').map((s) => s.html).join('') : null,
     modules: course.modules.map((m) => ({ slug: m.slug, title: m.meta?.title ?? m.slug, minutes: m.meta?.minutes ?? null, summary: m.meta?.summary ?? null, status: statuses[m.slug] ?? 'not-started' })),
@@ -37,7 +42,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function CoursePage() {
-  const { course, overview, modules, status, resumeSlug, signedIn } = useLoaderData<typeof loader>();
+  const { course, overview, modules, status, resumeSlug, signedIn, reviewedOnText, standards } = useLoaderData<typeof loader>();
   const firstSlug = modules[0]?.slug;
   return (
     <div>
@@ -48,6 +53,7 @@ export default function CoursePage() {
       <p className="lead">{course.summary}</p>
       <p className="muted">
         For: {course.audience} · {modules.length} modules · {course.cpdHours} CPD hours · version {course.version}
+        {reviewedOnText ? <> · Last reviewed {reviewedOnText}</> : null}
       </p>
       {status ? (
         <p>
@@ -81,6 +87,16 @@ export default function CoursePage() {
           <li key={outcome}>{outcome}</li>
         ))}
       </ul>
+      {standards.length > 0 ? (
+        <>
+          <h2>{"The Teachers' Standards and ITTECF headings it supports"}</h2>
+          <ul>
+            {standards.map((standard) => (
+              <li key={standard.code}>{standard.label}</li>
+            ))}
+          </ul>
+        </>
+      ) : null}
       {overview ? <div className="prose" dangerouslySetInnerHTML={{ __html: overview }} /> : null}
       <h2>Modules</h2>
       <ol className="module-list">
