@@ -22,7 +22,7 @@ function random(seed: number) {
 
 /**
  * A trust of 10 schools with `staff` people in all: per school a leader, a coach per 20 staff
- * with a coaching group each, and teachers; the four courses assigned (some overdue); and
+ * with a coaching group each, and teachers; the courses assigned (some overdue); and
  * progress: about a quarter completed, a third in progress, the rest not started, per course.
  */
 export async function seedLarge(db: Kysely<Database>, staff = 2000): Promise<{ people: number; completions: number }> {

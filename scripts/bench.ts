@@ -754,7 +754,7 @@ function report(r: Results, command: string, started: Date, elapsedS: number): s
   out.push('## Mixed load (issue 7)', '');
   if (r.mixed) {
     const m = r.mixed;
-    out.push(`Large seed with ${m.staff} staff. ${m.learners} signed-in learners (sign-in took ${m.signInSeconds.toFixed(0)} s), the trust leader and up to 10 school leaders. Open loop at ${m.rate} requests/s for ${m.seconds} s after a 10 s warm-up: 80% module pages (any of the 20 modules), 15% progress writes (each learner works through modules in order: required reflection, knowledge check, complete), 5% leader dashboards (/lead, half trust leader, half school leaders).`, '');
+    out.push(`Large seed with ${m.staff} staff. ${m.learners} signed-in learners (sign-in took ${m.signInSeconds.toFixed(0)} s), the trust leader and up to 10 school leaders. Open loop at ${m.rate} requests/s for ${m.seconds} s after a 10 s warm-up: 80% module pages (any of the ${modules.length} modules), 15% progress writes (each learner works through modules in order: required reflection, knowledge check, complete), 5% leader dashboards (/lead, half trust leader, half school leaders).`, '');
     out.push(`Throughput ${num(m.all.perSecond, 1)} OK requests/s; ${m.all.errors} errors of ${m.all.count}${m.abandoned ? `; ${m.abandoned} unanswered at the end` : ''}; ${m.staleRetries} requests sent again once because the server closed an idle keep-alive socket as they went out (Node's keep-alive race; the server never read them). Overall p50 ${ms(m.all.p50)}, p95 ${ms(m.all.p95)}, p99 ${ms(m.all.p99)}.`, '');
     out.push(latencyTable({ ...m.kinds, 'all writes': m.writes, 'all dashboards': m.dashboards }, m.seconds));
     out.push(errorNotes(m.kinds));
