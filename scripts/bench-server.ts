@@ -9,6 +9,25 @@ import path from 'node:path';
 // tests. It runs a private copy of build/ (see snapshotBuild) so that someone rebuilding the app
 // while a long run is going cannot swap the files under a server that is being restarted.
 
+/**
+ * A production-mode server refuses the published demo password (docs/decisions/011-hardening.md),
+ * so harnesses that run one on demo data give every account this password once it has started.
+ */
+export const HARNESS_PASSWORD = 'harness copper kettle under moonlight';
+let harnessHash: Promise<string> | undefined;
+
+async function giveAccountsHarnessPassword(databasePath: string): Promise<void> {
+  const { hash } = await import('@node-rs/argon2');
+  harnessHash ??= hash(HARNESS_PASSWORD, { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+  const { default: SQLite } = await import('better-sqlite3');
+  const db = new SQLite(databasePath, { timeout: 10_000 });
+  try {
+    db.prepare('update users set password_hash = ? where password_hash is not null').run(await harnessHash);
+  } finally {
+    db.close();
+  }
+}
+
 export interface BenchServer {
   url: string;
   port: number;
@@ -71,6 +90,8 @@ export interface StartOptions {
   port?: number;
   timeoutMs?: number;
   projectRoot?: string;
+  /** Give every account HARNESS_PASSWORD once started (a production-mode server refuses the demo one). */
+  harnessPassword?: boolean;
 }
 
 /** The Node flags `npm run serve` gives the server (package.json is the one place they are set). */
@@ -88,6 +109,8 @@ export async function startServer(options: StartOptions): Promise<BenchServer> {
       PATH: process.env.PATH ?? '',
       PORT: String(port),
       HOST: '127.0.0.1',
+      // Forms are accepted only from PUBLIC_URL's origin: the address the harness uses.
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
       DATABASE_PATH: options.databasePath,
       CONTENT_CACHE_PATH: path.join(path.dirname(options.databasePath), 'content-cache'),
       COURSES_PATH: path.join(projectRoot, 'courses'),
@@ -118,6 +141,7 @@ export async function startServer(options: StartOptions): Promise<BenchServer> {
       reject(new Error(`server exited with ${code ?? signal}:\n${output}`));
     });
   });
+  if (options.harnessPassword) await giveAccountsHarnessPassword(options.databasePath);
   return {
     url: `http://127.0.0.1:${port}`,
     port,

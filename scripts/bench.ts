@@ -14,9 +14,8 @@ import autocannon from 'autocannon';
 import SQLite from 'better-sqlite3';
 import { checkFields, readCourseModules, type BenchModule } from './bench-courses.ts';
 import { closedLoop, HttpClient, mergeStats, openLoop, percentile, summarise, type LoadResult, type RequestSpec, type Summary } from './bench-load.ts';
-import { processMemory, removeDatabase, removeSnapshot, snapshotBuild, startServer, tempDatabasePath, type BenchServer } from './bench-server.ts';
+import { HARNESS_PASSWORD, processMemory, removeDatabase, removeSnapshot, snapshotBuild, startServer, tempDatabasePath, type BenchServer } from './bench-server.ts';
 
-const DEMO_PASSWORD = 'kindred-demo-2026';
 const TRUST_LEADER = 'trust.leader@large.example';
 const MB = 1024 * 1024;
 const PHASES = ['module', 'dashboard', 'writes', 'mixed'] as const;
@@ -76,7 +75,7 @@ let serverJs = '';
 const cleanups: (() => void)[] = [];
 
 async function withServer<T>(databasePath: string, env: Record<string, string>, body: (server: BenchServer, client: HttpClient, memory: MemorySampler) => Promise<T>): Promise<T & { serverOutput: string; exitCode: number | null }> {
-  const server = await startServer({ serverJs, databasePath, env: { ...SERVER_ENV, ...env } });
+  const server = await startServer({ serverJs, databasePath, env: { ...SERVER_ENV, ...env }, harnessPassword: true });
   const client = new HttpClient(server.url);
   const memory = new MemorySampler(server.pid);
   try {
@@ -131,7 +130,7 @@ async function metrics(client: HttpClient, reset = false): Promise<Metrics> {
 }
 
 async function signIn(client: HttpClient, email: string): Promise<string> {
-  const answer = await client.request({ path: '/sign-in', form: { email, password: DEMO_PASSWORD } });
+  const answer = await client.request({ path: '/sign-in', form: { email, password: HARNESS_PASSWORD } });
   const cookie = answer.headers['set-cookie']?.[0];
   if (answer.status !== 302 || !cookie) throw new Error(`sign-in as ${email} answered ${answer.status}`);
   return cookie.split(';')[0]!;

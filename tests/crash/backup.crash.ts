@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 async function start(file: string): Promise<BenchServer> {
-  const server = await startServer({ serverJs, databasePath: file, env: SERVER_ENV });
+  const server = await startServer({ serverJs, databasePath: file, env: SERVER_ENV, harnessPassword: true });
   servers.push(server);
   return server;
 }

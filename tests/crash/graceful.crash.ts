@@ -93,7 +93,7 @@ function rawGet(port: number, path: string, cookie: string, split: boolean): Raw
 }
 
 test('SIGTERM lets every request in flight finish with its normal answer, then exits 0 with the database closed', async () => {
-  server = await startServer({ serverJs, databasePath, env: SERVER_ENV });
+  server = await startServer({ serverJs, databasePath, env: SERVER_ENV, harnessPassword: true });
   const client = new HttpClient(server.url);
   const learners = demoTeachers(4);
   const cookies = await Promise.all(learners.map((email) => signIn(client, email)));

@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 test(`no acknowledged write is lost across ${KILLS} SIGKILLs`, { timeout: 120_000 + KILLS * 8_000 }, async () => {
-  server = await startServer({ serverJs, databasePath, env: SERVER_ENV });
+  server = await startServer({ serverJs, databasePath, env: SERVER_ENV, harnessPassword: true });
   const port = server.port;
   let client = new HttpClient(server.url, { maxSockets: 64, retryStaleSockets: false });
   const learners = demoTeachers(LEARNERS);
@@ -90,7 +90,7 @@ test(`no acknowledged write is lost across ${KILLS} SIGKILLs`, { timeout: 120_00
       await server.exited;
       kills += 1;
       if (kills < KILLS) {
-        server = await startServer({ serverJs, databasePath, env: SERVER_ENV, port });
+        server = await startServer({ serverJs, databasePath, env: SERVER_ENV, port, harnessPassword: true });
         const old = client;
         client = new HttpClient(server.url, { maxSockets: 64, retryStaleSockets: false });
         old.close();

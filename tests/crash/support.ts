@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import SQLite from 'better-sqlite3';
-import { DEMO_PASSWORD, DEMO_SCHOOLS } from '#db/seed.ts';
+import { DEMO_SCHOOLS } from '#db/seed.ts';
+import { HARNESS_PASSWORD } from '../../scripts/bench-server.ts';
 import type { HttpClient } from '../../scripts/bench-load.ts';
 
 // Shared by the durability tests: demo learners, the two kinds of write they send, and reading
@@ -19,7 +20,7 @@ export function demoTeachers(count: number): string[] {
 }
 
 export async function signIn(client: HttpClient, email: string): Promise<string> {
-  const answer = await client.request({ path: '/sign-in', form: { email, password: DEMO_PASSWORD } });
+  const answer = await client.request({ path: '/sign-in', form: { email, password: HARNESS_PASSWORD } });
   const cookie = answer.headers['set-cookie']?.[0];
   if (answer.status !== 302 || !cookie) throw new Error(`sign-in as ${email} answered ${answer.status}: ${answer.body.slice(0, 200)}`);
   return cookie.split(';')[0]!;

@@ -120,6 +120,44 @@ describe('over HTTP', () => {
     expect(await health.json()).toEqual({ status: 'ok', database: 'ok' });
   });
 
+  test('built assets are cached for a year as immutable; pages are never stored', async () => {
+    const page = await fetch(`${server.url}/sign-in`);
+    const html = await page.text();
+    expect(page.headers.get('cache-control')).toMatch(/no-store/);
+    const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.length).toBeGreaterThan(1);
+    for (const asset of assets) {
+      const response = await fetch(server.url + asset);
+      expect(response.status, asset).toBe(200);
+      expect(response.headers.get('cache-control'), asset).toBe('public, max-age=31536000, immutable');
+      await response.arrayBuffer();
+    }
+  });
+
+  test('pages, data and assets are compressed with brotli or gzip when the browser accepts it', async () => {
+    const http = await import('node:http');
+    const zlib = await import('node:zlib');
+    const raw = (pathname: string, encoding: string) =>
+      new Promise<{ encoding: string | undefined; vary: string | undefined; body: Buffer }>((resolve, reject) => {
+        http.get(`${server.url}${pathname}`, { headers: { 'accept-encoding': encoding } }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (c: Buffer) => chunks.push(c));
+          response.on('end', () => resolve({ encoding: response.headers['content-encoding'], vary: response.headers.vary, body: Buffer.concat(chunks) }));
+        }).on('error', reject);
+      });
+    const plain = await raw('/courses', 'identity');
+    expect(plain.encoding).toBeUndefined();
+    const brotli = await raw('/courses', 'br, gzip');
+    expect(brotli.encoding).toBe('br');
+    expect(brotli.vary).toMatch(/Accept-Encoding/i);
+    const withoutNonces = (html: string) => html.replace(/nonce="[^"]+"/g, 'nonce=""').replace(/"nonce":"[^"]+"/g, '');
+    expect(withoutNonces(zlib.brotliDecompressSync(brotli.body).toString())).toBe(withoutNonces(plain.body.toString()));
+    expect(brotli.body.length).toBeLessThan(plain.body.length / 2);
+    const gzip = await raw('/courses', 'gzip');
+    expect(gzip.encoding).toBe('gzip');
+    expect(zlib.gunzipSync(gzip.body).toString()).toContain('</html>');
+  });
+
   test('a malformed session cookie is treated as signed out', async () => {
     const response = await fetch(`${server.url}/learn`, { redirect: 'manual', headers: { cookie: 'kindred_session=<script>' } });
     expect(response.status).toBe(302);
