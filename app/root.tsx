@@ -65,6 +65,11 @@ function SiteHeader() {
                   <NavLink to="/admin">Admin</NavLink>
                 </li>
               ) : null}
+              {user.canLead || user.isPlatformAdmin ? (
+                <li>
+                  <NavLink to="/audit">Audit</NavLink>
+                </li>
+              ) : null}
               <li>
                 <NavLink to="/account">Account</NavLink>
               </li>

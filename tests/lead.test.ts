@@ -17,6 +17,8 @@ import { action as groupAction, loader as groupLoader } from '#app/routes/lead.g
 import { action as personAction } from '#app/routes/lead.people.$userId.tsx';
 import { action as importAction } from '#app/routes/lead.import.tsx';
 import { loader as certificateLoader } from '#app/routes/certificates.$code.tsx';
+import { loader as auditLoader } from '#app/routes/audit.tsx';
+import { loader as auditCsvLoader } from '#app/routes/audit[.csv].ts';
 import { completeCourse } from '#db/learning-factories.ts';
 import { makeGroup, organisationIdByName } from './support/coaching.ts';
 import { cookieFor, getRequest, jsonOf, postRequest, run, userIdByEmail } from './utils.ts';
@@ -319,5 +321,38 @@ describe('speed at scale', () => {
     expect(small.rows).toBeLessThan(50);
     expect(large.rows).toBe(300);
     expect(large.statements).toBe(small.statements);
+  });
+});
+
+describe('the audit trail', () => {
+  type Trail = { total: number; rows: { event: string; actor: string; subject: string; organisation: string; address: string | null; detail: string }[] };
+  const trail = async (email: string, query = '') => jsonOf<Trail>(await run(auditLoader, getRequest(`/audit${query}`, await cookieFor(email))));
+
+  test('a leader reads what happened in their organisations only; a platform admin reads everything', async () => {
+    await makeGroup('Oakfield Primary School', 'Audit oak', 'coach@oakfield.example', ['tom.brennan@oakfield.example']);
+    await makeGroup('Brookside Academy', 'Audit brook', 'coach@brookside.example', ['teacher@brookside.example']);
+    const oak = await trail(LEADER, '?event=group_member_added');
+    expect(oak.rows.some((r) => r.subject.includes('Tom') && r.organisation === 'Oakfield Primary School')).toBe(true);
+    expect(oak.rows.some((r) => r.organisation === 'Brookside Academy')).toBe(false);
+    expect(oak.rows.every((r) => r.address === null)).toBe(true);
+    const brook = await trail('leader@brookside.example', '?event=group_member_added');
+    expect(brook.rows.some((r) => r.subject.includes('Tom'))).toBe(false);
+    const admin = await trail('admin@kindred.example', '?event=group_member_added');
+    expect(new Set(admin.rows.map((r) => r.organisation))).toEqual(new Set(['Oakfield Primary School', 'Brookside Academy']));
+  });
+
+  test('filters by person and date; the CSV has exactly the filtered rows', async () => {
+    const byTom = await trail(LEADER, '?q=tom.brennan');
+    expect(byTom.total).toBeGreaterThan(0);
+    expect(byTom.rows.every((r) => r.subject.includes('Tom') || r.actor.includes('Tom'))).toBe(true);
+    expect((await trail(LEADER, '?to=2001-01-01')).total).toBe(0);
+    const csv = parseCsv(await (await run(auditCsvLoader, getRequest('/audit.csv?q=tom.brennan', await cookieFor(LEADER)))).text());
+    expect(csv[0]).toEqual(['When (UTC)', 'What', 'Who', 'About whom', 'Organisation', 'Details']);
+    expect(csv.length - 1).toBe(byTom.total);
+  });
+
+  test('teachers and coaches may not read it', async () => {
+    expect((await run(auditLoader, getRequest('/audit', await cookieFor('teacher@oakfield.example')))).status).toBe(403);
+    expect((await run(auditLoader, getRequest('/audit', await cookieFor('coach@oakfield.example')))).status).toBe(403);
   });
 });

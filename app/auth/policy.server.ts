@@ -156,3 +156,10 @@ export async function canDownloadCertificate(viewer: SessionUser, ownerId: numbe
 export async function canRevokeCertificate(viewer: SessionUser, ownerId: number): Promise<boolean> {
   return viewer.isPlatformAdmin || (await canLeaderSeePerson(viewer, ownerId));
 }
+
+/** The audit trail: leaders (of their organisations) and platform admins; 403 for anyone else. */
+export async function requireAuditReader(request: Request): Promise<SessionUser> {
+  const user = await requireUser(request);
+  if (!user.isPlatformAdmin && !hasRole(user, 'leader')) throw forbidden();
+  return user;
+}

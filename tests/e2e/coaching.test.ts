@@ -50,7 +50,7 @@ describe('a school year in miniature', () => {
     await leader.page.getByLabel('Assign to', { exact: true }).selectOption({ label: 'Group: New staff (Oakfield Primary School)' });
     await leader.page.getByLabel('Due date (optional)').fill(inThreeDays);
     await leader.page.getByRole('button', { name: 'Assign', exact: true }).click();
-    await leader.page.getByText('The course is assigned.').waitFor();
+    await leader.page.getByText(/Sample course is assigned, due \d+ \w+ \d{4}./).waitFor();
 
     // The teacher accepts the invitation, sees the assignment, writes and shares a reflection.
     const teacherContext = await newContext(ctx.browser, ctx.server.url);

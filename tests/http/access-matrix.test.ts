@@ -78,6 +78,8 @@ const MATRIX: Record<string, Entry> = {
   'routes/lead.export[.csv]': { url: () => '/lead/export.csv', expect: leadersOnly() },
   'routes/lead.invitations[.csv]': { url: () => '/lead/invitations.csv', expect: everyone(400) },
   'routes/admin._index': { url: () => '/admin', expect: signedIn(403, { admin: 200 }) },
+  'routes/audit': { url: () => '/audit', expect: leadersOnly({ admin: 200 }), shows: 'Audit trail entries' },
+  'routes/audit[.csv]': { url: () => '/audit.csv', expect: leadersOnly({ admin: 200 }) },
   'routes/confirm-password': { url: () => '/confirm-password?redirectTo=/account', expect: signedIn(200) },
 };
 
