@@ -54,7 +54,7 @@ export async function leaderDashboard(viewer: SessionUser, query: DashboardQuery
     courses,
     rows,
     summary: summariseByCourse(rows, courses),
-    bySchool: organisations.filter((o) => o.kind === 'school').length > 1 ? summariseBySchool(rows, courses) : [],
+    bySchool: organisations.filter((o) => o.kind === 'school').length > 1 ? summariseBySchool(rows, courses, new Set(organisations.filter((o) => o.kind === 'school').map((o) => o.id))) : [],
     organisations,
     groups,
   };

@@ -222,14 +222,26 @@ export function summariseByCourse(rows: StaffRow[], courses: CourseEntry[]): Cou
 }
 
 /** The same summary for each school, for trust leaders. */
-export function summariseBySchool(rows: StaffRow[], courses: CourseEntry[]): { organisationId: number; organisationName: string; staff: number; courses: CourseSummary[] }[] {
-  const bySchool = groupBy(rows, (row) => row.organisationId, (row) => row);
-  return [...bySchool.entries()].map(([organisationId, schoolRows]) => ({
-    organisationId,
-    organisationName: schoolRows[0]!.organisationName,
-    staff: schoolRows.filter((r) => !r.deactivated).length,
-    courses: summariseByCourse(schoolRows, courses),
-  }));
+const schoolOrder = new Intl.Collator('en-GB', { numeric: true, sensitivity: 'base' });
+
+/**
+ * Per school, in the order a person reads names ("School 2" before "School 10"). The trust's own
+ * members (its central team) are not a school and are left out.
+ */
+export function summariseBySchool(rows: StaffRow[], courses: CourseEntry[], schoolIds: Set<number>): { organisationId: number; organisationName: string; staff: number; courses: CourseSummary[] }[] {
+  const bySchool = groupBy(
+    rows.filter((row) => schoolIds.has(row.organisationId)),
+    (row) => row.organisationId,
+    (row) => row,
+  );
+  return [...bySchool.entries()]
+    .map(([organisationId, schoolRows]) => ({
+      organisationId,
+      organisationName: schoolRows[0]!.organisationName,
+      staff: schoolRows.filter((r) => !r.deactivated).length,
+      courses: summariseByCourse(schoolRows, courses),
+    }))
+    .sort((a, b) => schoolOrder.compare(a.organisationName, b.organisationName));
 }
 
 /** CPD hours per person in an academic year: Kindred certificates and external CPD, two grouped statements. */

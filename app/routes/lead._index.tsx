@@ -41,6 +41,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   });
 }
 
+function percentOf(part: number, whole: number): string {
+  return whole === 0 ? '–' : `${Math.round((part / whole) * 100)}%`;
+}
+
 export default function LeadDashboard() {
   const data = useLoaderData<typeof loader>();
   const { query } = data;
@@ -98,7 +102,8 @@ export default function LeadDashboard() {
                     <td className="numeric">{school.staff}</td>
                     {school.courses.map((c) => (
                       <td key={c.slug}>
-                        {c.completed} completed, {c.inProgress} in progress{c.overdue ? `, ${c.overdue} overdue` : ''}
+                        <strong>{percentOf(c.completed, c.total)}</strong> completed ({c.completed} of {c.total}){c.inProgress ? `, ${c.inProgress} in progress` : ''}
+                        {c.overdue ? `, ${c.overdue} overdue` : ''}
                       </td>
                     ))}
                   </tr>
