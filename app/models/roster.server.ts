@@ -48,6 +48,28 @@ function fileProblem(message: string): RosterPreview {
   return { fileError: message, rows: [], counts: { new: 0, updated: 0, unchanged: 0, error: 0 } };
 }
 
+/** Header names people use in school spreadsheets (MIS exports, Excel), mapped to ours. */
+const COLUMN_ALIASES: Record<string, string> = {
+  'full name': 'name',
+  'email address': 'email',
+  'e-mail': 'email',
+  'e-mail address': 'email',
+  'work email': 'email',
+  role: 'roles',
+  'coaching group': 'group',
+  forename: 'first name',
+  'given name': 'first name',
+  firstname: 'first name',
+  surname: 'last name',
+  'family name': 'last name',
+  lastname: 'last name',
+};
+
+function canonicalColumn(raw: string): string {
+  const name = raw.trim().toLowerCase().replace(/\s+/g, ' ');
+  return COLUMN_ALIASES[name] ?? name;
+}
+
 /** Compares a CSV staff list with the organisation: every row's outcome, nothing written. */
 export async function previewRoster(viewer: SessionUser, organisationId: number, text: string): Promise<RosterPreview> {
   await assertLeads(viewer, organisationId);
@@ -61,8 +83,10 @@ export async function previewRoster(viewer: SessionUser, organisationId: number,
   }
   const table = records.map((r) => r.cells);
   if (table.length === 0) return fileProblem('The file is empty. It needs a header row (name, email, roles, group) and a row per person.');
-  const header = table[0]!.map((h) => h.trim().toLowerCase());
-  const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
+  const header = table[0]!.map(canonicalColumn);
+  // A spreadsheet with first and last names instead of one name column.
+  const splitName = !header.includes('name') && header.includes('first name') && header.includes('last name');
+  const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c) && !(c === 'name' && splitName));
   if (missing.length > 0) {
     return fileProblem(`The file has no ${missing.map((m) => `“${m}”`).join(' or ')} column. The first row must name the columns: name, email, roles, and optionally group.`);
   }
@@ -105,7 +129,7 @@ export async function previewRoster(viewer: SessionUser, organisationId: number,
 
   const rows: RosterRow[] = dataRows.map((cells, index) => {
     const line = records[index + 1]!.line;
-    const name = (cells[column('name')] ?? '').trim().normalize('NFC');
+    const name = (splitName ? `${(cells[column('first name')] ?? '').trim()} ${(cells[column('last name')] ?? '').trim()}` : (cells[column('name')] ?? '')).trim().normalize('NFC');
     const email = normaliseEmail(cells[column('email')] ?? '');
     const rawRoles = (cells[column('roles')] ?? '').trim().toLowerCase();
     const group = column('group') >= 0 ? (cells[column('group')] ?? '').trim() : '';
@@ -139,6 +163,8 @@ export async function previewRoster(viewer: SessionUser, organisationId: number,
     if (groupInfo && !groupInfo.members.has(person.id)) changes.push(`added to ${groupInfo.name}`);
     return { ...row, userId: person.id, outcome: changes.length ? 'updated' : 'unchanged', detail: changes.length ? `Changes: ${changes.join('; ')}.` : 'Already up to date.' };
   });
+  // Rows that need fixing first: they are what the leader has to act on.
+  rows.sort((a, b) => Number(b.outcome === 'error') - Number(a.outcome === 'error') || a.line - b.line);
   return { fileError: null, rows, counts: countOutcomes(rows) };
 }
 

@@ -9,6 +9,7 @@ import { TextAreaField, SelectField } from '#app/components/forms.tsx';
 import { getEnv } from '#app/utils/env.server.ts';
 import { badRequest } from '#app/utils/http.server.ts';
 import { readForm } from '#app/utils/forms.ts';
+import { decodeSpreadsheetText } from '#app/utils/csv.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Import staff list – Kindred' }];
 
@@ -20,7 +21,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 async function readRosterText(formData: FormData): Promise<string> {
   const upload = formData.get('file');
-  if (upload instanceof File && upload.size > 0) return upload.text();
+  if (upload instanceof File && upload.size > 0) return decodeSpreadsheetText(new Uint8Array(await upload.arrayBuffer()));
   const pasted = formData.get('csv');
   if (typeof pasted === 'string' && pasted.trim()) return pasted;
   // The confirm step carries the previewed file back, encoded so nothing in it is altered.
@@ -97,6 +98,10 @@ function PreviewTable({ preview }: { preview: RosterPreview }) {
   );
 }
 
+function countOf(n: number, one: string, many: string): string {
+  return `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
+}
+
 export default function ImportRoster() {
   const { organisations } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>() as ActionData | undefined;
@@ -110,13 +115,14 @@ export default function ImportRoster() {
         <section aria-labelledby="done-title">
           <h2 id="done-title">Imported</h2>
           <p className="alert alert--success" role="status">
-            {data.preview.counts.new} people added and {data.preview.counts.updated} updated. Rows with errors were left out.
+            {countOf(data.preview.counts.new, 'person', 'people')} added and {data.preview.counts.updated.toLocaleString('en-GB')} updated.{data.preview.counts.error ? ' Rows with errors were left out.' : ''}
           </p>
           {data.invitations.length > 0 ? (
             <>
               <h3>Invitation links for the new people</h3>
               <p>Each link works once, for 7 days. Send each person their own link.</p>
-              <Form method="post" action="/lead/invitations.csv">
+              {/* A file download, not a page: the browser must post it itself, with or without JavaScript. */}
+              <Form method="post" action="/lead/invitations.csv" reloadDocument>
                 {data.invitations.map((i) => (
                   <input key={i.link} type="hidden" name="invitation" value={`${i.name}\t${i.email}\t${i.link}`} />
                 ))}

@@ -77,3 +77,15 @@ export function parseCsvRecords(text: string): CsvRecord[] {
 export function parseCsv(text: string): string[][] {
   return parseCsvRecords(text).map((r) => r.cells);
 }
+
+/**
+ * The text of an uploaded spreadsheet file. Excel on Windows saves "CSV" in Windows-1252, where
+ * "Siân" is not valid UTF-8: a file that is not UTF-8 is read as Windows-1252 instead.
+ */
+export function decodeSpreadsheetText(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder('windows-1252').decode(bytes);
+  }
+}
