@@ -118,6 +118,13 @@ export async function removeGroupMember(viewer: SessionUser, groupId: number, us
   }
 }
 
+/** The live assignments a group's deletion would withdraw (course slugs), for the confirmation. */
+export async function assignmentsOfGroup(viewer: SessionUser, groupId: number): Promise<string[]> {
+  await requireLedGroup(viewer, groupId);
+  const rows = await getDb().selectFrom('assignments').select('course_slug').where('target_group_id', '=', groupId).where('withdrawn_at', 'is', null).orderBy('course_slug').execute();
+  return rows.map((r) => r.course_slug);
+}
+
 export async function deleteGroup(viewer: SessionUser, groupId: number): Promise<void> {
   const group = await requireLedGroup(viewer, groupId);
   await getDb().deleteFrom('groups').where('id', '=', groupId).execute();

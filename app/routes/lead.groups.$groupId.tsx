@@ -2,7 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json, redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { requireRole } from '#app/auth/policy.server.ts';
-import { addGroupMember, deleteGroup, getGroup, groupMembers, removeGroupMember, setGroupCoach } from '#app/models/groups.server.ts';
+import { addGroupMember, assignmentsOfGroup, deleteGroup, getGroup, groupMembers, removeGroupMember, setGroupCoach } from '#app/models/groups.server.ts';
+import { findCourse } from '#app/content/catalogue.server.ts';
 import { listMembers } from '#app/models/organisations.server.ts';
 import { badRequest, notFound, orNotFound } from '#app/utils/http.server.ts';
 import { readForm } from '#app/utils/forms.ts';
@@ -38,10 +39,15 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const intent = formData.get('intent');
   const userId = Number(formData.get('userId'));
   if (intent === 'delete') {
+    // Asked first, on a page of its own, so it works the same without JavaScript.
+    if (formData.get('confirmed') !== 'yes') {
+      const courses = (await assignmentsOfGroup(viewer, group.id)).map((slug) => findCourse(slug)?.meta.title ?? slug);
+      return json({ error: null, confirmDelete: { courses, members: group.memberCount } });
+    }
     await orNotFound(deleteGroup(viewer, group.id));
-    return redirect('/lead/groups');
+    return redirect(`/lead/groups?deleted=${encodeURIComponent(group.name)}`);
   }
-  if (!Number.isSafeInteger(userId) || userId <= 0) return json({ error: 'Choose a person.' }, { status: 400 });
+  if (!Number.isSafeInteger(userId) || userId <= 0) return json({ error: 'Choose a person.', confirmDelete: null }, { status: 400 });
   // A person from another school (an id edited in the form) is "not found", and nothing changes.
   if (intent === 'add') {
     await orNotFound(addGroupMember(viewer, group.id, userId));
@@ -64,6 +70,27 @@ export default function Group() {
         <Link to="/lead/groups">All groups</Link>
       </p>
       <h1>{group.name}</h1>
+      {actionData?.confirmDelete ? (
+        <section className="alert alert--error" role="alert" aria-labelledby="confirm-delete">
+          <h2 id="confirm-delete">Delete {group.name}?</h2>
+          <p>
+            Its {actionData.confirmDelete.members === 1 ? 'member stays' : `${actionData.confirmDelete.members} members stay`} in the school.{' '}
+            {actionData.confirmDelete.courses.length > 0
+              ? `These courses assigned to the group are withdrawn from them: ${actionData.confirmDelete.courses.join(', ')}.`
+              : 'No course is assigned to this group.'}
+          </p>
+          <div className="page-actions">
+            <Form method="post">
+              <input type="hidden" name="intent" value="delete" />
+              <input type="hidden" name="confirmed" value="yes" />
+              <button type="submit" className="button button--danger">
+                Yes, delete {group.name}
+              </button>
+            </Form>
+            <Link to={`/lead/groups/${group.id}`}>No, keep it</Link>
+          </div>
+        </section>
+      ) : null}
       <p>
         {group.organisationName}. Coach: <strong>{group.coachName ?? 'none'}</strong>.
       </p>

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json, redirect } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
 import { z } from 'zod';
 import { requireLeaderOf, requireRole } from '#app/auth/policy.server.ts';
 import { createGroup, GroupNameTakenError, listGroups, NotACoachError } from '#app/models/groups.server.ts';
@@ -44,6 +44,8 @@ export async function action({ request }: ActionFunctionArgs) {
 
 export default function Groups() {
   const { groups, organisations, coaches } = useLoaderData<typeof loader>();
+  const [searchParams] = useSearchParams();
+  const deleted = searchParams.get('deleted');
   const actionData = useActionData<typeof action>();
   const errors: Record<string, string | undefined> = actionData?.fieldErrors ?? {};
   return (
@@ -52,6 +54,11 @@ export default function Groups() {
         <Link to="/lead">Staff progress</Link>
       </p>
       <h1>Coaching groups</h1>
+      {deleted ? (
+        <p className="alert alert--success" role="status">
+          {deleted.slice(0, 100)} is deleted; its assignments are withdrawn.
+        </p>
+      ) : null}
       {groups.length === 0 ? (
         <p>No groups yet.</p>
       ) : (
