@@ -1,4 +1,4 @@
-import { forwardRef, useId, type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes } from 'react';
+import { forwardRef, useEffect, useId, useRef, type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes } from 'react';
 
 interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
   label: string;
@@ -153,9 +153,15 @@ export interface Problem {
  */
 export function ErrorSummary({ problems, title = 'There is a problem' }: { problems: Problem[]; title?: string }) {
   const titleId = useId();
+  const summary = useRef<HTMLDivElement>(null);
+  const key = problems.map((p) => p.href + p.text).join('|');
+  // Without JavaScript the `autofocus` attribute does this; React only honours it on form fields.
+  useEffect(() => {
+    if (key) summary.current?.focus();
+  }, [key]);
   if (problems.length === 0) return null;
   return (
-    <div className="error-summary" role="alert" aria-labelledby={titleId} tabIndex={-1} autoFocus>
+    <div className="error-summary" role="alert" aria-labelledby={titleId} tabIndex={-1} autoFocus ref={summary}>
       <h2 id={titleId} className="error-summary__title">
         {title}
       </h2>

@@ -16,11 +16,12 @@ import { ErrorSummary, type Problem } from '#app/components/forms.tsx';
 import { KnowledgeCheck, questionInputId, type CheckView } from '#app/components/mdx/knowledge-check.tsx';
 import { Reflection, type ReflectionView } from '#app/components/mdx/reflection.tsx';
 import { ModuleStatusBadge } from '#app/components/status.tsx';
+import { errorTitle } from '#app/components/error-boundary.tsx';
 import { formatDateTime } from '#app/utils/dates.ts';
 import { badRequest, notFound } from '#app/utils/http.server.ts';
 import { readForm, text } from '#app/utils/forms.ts';
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.module.title ?? 'Module'} – ${data?.course.title ?? 'Kindred'}` }];
+export const meta: MetaFunction<typeof loader> = ({ data, error }) => [{ title: data ? `${data.module.title} – ${data.course.title}` : errorTitle(error) }];
 
 async function requireModule(params: LoaderFunctionArgs['params']) {
   const loaded = await loadModuleBySlugs(params.course, params.module);

@@ -6,9 +6,10 @@ import { findCourse } from '#app/content/catalogue.server.ts';
 import { loadOverview } from '#app/content/modules.server.ts';
 import { courseStatuses, moduleStatuses, resumeModuleSlug, startCourse, type ModuleStatus } from '#app/models/progress.server.ts';
 import { CourseStatusBadge, ModuleStatusBadge } from '#app/components/status.tsx';
+import { certificateForCourse } from '#app/models/certificates.server.ts';
 import { notFound } from '#app/utils/http.server.ts';
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.course.title ?? 'Course'} – Kindred` }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.course.title} – Kindred` : 'Course not found – Kindred' }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const course = findCourse(params.course);
@@ -18,6 +19,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const [statuses, status, resumeSlug] = user
     ? await Promise.all([moduleStatuses(user.id, course.slug), courseStatuses(user.id, [course]), resumeModuleSlug(user.id, course)])
     : [{} as Record<string, ModuleStatus>, null, null];
+  const finished = user && status?.[course.slug]?.state === 'completed';
+  const certificate = finished ? await certificateForCourse(user.id, course.slug) : null;
   return json({
     signedIn: user !== null,
     course: { slug: course.slug, title: course.meta.title, summary: course.meta.summary, audience: course.meta.audience, cpdHours: course.meta.cpdHours, outcomes: course.meta.outcomes, version: course.meta.version },
@@ -25,6 +28,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     modules: course.modules.map((m) => ({ slug: m.slug, title: m.meta?.title ?? m.slug, minutes: m.meta?.minutes ?? null, summary: m.meta?.summary ?? null, status: statuses[m.slug] ?? 'not-started' })),
     status: status?.[course.slug] ?? null,
     resumeSlug,
+    certificateCode: certificate?.code ?? null,
   });
 }
 
@@ -37,7 +41,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function CoursePage() {
-  const { course, overview, modules, status, resumeSlug, signedIn } = useLoaderData<typeof loader>();
+  const { course, overview, modules, status, resumeSlug, signedIn, certificateCode } = useLoaderData<typeof loader>();
   const firstSlug = modules[0]?.slug;
   return (
     <div>
@@ -66,9 +70,16 @@ export default function CoursePage() {
             </button>
           </Form>
         ) : status?.state === 'completed' ? (
-          <Link className="button" to={`/courses/${course.slug}/${firstSlug}`}>
-            Review the course
-          </Link>
+          <>
+            {certificateCode ? (
+              <Link className="button" to={`/certificates/${certificateCode}`}>
+                View your certificate
+              </Link>
+            ) : null}
+            <Link className={certificateCode ? 'button button--quiet' : 'button'} to={`/courses/${course.slug}/${firstSlug}`}>
+              Review the course
+            </Link>
+          </>
         ) : (
           <Link className="button" to={`/courses/${course.slug}/${resumeSlug ?? firstSlug}`}>
             Continue
