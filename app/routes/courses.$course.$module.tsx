@@ -268,7 +268,7 @@ function problemsOf(reply: ActionReply | undefined, page: PageData): Problem[] {
   }
   // What is still missing now, not what was missing when the button was pressed (the learner may
   // have finished the items since, with JavaScript, without leaving the page).
-  if (reply.intent === 'complete') return page.outstanding.map((item) => ({ href: `#item-${item.id}`, text: `${item.label}: still to do before you can mark this module complete` }));
+  if (reply.intent === 'complete') return page.outstanding.map((item) => ({ href: `#item-${item.id}`, text: item.label }));
   return [];
 }
 

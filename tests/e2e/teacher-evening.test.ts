@@ -92,6 +92,7 @@ for (const javaScript of [true, false]) {
       await expectHeading(page, 'First steps');
       expect(await page.getByLabel('What do you think so far?').inputValue()).toBe(text);
       await page.locator('#item-first-thoughts').getByText('Your session ended before this was saved').waitFor();
+      if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, `restored-${mode.replace(/\W+/g, '-')}.png`) });
       // Not saved silently: the teacher saves it.
       const saved = () => db.prepare("select count(*) as n from reflection_responses r join users u on u.id = r.user_id where u.email = ?").get(email) as { n: number };
       expect(saved().n).toBe(0);
@@ -120,6 +121,7 @@ for (const javaScript of [true, false]) {
       await summary.waitFor();
       expect(await summary.getByRole('link').count()).toBe(2);
       expect(await page.evaluate(() => document.activeElement?.className)).toBe('error-summary');
+      if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, `summary-${mode.replace(/\W+/g, '-')}.png`) });
       const box = await summary.boundingBox();
       expect(box!.y).toBeLessThan(await page.evaluate(() => window.innerHeight));
       if (javaScript) expect(await axeViolations(page)).toEqual([]);
@@ -356,6 +358,7 @@ describe('a considered look', () => {
   const PAGES: { who: string | null; urls: string[] }[] = [
     { who: null, urls: ['/', '/sign-in', '/courses', '/courses/sample-course'] },
     { who: 'kwame.mensah@oakfield.example', urls: ['/learn', '/learn/cpd', '/account', '/courses/sample-course/first-steps', '/courses/sample-course/second-steps'] },
+    { who: 'priya.patel@oakfield.example', urls: ['/learn', '/courses/sample-course/second-steps'] },
     { who: 'coach@oakfield.example', urls: ['/coach'] },
     { who: 'leader@oakfield.example', urls: ['/lead', '/lead/people'] },
   ];
@@ -371,7 +374,13 @@ describe('a considered look', () => {
           await page.goto(url);
           if (SCREENSHOTS) {
             fs.mkdirSync(SCREENSHOTS, { recursive: true });
-            await page.screenshot({ path: path.join(SCREENSHOTS, `${url.replace(/\W+/g, '_').replace(/^_|_$/g, '') || 'home'}-${width}.png`), fullPage: true });
+            const name = `${who ? who.split('@')[0] + '-' : ''}${url.replace(/\W+/g, '_').replace(/^_|_$/g, '') || 'home'}-${width}`;
+            await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+            // Phone widths also in screen-sized parts, to be read at their real size.
+            const height = await page.evaluate(() => document.documentElement.scrollHeight);
+            for (let y = 0; width < 1280 && y < Math.min(height, 6000); y += 900) {
+              await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-part${y / 900}.png`), fullPage: true, clip: { x: 0, y, width, height: Math.min(900, height - y) } });
+            }
           }
           expect(await horizontalOverflow(page), `${url} at ${width} px`).toBeLessThanOrEqual(0);
           if (width === 1280) expect(await axeViolations(page), url).toEqual([]);
@@ -403,6 +412,7 @@ describe('a considered look', () => {
     const context = await newContext(ctx.browser, ctx.server.url);
     const page = await context.newPage();
     await signIn(page, 'priya.patel@oakfield.example');
+    await expectHeading(page, 'My learning');
     const segments = page.getByRole('list', { name: 'Modules of Sample course' }).first();
     expect(await segments.getByRole('listitem').count()).toBe(2);
     expect(await segments.getByRole('listitem').first().textContent()).toBe('First steps: done');
