@@ -84,7 +84,9 @@ for (const javaScript of [true, false]) {
       await page.locator('#item-first-thoughts').getByRole('button', { name: 'Save reflection' }).click();
 
       await page.waitForURL('**/sign-in?**');
-      expect(await page.getByRole('status').textContent()).toBe('Your session ended. Sign in again and your reflection will be back where you left it.');
+      // With JavaScript the address changes before the new page is drawn.
+      await expectHeading(page, 'Sign in to Kindred');
+      expect(await page.getByRole('main').getByRole('status').textContent()).toBe('Your session ended. Sign in again and your reflection will be back where you left it.');
       await page.getByLabel('Email address').fill(email);
       await page.getByLabel('Password').fill(DEMO_PASSWORD);
       await page.getByRole('button', { name: 'Sign in' }).click();
