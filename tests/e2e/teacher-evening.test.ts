@@ -402,11 +402,17 @@ describe('a considered look', () => {
       return ['--step-0', '--space-4', '--brand', '--radius'].map((name) => style.getPropertyValue(name).trim());
     });
     for (const token of tokens) expect(token).not.toBe('');
+    if (SCREENSHOTS) await page.pdf({ path: path.join(SCREENSHOTS, 'module-print.pdf'), format: 'A4' });
     await page.emulateMedia({ media: 'print' });
     expect(await page.locator('.site-header').isVisible()).toBe(false);
     expect(await page.getByRole('navigation', { name: 'Modules in this course' }).isVisible()).toBe(false);
     expect(await page.getByRole('heading', { level: 1, name: 'First steps' }).isVisible()).toBe(true);
     expect(await page.locator('#item-first-thoughts').isVisible()).toBe(true);
+    // The whole reflection is printed as text, not a text box that shows its first lines.
+    expect(await page.getByLabel('What do you think so far?').isVisible()).toBe(false);
+    expect(await page.locator('#item-first-thoughts .print-only').textContent()).toBe('Talk before writing.');
+    await page.emulateMedia({ media: 'screen' });
+    expect(await page.locator('#item-first-thoughts .print-only').isVisible()).toBe(false);
     await context.close();
   });
 

@@ -92,6 +92,8 @@ export function Reflection({
             ` Up to ${REFLECTION_MAX.toLocaleString('en-GB')} characters.`
           }
         />
+        {/* On paper a text box shows only its first lines: the printed handout gets the whole text. */}
+        <div className="print-only reflection-body">{initial || 'Not written yet.'}</div>
         <p id={`${fieldId}-count`} className={over ? 'field-error counter' : 'muted counter'}>
           {hydrated ? countText(length) : null}
         </p>
