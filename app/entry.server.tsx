@@ -1,11 +1,18 @@
-import { PassThrough } from 'node:stream';
-import { createReadableStreamFromReadable, type AppLoadContext, type EntryContext } from '@remix-run/node';
+import type { AppLoadContext, EntryContext } from '@remix-run/node';
 import { RemixServer } from '@remix-run/react';
-import { renderToPipeableStream } from 'react-dom/server';
+import { renderToString } from 'react-dom/server';
 import { NonceProvider } from './utils/nonce.tsx';
 
-const ABORT_DELAY_MS = 5_000;
-
+/**
+ * Renders the whole page to one string, then lets the platform encode it as UTF-8.
+ *
+ * Not `renderToPipeableStream`: React 18.3.1's Node stream writer copies text into 2 KB buffers
+ * and, when a multi-byte character does not fit at the end of one, sends the whole buffer with
+ * its unfilled tail of zero bytes (react issue 31134; fixed in React 19, no 18.x release has the
+ * fix). Kindred waited for the whole page before sending anyway (complete HTML suits screen
+ * readers and no-JS), and uses no Suspense, so nothing streaming-only is lost.
+ * See docs/decisions/013-teacher-evening.md.
+ */
 export default function handleRequest(
   request: Request,
   responseStatusCode: number,
@@ -14,36 +21,13 @@ export default function handleRequest(
   loadContext: AppLoadContext,
 ) {
   const nonce = loadContext?.cspNonce ?? '';
-  return new Promise<Response>((resolve, reject) => {
-    let shellRendered = false;
-    // Cleared as soon as the page is rendered: a pending timer would keep each render in memory.
-    const abortTimer = setTimeout(() => abort(), ABORT_DELAY_MS);
-    // Wait for the whole page: Kindred pages are small, and complete HTML suits screen readers and no-JS.
-    const { pipe, abort } = renderToPipeableStream(
-      <NonceProvider value={nonce}>
-        <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY_MS} nonce={nonce} />
-      </NonceProvider>,
-      {
-        nonce,
-        onAllReady() {
-          clearTimeout(abortTimer);
-          shellRendered = true;
-          const body = new PassThrough();
-          responseHeaders.set('Content-Type', 'text/html; charset=utf-8');
-          resolve(new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }));
-          pipe(body);
-        },
-        onShellError(error: unknown) {
-          clearTimeout(abortTimer);
-          reject(error);
-        },
-        onError(error: unknown) {
-          responseStatusCode = 500;
-          if (shellRendered) console.error(error);
-        },
-      },
-    );
-  });
+  const html = renderToString(
+    <NonceProvider value={nonce}>
+      <RemixServer context={remixContext} url={request.url} nonce={nonce} />
+    </NonceProvider>,
+  );
+  responseHeaders.set('Content-Type', 'text/html; charset=utf-8');
+  return new Response(`<!DOCTYPE html>${html}`, { headers: responseHeaders, status: responseStatusCode });
 }
 
 export function handleError(error: unknown, { request }: { request: Request }) {

@@ -4,7 +4,7 @@ import { Form, Link, Links, Meta, NavLink, Outlet, Scripts, ScrollRestoration, u
 import type { ReactNode } from 'react';
 import { getSessionUser } from './auth/session.server.ts';
 import { hasRole } from './auth/policy.server.ts';
-import { GeneralErrorBoundary } from './components/error-boundary.tsx';
+import { errorTitle, GeneralErrorBoundary } from './components/error-boundary.tsx';
 import { useNonce } from './utils/nonce.tsx';
 import stylesheet from './styles/app.css?url';
 
@@ -13,7 +13,7 @@ export const links: LinksFunction = () => [
   { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
 ];
 
-export const meta: MetaFunction = () => [{ title: 'Kindred' }];
+export const meta: MetaFunction = ({ error }) => [{ title: error ? errorTitle(error) : 'Kindred' }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await getSessionUser(request);

@@ -53,6 +53,18 @@ export interface SessionsTable {
   address: string;
 }
 
+/** What was posted after a session ended, until its author signs in again (an hour at most). */
+export interface KeptDraftsTable {
+  /** The HMAC of the random token in the `kindred_draft` cookie. */
+  id: string;
+  path: string;
+  /** The posted fields as JSON: `{ name: string[] }`. */
+  fields: string;
+  /** The owner of the ended session when it was still known; only they get the draft back. */
+  user_id: number | null;
+  expires_at: string;
+}
+
 export interface InvitationsTable {
   id: Generated<number>;
   token_hash: string;
@@ -244,6 +256,7 @@ export interface Database {
   membership_roles: MembershipRolesTable;
   platform_admins: PlatformAdminsTable;
   sessions: SessionsTable;
+  kept_drafts: KeptDraftsTable;
   invitations: InvitationsTable;
   failed_sign_ins: FailedSignInsTable;
   audit_log: AuditLogTable;

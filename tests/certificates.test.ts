@@ -151,7 +151,8 @@ describe('completion and versions', () => {
     const data = await jsonOf<{ inProgress: { slug: string; percent: number; continueSlug: string }[]; completed: { slug: string }[]; certificates: { code: string }[] }>(
       await run(learnLoader, getRequest('/learn', await cookieFor(email))),
     );
-    expect(data.inProgress).toEqual([expect.objectContaining({ slug: 'flawed-course', percent: 33, continueSlug: 'fine' })]);
+    // Continue skips the finished module last visited (`fine`) for the next unfinished one (issue 12).
+    expect(data.inProgress).toEqual([expect.objectContaining({ slug: 'flawed-course', percent: 33, continueSlug: 'bad-frontmatter' })]);
     expect(data.completed.map((c) => c.slug)).toEqual(['sample-course']);
     expect(data.certificates).toHaveLength(1);
   });

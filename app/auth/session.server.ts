@@ -218,7 +218,9 @@ export async function requireUser(request: Request): Promise<SessionUser> {
   if (!user) {
     const url = new URL(request.url);
     const back = url.pathname + url.search;
-    throw redirect(`/sign-in?redirectTo=${encodeURIComponent(back)}`);
+    // A cookie that no longer opens a session means the session ended: sign-in says so.
+    const ended = readSessionToken(request) ? '&session=ended' : '';
+    throw redirect(`/sign-in?redirectTo=${encodeURIComponent(back)}${ended}`);
   }
   return user;
 }

@@ -1,5 +1,6 @@
 import { Link } from '@remix-run/react';
 import type { CpdYear } from '#app/models/cpd.server.ts';
+import { formatDate } from '#app/utils/dates.ts';
 
 /** The CPD log, one table per academic year (1 September to 31 August) with its total. */
 export function CpdLogTables({ log, editable = false }: { log: CpdYear[]; editable?: boolean }) {
@@ -8,7 +9,7 @@ export function CpdLogTables({ log, editable = false }: { log: CpdYear[]; editab
     <>
       {log.map((year) => (
         <div className="table-wrap" key={year.year}>
-          <table>
+          <table className="table-stack">
             <caption>
               <strong>Academic year {year.year}</strong>: {year.totalHours} hours
             </caption>
@@ -26,7 +27,9 @@ export function CpdLogTables({ log, editable = false }: { log: CpdYear[]; editab
             <tbody>
               {year.entries.map((entry) => (
                 <tr key={`${entry.kind}-${entry.id ?? entry.certificateCode}`}>
-                  <td>{entry.date}</td>
+                  <td data-label="Date">
+                    <time dateTime={entry.date}>{formatDate(`${entry.date}T12:00:00Z`)}</time>
+                  </td>
                   <th scope="row">
                     {entry.link ? <a href={entry.link}>{entry.title}</a> : entry.title}
                     {editable && entry.kind === 'external' ? (
@@ -38,9 +41,11 @@ export function CpdLogTables({ log, editable = false }: { log: CpdYear[]; editab
                       </>
                     ) : null}
                   </th>
-                  <td>{entry.provider}</td>
-                  <td className="numeric">{entry.hours}</td>
-                  <td>
+                  <td data-label="Provider">{entry.provider}</td>
+                  <td className="numeric" data-label="Hours">
+                    {entry.hours}
+                  </td>
+                  <td data-label="Notes">
                     {entry.certificateCode ? <Link to={`/certificates/${entry.certificateCode}`}>Certificate</Link> : null} {entry.note}
                   </td>
                 </tr>

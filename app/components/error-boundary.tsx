@@ -8,6 +8,12 @@ const MESSAGES: Record<number, { title: string; body: string }> = {
   429: { title: 'Too many attempts', body: 'Please wait a little and try again.' },
 };
 
+/** The page title for an error page, for the root's and the routes' `meta`. */
+export function errorTitle(error: unknown): string {
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  return `${(MESSAGES[status] ?? { title: 'Something went wrong' }).title} – Kindred`;
+}
+
 /** The one error page: a clear message per status, used by the root and by any route. */
 export function GeneralErrorBoundary() {
   const error = useRouteError();

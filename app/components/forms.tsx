@@ -1,4 +1,4 @@
-import { useId, type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes } from 'react';
+import { forwardRef, useEffect, useId, useRef, type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes } from 'react';
 
 interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
   label: string;
@@ -8,7 +8,7 @@ interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
 }
 
 /** A labelled input whose error sits next to it and is announced with it. */
-export function Field({ label, name, error, hint, id, ...input }: FieldProps) {
+export function Field({ label, name, error, hint, id, type = 'text', ...input }: FieldProps) {
   const fallbackId = useId();
   const inputId = id ?? `${name}-${fallbackId}`;
   const hintId = hint ? `${inputId}-hint` : undefined;
@@ -24,6 +24,7 @@ export function Field({ label, name, error, hint, id, ...input }: FieldProps) {
       <input
         id={inputId}
         name={name}
+        type={type}
         aria-invalid={error ? true : undefined}
         aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}
         {...input}
@@ -42,9 +43,11 @@ interface TextAreaFieldProps extends TextareaHTMLAttributes<HTMLTextAreaElement>
   name: string;
   error?: string;
   hint?: ReactNode;
+  /** Ids of more text that describes the field, such as a character counter. */
+  describedBy?: string;
 }
 
-export function TextAreaField({ label, name, error, hint, id, ...textarea }: TextAreaFieldProps) {
+export const TextAreaField = forwardRef<HTMLTextAreaElement, TextAreaFieldProps>(function TextAreaField({ label, name, error, hint, id, describedBy, ...textarea }, ref) {
   const fallbackId = useId();
   const inputId = id ?? `${name}-${fallbackId}`;
   const hintId = hint ? `${inputId}-hint` : undefined;
@@ -58,10 +61,11 @@ export function TextAreaField({ label, name, error, hint, id, ...textarea }: Tex
         </span>
       ) : null}
       <textarea
+        ref={ref}
         id={inputId}
         name={name}
         aria-invalid={error ? true : undefined}
-        aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}
+        aria-describedby={[hintId, errorId, describedBy].filter(Boolean).join(' ') || undefined}
         {...textarea}
       />
       {error ? (
@@ -71,7 +75,7 @@ export function TextAreaField({ label, name, error, hint, id, ...textarea }: Tex
       ) : null}
     </div>
   );
-}
+});
 
 export function FormError({ message }: { message?: string | null }) {
   if (!message) return null;
@@ -133,6 +137,41 @@ export function SelectField({ label, name, options, emptyOption, defaultValue, e
           {error}
         </p>
       ) : null}
+    </div>
+  );
+}
+
+export interface Problem {
+  /** The id of the field to fix, with its `#`. */
+  href: string;
+  text: string;
+}
+
+/**
+ * The GOV.UK error summary: at the top of the page, announced, focused when it appears, and
+ * linking to each field to fix, so a page re-rendered without JavaScript opens at the problem.
+ */
+export function ErrorSummary({ problems, title = 'There is a problem' }: { problems: Problem[]; title?: string }) {
+  const titleId = useId();
+  const summary = useRef<HTMLDivElement>(null);
+  const key = problems.map((p) => p.href + p.text).join('|');
+  // Without JavaScript the `autofocus` attribute does this; React only honours it on form fields.
+  useEffect(() => {
+    if (key) summary.current?.focus();
+  }, [key]);
+  if (problems.length === 0) return null;
+  return (
+    <div className="error-summary" role="alert" aria-labelledby={titleId} tabIndex={-1} autoFocus ref={summary}>
+      <h2 id={titleId} className="error-summary__title">
+        {title}
+      </h2>
+      <ul className="error-summary__list">
+        {problems.map((problem) => (
+          <li key={problem.href + problem.text}>
+            <a href={problem.href}>{problem.text}</a>
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }

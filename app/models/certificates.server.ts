@@ -113,6 +113,18 @@ export async function listCertificatesOf(userId: number): Promise<PublicCertific
   return rows.map(toPublic);
 }
 
+/** The learner's own certificate for a course they finished (the newest, if issued again), or null. */
+export async function certificateForCourse(userId: number, courseSlug: string): Promise<PublicCertificate | null> {
+  const row = await getDb()
+    .selectFrom('certificates')
+    .select(PUBLIC_COLUMNS)
+    .where('user_id', '=', userId)
+    .where('course_slug', '=', courseSlug)
+    .orderBy('completed_at', 'desc')
+    .executeTakeFirst();
+  return row ? toPublic(row) : null;
+}
+
 /** The certificate behind a code with its owner, for access checks on PDFs and revocation. */
 export async function findCertificateOwner(code: string): Promise<{ id: number; userId: number; organisationId: number | null } | null> {
   const row = await getDb().selectFrom('certificates').select(['id', 'user_id', 'organisation_id']).where('code', '=', code).executeTakeFirst();

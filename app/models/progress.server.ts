@@ -8,7 +8,22 @@ import { getDb, nowIso } from '#app/utils/db.server.ts';
 // A learner's progress, always scoped to the learner: every query here takes their user id.
 
 export type ModuleStatus = 'not-started' | 'in-progress' | 'completed';
-export type CourseStatus = { state: 'not-started' } | { state: 'in-progress'; percent: number; lastModuleSlug: string | null } | { state: 'completed'; completedAt: string };
+export type CourseStatus =
+  | { state: 'not-started' }
+  | { state: 'in-progress'; percent: number; lastModuleSlug: string | null; completedSlugs: string[] }
+  | { state: 'completed'; completedAt: string };
+
+/**
+ * Where "Continue" leads: the module last visited if it is not finished, else the next unfinished
+ * one after it, else the first unfinished one; never a module already finished while one is left.
+ */
+export function continueModuleSlug(moduleSlugs: string[], completedSlugs: Iterable<string>, lastSlug: string | null): string {
+  const done = new Set(completedSlugs);
+  const last = lastSlug ? moduleSlugs.indexOf(lastSlug) : -1;
+  if (last >= 0 && !done.has(moduleSlugs[last]!)) return moduleSlugs[last]!;
+  const unfinished = (slug: string) => !done.has(slug);
+  return moduleSlugs.slice(last + 1).find(unfinished) ?? moduleSlugs.find(unfinished) ?? moduleSlugs[0]!;
+}
 
 /** A visit is re-recorded at most this often when nothing else changed. */
 const VISIT_RESOLUTION_MS = 10 * 60 * 1000;
@@ -62,8 +77,18 @@ export async function resumeModuleSlug(userId: number, course: CourseEntry): Pro
     .where('user_id', '=', userId)
     .where('course_slug', '=', course.slug)
     .executeTakeFirst();
-  const last = enrolment?.last_module_slug;
-  return last && course.modules.some((m) => m.slug === last) ? last : course.modules[0]!.slug;
+  const completed = await getDb()
+    .selectFrom('module_progress')
+    .select('module_slug')
+    .where('user_id', '=', userId)
+    .where('course_slug', '=', course.slug)
+    .where('completed_at', 'is not', null)
+    .execute();
+  return continueModuleSlug(
+    course.modules.map((m) => m.slug),
+    completed.map((c) => c.module_slug),
+    enrolment?.last_module_slug ?? null,
+  );
 }
 
 async function touchEnrolment(trx: Transaction<Database>, userId: number, course: CourseEntry, moduleSlug: string, at: string) {
@@ -245,8 +270,8 @@ export async function courseStatuses(userId: number, courses: CourseEntry[]): Pr
     else if (enrolment.completed_at) statuses[course.slug] = { state: 'completed', completedAt: enrolment.completed_at };
     else {
       const slugs = new Set(course.modules.map((m) => m.slug));
-      const done = completedCounts.filter((c) => c.course_slug === course.slug && slugs.has(c.module_slug)).length;
-      statuses[course.slug] = { state: 'in-progress', percent: Math.round((100 * done) / course.modules.length), lastModuleSlug: enrolment.last_module_slug };
+      const completedSlugs = completedCounts.filter((c) => c.course_slug === course.slug && slugs.has(c.module_slug)).map((c) => c.module_slug);
+      statuses[course.slug] = { state: 'in-progress', percent: Math.round((100 * completedSlugs.length) / course.modules.length), lastModuleSlug: enrolment.last_module_slug, completedSlugs };
     }
   }
   return statuses;

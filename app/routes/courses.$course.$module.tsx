@@ -1,25 +1,28 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json, redirect } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
 import { z } from 'zod';
-import { requireUser } from '#app/auth/session.server.ts';
+import { getSessionUser, requireUser } from '#app/auth/session.server.ts';
+import { signInKeepingDraft, takeKeptDraft, type KeptFields } from '#app/auth/kept-drafts.server.ts';
 import { gradeCheck, type Answers } from '#app/content/grading.server.ts';
 import { checksOf, loadModuleBySlugs, reflectionsOf, type ReadyModule } from '#app/content/modules.server.ts';
 import { publicQuestions } from '#app/content/schemas.ts';
 import { completeModule, getModuleState, moduleStatuses, outstandingItems, recordCheckAttempt, recordVisit, saveReflection } from '#app/models/progress.server.ts';
-import { issueCertificateOnCompletion } from '#app/models/certificates.server.ts';
+import { certificateForCourse, issueCertificateOnCompletion } from '#app/models/certificates.server.ts';
 import { markRepliesRead, ownReflectionThreads, setReflectionShared } from '#app/models/coaching.server.ts';
 import { handleCommentAction } from '#app/actions/comment.server.ts';
 import { coachesOf } from '#app/auth/policy.server.ts';
 import { randomToken } from '#app/auth/tokens.server.ts';
-import { KnowledgeCheck, type CheckView } from '#app/components/mdx/knowledge-check.tsx';
+import { ErrorSummary, type Problem } from '#app/components/forms.tsx';
+import { KnowledgeCheck, questionInputId, type CheckView } from '#app/components/mdx/knowledge-check.tsx';
 import { Reflection, type ReflectionView } from '#app/components/mdx/reflection.tsx';
 import { ModuleStatusBadge } from '#app/components/status.tsx';
+import { errorTitle } from '#app/components/error-boundary.tsx';
 import { formatDateTime } from '#app/utils/dates.ts';
 import { badRequest, notFound } from '#app/utils/http.server.ts';
 import { readForm, text } from '#app/utils/forms.ts';
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.module.title ?? 'Module'} – ${data?.course.title ?? 'Kindred'}` }];
+export const meta: MetaFunction<typeof loader> = ({ data, error }) => [{ title: data ? `${data.module.title} – ${data.course.title}` : errorTitle(error) }];
 
 async function requireModule(params: LoaderFunctionArgs['params']) {
   const loaded = await loadModuleBySlugs(params.course, params.module);
@@ -48,13 +51,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     return json({ ...shared, broken: loaded.problem, moduleList: moduleList(loaded.course, statuses), page: null }, { status: 500 });
   }
   await recordVisit(user.id, course, module.slug);
-  const [state, statuses, threads, coached] = await Promise.all([
+  const [state, statuses, threads, coached, kept] = await Promise.all([
     getModuleState(user.id, course.slug, module.slug),
     moduleStatuses(user.id, course.slug),
     ownReflectionThreads(user, course.slug, module.slug),
     coachesOf(user.id),
+    takeKeptDraft(request, user),
   ]);
   const submissionKey = randomToken();
+  const certificate = await certificateForCourse(user.id, course.slug);
   // The replies shown now are marked as read; this page is where the learner sees them.
   if (Object.values(threads).some((t) => t.comments.some((c) => c.unread))) await markRepliesRead(user.id, course.slug, module.slug);
   const reflections: Record<string, ReflectionView> = {};
@@ -100,6 +105,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       checks,
       outstanding: outstandingItems(loaded.items, state),
       completedAtText: state.completedAt ? formatDateTime(state.completedAt) : null,
+      kept: keptWork(kept),
+      courseCertificate: certificate ? { code: certificate.code, revoked: certificate.revokedAt !== null } : null,
     },
   });
 }
@@ -123,8 +130,29 @@ function readAnswers(formData: FormData): Answers {
   return answers;
 }
 
+/** A reflection or a check posted after the session ended waits for sign-in; nothing typed is lost. */
+async function signInKeepingWork(request: Request): Promise<Response> {
+  const formData = await readForm(request, ['answer.']);
+  const intent = formData.get('intent');
+  const itemId = String(formData.get('itemId') ?? '').slice(0, 100);
+  const anchor = itemId ? `#item-${itemId}` : '';
+  if (intent === 'reflection') return signInKeepingDraft(request, formData, { keep: (name) => ['intent', 'itemId', 'body'].includes(name), anchor, what: 'reflection' });
+  if (intent === 'check') return signInKeepingDraft(request, formData, { keep: (name) => ['intent', 'itemId'].includes(name) || name.startsWith('answer.'), anchor, what: 'answers' });
+  return signInKeepingDraft(request, formData, { keep: () => false, anchor, what: null });
+}
+
+/** What came back from before sign-in, in the shape the page's forms use. */
+function keptWork(fields: KeptFields | null) {
+  const itemId = fields?.itemId?.[0];
+  if (!fields || !itemId) return null;
+  const answers: Record<string, string[]> = {};
+  for (const [name, values] of Object.entries(fields)) if (name.startsWith('answer.')) answers[name.slice('answer.'.length)] = values;
+  return { itemId, body: fields.intent?.[0] === 'reflection' ? (fields.body?.[0] ?? '') : null, answers: fields.intent?.[0] === 'check' ? answers : null };
+}
+
 export async function action({ request, params }: ActionFunctionArgs) {
-  const user = await requireUser(request);
+  const user = await getSessionUser(request);
+  if (!user) throw await signInKeepingWork(request);
   const loaded = await requireModule(params);
   if (!loaded.ok) throw notFound('This module cannot be used at the moment.');
   const { course, module, items } = loaded;
@@ -139,7 +167,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const item = reflectionsOf(items).find((r) => r.id === itemId);
     if (!item) throw badRequest('That reflection is not part of this module.');
     const parsed = reflectionSchema.safeParse({ itemId, body: formData.get('body') ?? undefined });
-    if (!parsed.success) return json({ intent, itemId, ok: false, error: parsed.error.issues[0]?.message ?? 'Check your reflection' }, { status: 400 });
+    // The text goes back with the error, so the page without JavaScript shows it again.
+    const body = String(formData.get('body') ?? '');
+    if (!parsed.success) return json({ intent, itemId, ok: false, error: parsed.error.issues[0]?.message ?? 'Check your reflection', body }, { status: 400 });
     const savedAt = await saveReflection(user.id, course, module.slug, item.id, parsed.data.body);
     if (!enhanced) return backTo(`#item-${item.id}`);
     return json({ intent, itemId, ok: true, savedAtText: formatDateTime(savedAt) });
@@ -152,7 +182,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const graded = gradeCheck(check, answers);
     if (!graded.ok && graded.invalid) throw badRequest(graded.invalid);
     if (!graded.ok) {
-      return json({ intent, itemId, ok: false, error: 'Answer every question, then check your answers.', unanswered: graded.unanswered }, { status: 400 });
+      return json({ intent, itemId, ok: false, error: 'Answer every question, then check your answers.', unanswered: graded.unanswered, answers }, { status: 400 });
     }
     await recordCheckAttempt(user.id, course, module.slug, check.id, answers, graded.results, graded.passed);
     if (!enhanced) return backTo(`#item-${check.id}`);
@@ -184,7 +214,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
   throw badRequest('Unknown form.');
 }
 
-function Segments({ segments, reflections, checks, reply }: { segments: NonNullable<ReturnType<typeof useLoaderData<typeof loader>>['page']>['segments']; reflections: Record<string, ReflectionView>; checks: Record<string, CheckView>; reply: ActionReply | undefined }) {
+type PageData = NonNullable<ReturnType<typeof useLoaderData<typeof loader>>['page']>;
+
+function Segments({ page, reply }: { page: PageData; reply: ActionReply | undefined }) {
+  const { segments, reflections, checks, kept } = page;
   return (
     <>
       {segments.map((segment, i) => {
@@ -192,12 +225,22 @@ function Segments({ segments, reflections, checks, reply }: { segments: NonNulla
         if (segment.type === 'reflection') {
           const reflection = reflections[segment.id];
           const commentError = reply?.commentError && reply.commentError.reflectionId === reflection?.sharing?.reflectionId ? reply.commentError.message : undefined;
+          const ownReply = (reply?.intent === 'reflection' || reply?.intent === 'share') && reply.itemId === segment.id ? reply : undefined;
+          const keptBody = kept?.itemId === segment.id ? kept.body : null;
           return reflection ? (
-            <Reflection key={i} reflection={reflection} commentError={commentError} serverError={(reply?.intent === 'reflection' || reply?.intent === 'share') && reply.itemId === segment.id ? reply.error : undefined} />
+            <Reflection key={i} reflection={reflection} commentError={commentError} serverError={ownReply?.error} unsavedBody={ownReply?.body ?? keptBody ?? undefined} restored={!ownReply && keptBody !== null} />
           ) : null;
         }
         const check = checks[segment.id];
-        return check ? <KnowledgeCheck key={i} check={check} serverReply={reply?.intent === 'check' && reply.itemId === segment.id ? { itemId: segment.id, error: reply.error, unanswered: reply.unanswered } : undefined} /> : null;
+        const keptAnswers = kept?.itemId === segment.id ? kept.answers : null;
+        return check ? (
+          <KnowledgeCheck
+            key={i}
+            check={check}
+            serverReply={reply?.intent === 'check' && reply.itemId === segment.id ? { itemId: segment.id, error: reply.error, unanswered: reply.unanswered, answers: reply.answers } : undefined}
+            keptAnswers={keptAnswers ?? undefined}
+          />
+        ) : null;
       })}
     </>
   );
@@ -208,15 +251,38 @@ type ActionReply = {
   itemId?: string | null;
   ok?: boolean;
   error?: string;
+  body?: string;
   unanswered?: string[];
+  answers?: Record<string, string[]>;
   outstanding?: { id: string; label: string }[];
   commentError?: { reflectionId: number; message: string };
 };
+
+/** The problems of the last plain-form post, each linking to the field to fix. */
+function problemsOf(reply: ActionReply | undefined, page: PageData): Problem[] {
+  if (!reply || reply.ok !== false) return [];
+  if (reply.intent === 'reflection' && reply.itemId) return [{ href: `#reflection-${reply.itemId}`, text: reply.error ?? 'Check your reflection' }];
+  if (reply.intent === 'share' && reply.itemId) return [{ href: `#item-${reply.itemId}`, text: reply.error ?? 'Check your reflection' }];
+  if (reply.intent === 'check' && reply.itemId) {
+    const questions = page.checks[reply.itemId]?.questions ?? [];
+    return questions
+      .map((q, index) => ({ q, index }))
+      .filter(({ q }) => reply.unanswered?.includes(q.id))
+      .map(({ q, index }) => ({ href: `#${questionInputId(reply.itemId!, q.id)}`, text: `Question ${index + 1}: choose an answer` }));
+  }
+  // What is still missing now, not what was missing when the button was pressed (the learner may
+  // have finished the items since, with JavaScript, without leaving the page).
+  if (reply.intent === 'complete') return page.outstanding.map((item) => ({ href: `#item-${item.id}`, text: item.label }));
+  return [];
+}
 
 export default function ModulePage() {
   const data = useLoaderData<typeof loader>();
   const reply = useActionData<typeof action>() as ActionReply | undefined;
   const { course, module, previous, next, moduleList, page } = data;
+  const [searchParams] = useSearchParams();
+  const problems = page ? problemsOf(reply, page) : [];
+  const certificate = page?.courseCertificate ?? null;
   return (
     <div className="module-layout">
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -224,6 +290,7 @@ export default function ModulePage() {
       </nav>
       <article className="module" aria-labelledby="module-title">
         <h1 id="module-title">{module.title}</h1>
+        <ErrorSummary problems={problems} title={reply?.intent === 'complete' ? 'This module is not finished yet' : undefined} />
         {data.broken ? (
           <div className="alert alert--error" role="alert">
             <p>
@@ -248,7 +315,7 @@ export default function ModulePage() {
                 ))}
               </ul>
             </section>
-            <Segments segments={page.segments} reflections={page.reflections} checks={page.checks} reply={reply} />
+            <Segments page={page} reply={reply} />
             <section id="completion" className="completion" aria-labelledby="completion-title">
               <h2 id="completion-title">Finishing this module</h2>
               {page.completedAtText ? (
@@ -269,12 +336,14 @@ export default function ModulePage() {
               ) : (
                 <p>Everything is done: you can mark this module complete.</p>
               )}
-              {reply?.intent === 'complete' && reply.error ? (
-                <div className="alert alert--error" role="alert">
-                  <p>{reply.error} Still to do:</p>
+              {reply?.intent === 'complete' && page.outstanding.length > 0 && !page.completedAtText ? (
+                <div className="alert alert--error" id="completion-error">
+                  <p>This module is not finished yet. Still to do:</p>
                   <ul>
-                    {(reply.outstanding ?? []).map((item) => (
-                      <li key={item.id}>{item.label}</li>
+                    {page.outstanding.map((item) => (
+                      <li key={item.id}>
+                        <a href={`#item-${item.id}`}>{item.label}</a>
+                      </li>
                     ))}
                   </ul>
                 </div>
@@ -288,9 +357,26 @@ export default function ModulePage() {
                 </Form>
               ) : null}
             </section>
+            {certificate ? (
+              <section className="course-complete" aria-labelledby="course-complete-title" id="course-complete">
+                <h2 id="course-complete-title">{searchParams.get('courseCompleted') ? 'You have finished the course' : 'Course complete'}</h2>
+                <p>
+                  Well done: you have completed every module of <strong>{course.title}</strong>.{' '}
+                  {certificate.revoked ? 'Its certificate has been revoked.' : 'Your certificate is ready, and it is in your CPD log.'}
+                </p>
+                <p className="page-actions">
+                  <Link className="button" to={`/certificates/${certificate.code}`}>
+                    View your certificate
+                  </Link>
+                  <a className="button button--quiet" href={`/certificates/${certificate.code}/pdf`} download>
+                    Download the certificate (PDF)
+                  </a>
+                </p>
+              </section>
+            ) : null}
           </>
         ) : null}
-        <nav aria-label="Previous and next module" className="page-actions pager">
+        <nav aria-label="Previous and next module" className="page-actions pager no-print">
           {previous ? (
             <Link to={`/courses/${course.slug}/${previous.slug}`} className="button button--quiet">
               ← Previous: {previous.title}
@@ -307,7 +393,7 @@ export default function ModulePage() {
           )}
         </nav>
       </article>
-      <nav aria-label="Modules in this course" className="module-nav">
+      <nav aria-label="Modules in this course" className="module-nav no-print">
         <p>
           <strong>{course.title}</strong>
         </p>

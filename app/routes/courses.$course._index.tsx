@@ -8,9 +8,10 @@ import { loadOverview } from '#app/content/modules.server.ts';
 import { courseStatuses, moduleStatuses, resumeModuleSlug, startCourse, type ModuleStatus } from '#app/models/progress.server.ts';
 import { CourseStatusBadge, ModuleStatusBadge } from '#app/components/status.tsx';
 import { formatDate } from '#app/utils/dates.ts';
+import { certificateForCourse } from '#app/models/certificates.server.ts';
 import { notFound } from '#app/utils/http.server.ts';
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.course.title ?? 'Course'} – Kindred` }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.course.title} – Kindred` : 'Course not found – Kindred' }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const course = findCourse(params.course);
@@ -21,6 +22,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     ? await Promise.all([moduleStatuses(user.id, course.slug), courseStatuses(user.id, [course]), resumeModuleSlug(user.id, course)])
     : [{} as Record<string, ModuleStatus>, null, null];
   const reviewedOn = courseReviewedOn(course);
+  const finished = user && status?.[course.slug]?.state === 'completed';
+  const certificate = finished ? await certificateForCourse(user.id, course.slug) : null;
   return json({
     signedIn: user !== null,
     reviewedOnText: reviewedOn ? formatDate(reviewedOn) : null,
@@ -30,6 +33,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     modules: course.modules.map((m) => ({ slug: m.slug, title: m.meta?.title ?? m.slug, minutes: m.meta?.minutes ?? null, summary: m.meta?.summary ?? null, status: statuses[m.slug] ?? 'not-started' })),
     status: status?.[course.slug] ?? null,
     resumeSlug,
+    certificateCode: certificate?.code ?? null,
   });
 }
 
@@ -42,7 +46,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function CoursePage() {
-  const { course, overview, modules, status, resumeSlug, signedIn, reviewedOnText, standards } = useLoaderData<typeof loader>();
+  const { course, overview, modules, status, resumeSlug, signedIn, reviewedOnText, standards, certificateCode } = useLoaderData<typeof loader>();
   const firstSlug = modules[0]?.slug;
   return (
     <div>
@@ -72,9 +76,16 @@ export default function CoursePage() {
             </button>
           </Form>
         ) : status?.state === 'completed' ? (
-          <Link className="button" to={`/courses/${course.slug}/${firstSlug}`}>
-            Review the course
-          </Link>
+          <>
+            {certificateCode ? (
+              <Link className="button" to={`/certificates/${certificateCode}`}>
+                View your certificate
+              </Link>
+            ) : null}
+            <Link className={certificateCode ? 'button button--quiet' : 'button'} to={`/courses/${course.slug}/${firstSlug}`}>
+              Review the course
+            </Link>
+          </>
         ) : (
           <Link className="button" to={`/courses/${course.slug}/${resumeSlug ?? firstSlug}`}>
             Continue

@@ -11,6 +11,7 @@ import { nowIso } from '#app/utils/db.server.ts';
 import { cpdLog } from '#app/models/cpd.server.ts';
 import { learnerCourses } from '#app/models/learning-home.server.ts';
 import { CpdLogTables } from '#app/components/cpd-log.tsx';
+import { CourseProgress } from '#app/components/course-progress.tsx';
 import { formatDate, formatDateTime } from '#app/utils/dates.ts';
 
 export const meta: MetaFunction = () => [{ title: 'My learning – Kindred' }];
@@ -36,6 +37,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
         title: course.title,
         percent: course.percent,
         continueSlug: course.continueSlug,
+        modules: course.modules,
+        minutesLeft: course.minutesLeft,
         completedAtText: course.completedAtText,
         assignedBy: a.assignedBy,
         dueText: a.dueDate ? formatDate(`${a.dueDate}T12:00:00Z`) : null,
@@ -86,10 +89,13 @@ export default function Learn() {
                   )}
                 </p>
                 <p className="muted">Assigned by {a.assignedBy}</p>
+                <CourseProgress title={a.title} modules={a.modules} minutesLeft={a.minutesLeft} />
                 {!a.completedAtText ? (
                   <p>
-                    <Link className="button" to={a.continueSlug ? `/courses/${a.slug}/${a.continueSlug}` : `/courses/${a.slug}`} aria-label={`${a.continueSlug ? 'Continue' : 'Start'} ${a.title}`}>
-                      {a.continueSlug ? `Continue (${a.percent}%)` : 'Start'}
+                    <Link className="button" to={a.continueSlug ? `/courses/${a.slug}/${a.continueSlug}` : `/courses/${a.slug}`}>
+                      {a.continueSlug ? 'Continue' : 'Start'}
+                      <span className="visually-hidden"> {a.title}</span>
+                      {a.continueSlug ? ` (${a.percent}%)` : ''}
                     </Link>
                   </p>
                 ) : null}
@@ -115,7 +121,15 @@ export default function Learn() {
 
       <section aria-labelledby="next-title">
         <h2 id="next-title">What to do next</h2>
-        {inProgress.length === 0 ? <p>You have no other course in progress. Choose one below to start.</p> : null}
+        {inProgress.length > 0 ? null : notStarted.length > 0 ? (
+          <p>You have no other course in progress. Choose one below to start.</p>
+        ) : completed.length > 0 ? (
+          <p>You have finished every course you have started, and there is no other course to start yet. Well done: your certificates are below.</p>
+        ) : (
+          <p>
+            Nothing in progress. <Link to="/courses">Browse the courses</Link> to start one.
+          </p>
+        )}
         <ul className="card-list">
           {inProgress.map((course) => (
             <li key={course.slug} className="card">
@@ -125,10 +139,10 @@ export default function Learn() {
               <p>
                 <span className="badge badge--in-progress">In progress, {course.percent}%</span>
               </p>
-              <progress max={100} value={course.percent} aria-label={`${course.title}: ${course.percent}% complete`} />
+              <CourseProgress title={course.title} modules={course.modules} minutesLeft={course.minutesLeft} />
               <p>
-                <Link className="button" to={`/courses/${course.slug}/${course.continueSlug}`} aria-label={`Continue ${course.title}`}>
-                  Continue
+                <Link className="button" to={`/courses/${course.slug}/${course.continueSlug}`}>
+                  Continue<span className="visually-hidden"> {course.title}</span> ({course.percent}%)
                 </Link>
               </p>
             </li>

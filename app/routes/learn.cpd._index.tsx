@@ -29,6 +29,8 @@ export async function action({ request }: ActionFunctionArgs) {
 
 export default function CpdPage() {
   const { log, today } = useLoaderData<typeof loader>();
+  // A new key after each entry is added gives an empty form; a refused form keeps what was typed.
+  const entryCount = log.reduce((sum, year) => sum + year.entries.length, 0);
   const actionData = useActionData<typeof action>();
   return (
     <div>
@@ -44,7 +46,7 @@ export default function CpdPage() {
       <section aria-labelledby="add-title">
         <h2 id="add-title">Add other CPD</h2>
         <FormError message={actionData ? 'Check the details below: nothing was saved.' : null} />
-        <Form method="post" className="stack" noValidate>
+        <Form method="post" className="stack" noValidate key={entryCount}>
           <ExternalCpdFields today={today} errors={actionData?.fieldErrors} defaults={actionData?.values} />
           <div>
             <button type="submit" className="button">

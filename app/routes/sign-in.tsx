@@ -31,7 +31,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const parsed = parseForm(signInSchema, await readForm(request));
-  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, formError: null }, { status: 400 });
+  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, formError: null, email: null }, { status: 400 });
   const { email, password, redirectTo } = parsed.data;
   const result = await attemptSignIn(email, password, clientAddress(context));
   if (!result.ok && result.reason === 'rate-limited') {
@@ -41,11 +41,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
       {
         fieldErrors: {},
         formError: `Too many unsuccessful sign-ins. For your security, please wait and try again after ${time} (in about ${Math.ceil(seconds / 60)} minutes).`,
+        email,
       },
       { status: 429, headers: { 'Retry-After': String(seconds) } },
     );
   }
-  if (!result.ok) return json({ fieldErrors: {}, formError: WRONG_DETAILS }, { status: 401 });
+  // The email address goes back into its field: only the password has to be typed again.
+  if (!result.ok) return json({ fieldErrors: {}, formError: WRONG_DETAILS, email }, { status: 401 });
 
   // A new token at every sign-in; any session this browser had before is ended.
   const headers = new Headers();
@@ -58,13 +60,24 @@ export default function SignIn() {
   const actionData = useActionData<typeof action>();
   const [searchParams] = useSearchParams();
   const errors: Record<string, string | undefined> = actionData?.fieldErrors ?? {};
+  const sessionEnded = searchParams.get('session') === 'ended';
+  const kept = searchParams.get('kept');
   return (
     <div className="stack">
       <h1>Sign in to Kindred</h1>
+      {sessionEnded && !actionData ? (
+        <p className="alert alert--info" role="status">
+          {kept === 'reflection'
+            ? 'Your session ended. Sign in again and your reflection will be back where you left it.'
+            : kept === 'answers'
+              ? 'Your session ended. Sign in again and your answers will be back where you left them.'
+              : 'Your session ended. Sign in again to carry on where you were.'}
+        </p>
+      ) : null}
       <FormError message={actionData?.formError} />
       <Form method="post" className="stack" noValidate>
         <input type="hidden" name="redirectTo" value={searchParams.get('redirectTo') ?? ''} />
-        <Field label="Email address" name="email" type="email" autoComplete="username" required error={errors.email} />
+        <Field label="Email address" name="email" type="email" autoComplete="username" required error={errors.email} defaultValue={actionData?.email ?? undefined} />
         <Field label="Password" name="password" type="password" autoComplete="current-password" required error={errors.password} />
         <div>
           <button type="submit" className="button">

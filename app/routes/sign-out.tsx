@@ -13,5 +13,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await getSessionUser(request);
   const cookie = await endSession(request);
   if (user) await recordAudit({ event: 'sign_out', actorUserId: user.id, subjectUserId: user.id, address: clientAddress(context) });
-  return redirect('/', { headers: { 'Set-Cookie': cookie } });
+  // The home page says so: signing out on a shared staffroom computer should feel certain.
+  return redirect('/?signedOut=1', { headers: { 'Set-Cookie': cookie } });
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { extractText, getDocumentProxy } from 'unpdf';
@@ -61,6 +62,10 @@ for (const javaScript of [true, false]) {
       const { text } = await extractText(await getDocumentProxy(bytes), { mergePages: true });
       const today = new Date().toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' });
       for (const fact of [learner, 'Sample course', 'CPD hours: 0.5', `Completed on: ${today}`, code]) expect(text).toContain(fact);
+      // A tagged PDF with a title, so screen readers read it in order (poppler's pdfinfo).
+      const info = execFileSync('pdfinfo', [(await download.path())!], { encoding: 'utf8' });
+      expect(info).toMatch(/^Tagged:\s+yes$/m);
+      expect(info).toMatch(/^Title:\s+Certificate: Sample course$/m);
       expect(errors).toEqual([]);
       await context.close();
     });

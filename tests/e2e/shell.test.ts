@@ -55,7 +55,8 @@ describe('the shell, for each demo role', () => {
     await signIn(page, 'teacher@oakfield.example');
     expect(new URL(page.url()).pathname).toBe('/learn');
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.waitForURL(ctx.server.url + '/');
+    await page.waitForURL(ctx.server.url + '/?signedOut=1');
+    expect(await page.getByRole('status').textContent()).toContain('You have signed out');
     await context.close();
   });
 

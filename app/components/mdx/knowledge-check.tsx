@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import { useFetcher } from '@remix-run/react';
 import type { PublicQuestion } from '#app/content/schemas.ts';
 import { useHydrated } from '#app/utils/use-hydrated.ts';
@@ -20,16 +21,31 @@ interface ActionReply {
   itemId?: string;
   error?: string;
   unanswered?: string[];
+  /** What was picked in a refused submission, shown again so nothing has to be picked twice. */
+  answers?: Record<string, string[]>;
+}
+
+/** The id of a question's first option: where an error summary link takes the learner. */
+export function questionInputId(checkId: string, questionId: string): string {
+  return `${checkId}-${questionId}-answer`;
 }
 
 /** A knowledge check: the server grades it; answers never reach the page before a submission. */
-export function KnowledgeCheck({ check, serverReply }: { check: CheckView; serverReply?: ActionReply }) {
+export function KnowledgeCheck({ check, serverReply, keptAnswers }: { check: CheckView; serverReply?: ActionReply; keptAnswers?: Record<string, string[]> }) {
   const fetcher = useFetcher<ActionReply>({ key: `check-${check.id}` });
   const hydrated = useHydrated();
   const reply = (fetcher.data?.itemId === check.id ? fetcher.data : undefined) ?? serverReply;
   const attempt = check.attempt;
   const rightCount = attempt ? Object.values(attempt.results).filter(Boolean).length : 0;
   const submitting = fetcher.state !== 'idle';
+  const form = useRef<HTMLFormElement>(null);
+  const fetcherReply = fetcher.data?.itemId === check.id ? fetcher.data : undefined;
+  // With JavaScript the page stays put after Check, so focus goes to the first question to answer.
+  useEffect(() => {
+    const first = fetcherReply?.unanswered?.[0];
+    if (fetcher.state === 'idle' && first) form.current?.querySelector<HTMLInputElement>(`#${CSS.escape(questionInputId(check.id, first))}`)?.focus();
+  }, [fetcher.state, fetcherReply, check.id]);
+  const picked = reply?.answers ?? keptAnswers ?? attempt?.answers ?? {};
   return (
     <section className="knowledge-check" id={`item-${check.id}`} aria-labelledby={`check-${check.id}-title`}>
       <p className="knowledge-check__title" id={`check-${check.id}-title`}>
@@ -49,12 +65,12 @@ export function KnowledgeCheck({ check, serverReply }: { check: CheckView; serve
           </p>
         ) : null}
       </div>
-      <fetcher.Form method="post" className="stack" noValidate>
+      <fetcher.Form method="post" className="stack" noValidate ref={form}>
         <input type="hidden" name="intent" value="check" />
         <input type="hidden" name="itemId" value={check.id} />
         {hydrated ? <input type="hidden" name="enhanced" value="1" /> : null}
         {check.questions.map((question, index) => {
-          const chosen = attempt?.answers[question.id] ?? [];
+          const chosen = picked[question.id] ?? [];
           const result = attempt?.results[question.id];
           const missing = reply?.unanswered?.includes(question.id);
           const errorId = `${check.id}-${question.id}-error`;
@@ -69,9 +85,11 @@ export function KnowledgeCheck({ check, serverReply }: { check: CheckView; serve
                   Choose an answer to this question.
                 </p>
               ) : null}
-              {question.options.map((option) => (
+              {question.options.map((option, optionIndex) => (
                 <label key={option.id} className="option">
                   <input
+                    id={optionIndex === 0 ? questionInputId(check.id, question.id) : undefined}
+                    aria-invalid={missing ? true : undefined}
                     type={question.multiple ? 'checkbox' : 'radio'}
                     name={`answer.${question.id}`}
                     value={option.id}

@@ -1,3 +1,4 @@
+import { useEffect, useRef, useState } from 'react';
 import { Form, useFetcher } from '@remix-run/react';
 import { CommentThread, type ThreadComment } from '#app/components/comment-thread.tsx';
 import { TextAreaField } from '#app/components/forms.tsx';
@@ -28,8 +29,33 @@ interface ActionReply {
   savedAtText?: string;
 }
 
-/** A reflection the learner writes and saves; a plain form without JavaScript, a fetcher with it. */
-export function Reflection({ reflection, serverError, commentError }: { reflection: ReflectionView; serverError?: string; commentError?: string }) {
+/** The server's limit (the reflection schema); the field has no maxLength, which cuts pasted text silently. */
+export const REFLECTION_MAX = 10_000;
+const WARN_FROM = REFLECTION_MAX - 500;
+
+function countText(length: number): string {
+  if (length > REFLECTION_MAX) return `${(length - REFLECTION_MAX).toLocaleString('en-GB')} characters too many: shorten your reflection to ${REFLECTION_MAX.toLocaleString('en-GB')} characters before saving.`;
+  return `${length.toLocaleString('en-GB')} of ${REFLECTION_MAX.toLocaleString('en-GB')} characters`;
+}
+
+/**
+ * A reflection the learner writes and saves; a plain form without JavaScript, a fetcher with it.
+ * `unsavedBody` is text that came back unsaved (refused, or kept while the learner signed in
+ * again); it fills the field instead of the saved text, and `restored` says where it came from.
+ */
+export function Reflection({
+  reflection,
+  serverError,
+  commentError,
+  unsavedBody,
+  restored = false,
+}: {
+  reflection: ReflectionView;
+  serverError?: string;
+  commentError?: string;
+  unsavedBody?: string;
+  restored?: boolean;
+}) {
   const fetcher = useFetcher<ActionReply>({ key: `reflection-${reflection.id}` });
   const hydrated = useHydrated();
   const reply = fetcher.data?.itemId === reflection.id ? fetcher.data : undefined;
@@ -38,25 +64,54 @@ export function Reflection({ reflection, serverError, commentError }: { reflecti
   const sharing = reflection.sharing;
   const notYetSharedWith = sharing ? sharing.coachNames.filter((name) => !sharing.sharedWith.includes(name)) : [];
   const status = saving ? 'Saving…' : reply?.ok ? `Saved on ${reply.savedAtText}.` : reflection.saved ? `Last saved on ${reflection.saved.savedAtText}.` : 'Not saved yet.';
+  const initial = unsavedBody ?? reflection.saved?.body ?? '';
+  const [length, setLength] = useState(initial.length);
+  const fieldId = `reflection-${reflection.id}`;
+  const field = useRef<HTMLTextAreaElement>(null);
+  // With JavaScript the page stays put after Save, so focus goes to the field that needs fixing;
+  // its error is part of its description and is read out with it.
+  useEffect(() => {
+    if (fetcher.state === 'idle' && reply?.error) field.current?.focus();
+  }, [fetcher.state, reply]);
+  const over = length > REFLECTION_MAX;
   return (
     <section className="reflection" id={`item-${reflection.id}`} aria-labelledby={`reflection-${reflection.id}-title`}>
       <p className="reflection__title" id={`reflection-${reflection.id}-title`}>
         <strong>Reflection{reflection.required ? ' (required)' : ' (optional)'}</strong>
       </p>
+      {restored ? (
+        <p className="alert alert--info" role="status">
+          Your session ended before this was saved. Here is what you had written: it is not saved yet. Check it, then save it.
+        </p>
+      ) : null}
       <fetcher.Form method="post" className="stack" noValidate>
         <input type="hidden" name="intent" value="reflection" />
         <input type="hidden" name="itemId" value={reflection.id} />
         {hydrated ? <input type="hidden" name="enhanced" value="1" /> : null}
         <TextAreaField
+          ref={field}
           label={reflection.prompt}
           name="body"
-          id={`reflection-${reflection.id}`}
-          defaultValue={reflection.saved?.body ?? ''}
-          maxLength={10_000}
+          id={fieldId}
+          defaultValue={initial}
           rows={6}
           error={error}
-          hint={sharing?.shared ? `Shared with ${listNames(sharing.sharedWith)}: only they can read it.` : 'Private to you unless you choose to share it with your coach.'}
+          onInput={(event) => setLength(event.currentTarget.value.length)}
+          describedBy={`${fieldId}-count`}
+          hint={
+            (sharing?.shared ? `Shared with ${listNames(sharing.sharedWith)}: only they can read it.` : 'Private to you unless you choose to share it with your coach.') +
+            ` Up to ${REFLECTION_MAX.toLocaleString('en-GB')} characters.`
+          }
         />
+        {/* On paper a text box shows only its first lines: the printed handout gets the whole text. */}
+        <div className="print-only reflection-body">{initial || 'Not written yet.'}</div>
+        <p id={`${fieldId}-count`} className={over ? 'field-error counter' : 'muted counter'}>
+          {hydrated ? countText(length) : null}
+        </p>
+        {/* Announced only near and over the limit, not at every key press. */}
+        <p className="visually-hidden" aria-live="polite">
+          {hydrated && length >= WARN_FROM ? countText(length) : ''}
+        </p>
         <div className="page-actions">
           <button type="submit" className="button" disabled={saving}>
             Save reflection
