@@ -27,10 +27,10 @@ export async function assignmentFormOptions(viewer: SessionUser, mode: AssignerM
   if (mode === 'coach') {
     const [people, groups] = await Promise.all([coachedPeople(viewer), listGroups(viewer, 'coach')]);
     const targets: TargetOption[] = [...groups.map((g) => ({ value: `group:${g.id}`, label: `Group: ${g.name}` })), ...people.map((p) => ({ value: `person:${p.userId}`, label: p.name }))];
-    const assignments = await listAssignments(viewer, 'coach');
+    const assignments = (await listAssignments(viewer, 'coach')).map(withDueText);
     return { courses, targets, assignments, today };
   }
-  const [organisations, groups, members, assignments] = await Promise.all([ledOrganisations(viewer), listGroups(viewer, 'leader'), listMembers(viewer), listAssignments(viewer, 'leader')]);
+  const [organisations, groups, members, assignments] = await Promise.all([ledOrganisations(viewer), listGroups(viewer, 'leader'), listMembers(viewer), listAssignments(viewer, 'leader')]).then(([o, g, m, a]) => [o, g, m, a.map(withDueText)] as const);
   const targets: TargetOption[] = [
     ...organisations.flatMap((o) => ROLES.map((role) => ({ value: `role:${role}:${o.id}`, label: `Everyone with the ${role} role at ${o.name}` }))),
     ...groups.map((g) => ({ value: `group:${g.id}`, label: `Group: ${g.name} (${g.organisationName})` })),
@@ -75,6 +75,11 @@ export async function handleAssignmentAction(viewer: SessionUser, mode: Assigner
         ? `${title} was already assigned there: the due date is updated${due.replace(', ', ' (')}).`
         : `${title} was already assigned there${due}: nothing changed.`;
   return json({ fieldErrors: {}, done });
+}
+
+/** Dates as every other page writes them: "1 March 2027". */
+function withDueText<T extends { dueDate: string | null }>(assignment: T): T & { dueText: string } {
+  return { ...assignment, dueText: assignment.dueDate ? formatDate(`${assignment.dueDate}T12:00:00Z`) : 'No due date' };
 }
 
 function courseTitle(slug: string): string {

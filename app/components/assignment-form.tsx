@@ -5,7 +5,7 @@ import type { TargetOption } from '#app/actions/assignment.server.ts';
 interface Props {
   courses: { slug: string; title: string }[];
   targets: TargetOption[];
-  assignments: Omit<AssignmentRow, 'assignedBy'>[];
+  assignments: (Omit<AssignmentRow, 'assignedBy'> & { dueText: string })[];
   today: string;
   errors: Record<string, string | undefined>;
   done: string | null | undefined;
@@ -85,7 +85,7 @@ export function AssignmentPanel({ courses, targets, assignments, today, errors, 
                 <tr key={a.id}>
                   <th scope="row">{courseTitle(a.courseSlug)}</th>
                   <td>{a.targetLabel}</td>
-                  <td>{a.dueDate ?? 'No due date'}</td>
+                  <td>{a.dueText}</td>
                   <td>{a.assignedByName}</td>
                   <td>
                     <Form method="post">

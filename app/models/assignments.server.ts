@@ -181,7 +181,7 @@ export async function listAssignments(viewer: SessionUser, mode: AssignerMode, o
     organisationId: r.organisation_id,
     courseSlug: r.course_slug,
     targetKind: r.target_kind,
-    targetLabel: r.target_kind === 'person' ? (r.targetUser ?? 'a person') : r.target_kind === 'group' ? `the group ${r.targetGroup ?? ''}`.trim() : `everyone with the ${r.target_role} role`,
+    targetLabel: r.target_kind === 'person' ? (r.targetUser ?? 'a person') : r.target_kind === 'group' ? `the group “${r.targetGroup ?? ''}”` : `everyone with the ${r.target_role} role`,
     dueDate: r.due_date,
     assignedByName: r.byName,
     assignedBy: r.assigned_by,

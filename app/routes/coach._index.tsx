@@ -33,7 +33,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       assignedProgress,
       lastActivityAt: row.lastActivityAt,
       lastActivityText: row.lastActivityAt ? formatDate(row.lastActivityAt) : 'No activity yet',
-      assigned: assigned.map((a) => ({ slug: a.slug, title: a.title, percent: a.percent, state: a.state, overdue: a.overdue, dueText: a.dueDate ? formatDate(`${a.dueDate}T12:00:00Z`) : 'no due date' })),
+      assigned: assigned.map((a) => ({ slug: a.slug, title: a.title, percent: a.percent, state: a.state, overdue: a.overdue, dueText: a.dueDate ? `due ${formatDate(`${a.dueDate}T12:00:00Z`)}` : 'no due date' })),
     };
   });
   // Most behind first: overdue courses, then progress on what is assigned, then the least recent activity.
@@ -100,7 +100,7 @@ export default function CoachHome() {
                       <ul className="plain-list">
                         {t.assigned.map((a) => (
                           <li key={a.slug} className={a.overdue ? 'cell--overdue' : undefined}>
-                            {a.title}: {a.state === 'completed' ? 'completed' : `${a.percent}%`}, due {a.dueText}
+                            {a.title}: {a.state === 'completed' ? 'completed' : `${a.percent}%`}, {a.dueText}
                             {a.overdue ? ' (overdue)' : ''}
                           </li>
                         ))}
