@@ -38,6 +38,26 @@ describe('who sees whom', () => {
     expect(emails).toContain(BROOKSIDE_TEACHER);
   });
 
+  test('the people list is searched and paged on the server: 100 at most a page, at trust scale', async () => {
+    const oakfield = await getDb().selectFrom('organisations').select('id').where('name', '=', 'Oakfield Primary School').executeTakeFirstOrThrow();
+    const now = new Date().toISOString();
+    for (let i = 0; i < 150; i += 1) {
+      const user = await getDb().insertInto('users').values({ email: `bulk.${i}@oakfield.example`, name: `Bulk Person ${i}`, password_hash: null, created_at: now }).returning('id').executeTakeFirstOrThrow();
+      await getDb().insertInto('memberships').values({ user_id: user.id, organisation_id: oakfield.id, deactivated_at: null, created_at: now }).execute();
+    }
+    type People = { members: { email: string }[]; total: number; pages: number; page: number };
+    const cookie = await cookieFor(OAKFIELD_LEADER);
+    const first = await jsonOf<People>(await run(peopleLoader, getRequest('/lead/people', cookie)));
+    expect(first.members.length).toBe(100);
+    expect(first.total).toBeGreaterThan(150);
+    expect(first.pages).toBe(2);
+    const second = await jsonOf<People>(await run(peopleLoader, getRequest('/lead/people?page=2', cookie)));
+    expect(second.members.length).toBe(first.total - 100);
+    const found = await jsonOf<People>(await run(peopleLoader, getRequest('/lead/people?q=bulk.14', cookie)));
+    expect(found.total).toBe(11); // bulk.14 and bulk.140 to bulk.149
+    expect(found.members.every((m) => m.email.startsWith('bulk.14'))).toBe(true);
+  });
+
   test("a leader's people list holds only their own school", async () => {
     const people = await jsonOf<{ members: { email: string }[] }>(await run(peopleLoader, getRequest('/lead/people', await cookieFor(OAKFIELD_LEADER))));
     expect(people.members.length).toBeGreaterThan(10);

@@ -21,8 +21,28 @@ const addMemberSchema = z.object({
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const viewer = await requireRole(request, 'leader');
-  const [organisations, members] = await Promise.all([ledOrganisations(viewer), listMembers(viewer)]);
-  return json({ organisations, members });
+  const url = new URL(request.url);
+  const q = (url.searchParams.get('q') ?? '').trim().slice(0, 100);
+  const schoolParam = Number(url.searchParams.get('school'));
+  const [organisations, all] = await Promise.all([ledOrganisations(viewer), listMembers(viewer, Number.isSafeInteger(schoolParam) && schoolParam > 0 ? { organisationId: schoolParam } : {})]);
+  // Searched and paged on the server: at trust scale the whole list is thousands of rows.
+  const needle = q.toLowerCase();
+  const matching = needle ? all.filter((m) => m.name.toLowerCase().includes(needle) || m.email.includes(needle)) : all;
+  const pages = Math.max(1, Math.ceil(matching.length / PEOPLE_PAGE_SIZE));
+  const page = Math.min(Math.max(1, Number(url.searchParams.get('page')) || 1), pages);
+  const params = new URLSearchParams();
+  if (q) params.set('q', q);
+  if (schoolParam > 0) params.set('school', String(schoolParam));
+  return json({
+    organisations,
+    members: matching.slice((page - 1) * PEOPLE_PAGE_SIZE, page * PEOPLE_PAGE_SIZE),
+    total: matching.length,
+    page,
+    pages,
+    q,
+    school: schoolParam > 0 ? schoolParam : null,
+    filterQueryString: params.toString(),
+  });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -44,8 +64,10 @@ export async function action({ request }: ActionFunctionArgs) {
   }
 }
 
+const PEOPLE_PAGE_SIZE = 100;
+
 export default function People() {
-  const { organisations, members } = useLoaderData<typeof loader>();
+  const { organisations, members, total, page, pages, q, school, filterQueryString } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const errors: Record<string, string | undefined> = actionData?.fieldErrors ?? {};
   return (
@@ -54,6 +76,19 @@ export default function People() {
         <Link to="/lead">Back to the dashboard</Link>
       </p>
       <h1>People</h1>
+      <Form method="get" className="filters" aria-label="Find people">
+        <Field label="Name or email" name="q" type="search" defaultValue={q} />
+        {organisations.length > 1 ? <SelectField label="School" name="school" emptyOption="All schools" defaultValue={school ?? ''} options={organisations.map((o) => ({ value: o.id, label: o.name }))} /> : null}
+        <div>
+          <button type="submit" className="button">
+            Find
+          </button>
+        </div>
+      </Form>
+      <p>
+        {total.toLocaleString('en-GB')} {total === 1 ? 'person' : 'people'}
+        {pages > 1 ? `; page ${page} of ${pages}` : ''}.
+      </p>
       <div className="table-wrap">
         <table>
           <caption className="visually-hidden">Everyone in the organisations you lead</caption>
@@ -79,6 +114,12 @@ export default function People() {
           </tbody>
         </table>
       </div>
+      {pages > 1 ? (
+        <nav aria-label="Pages" className="page-actions">
+          {page > 1 ? <Link to={`/lead/people?${filterQueryString}&page=${page - 1}`}>Previous page</Link> : null}
+          {page < pages ? <Link to={`/lead/people?${filterQueryString}&page=${page + 1}`}>Next page</Link> : null}
+        </nav>
+      ) : null}
 
       <h2 id="add-person">Add a person</h2>
       {actionData?.invitation ? (
