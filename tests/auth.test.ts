@@ -67,6 +67,13 @@ describe('sign-in', () => {
     expect(wrong.headers.get('set-cookie')).toBeNull();
   });
 
+  test('a coach with no page to return to lands on /coach; a teacher on /learn', async () => {
+    const coach = await run(signIn, postRequest('/sign-in', { email: 'coach@oakfield.example', password: DEMO_PASSWORD }));
+    expect(coach.headers.get('location')).toBe('/coach');
+    const teacher = await run(signIn, postRequest('/sign-in', { email: 'zara.ahmed@oakfield.example', password: DEMO_PASSWORD }));
+    expect(teacher.headers.get('location')).toBe('/learn');
+  });
+
   test('an open redirect is refused', async () => {
     const response = await run(signIn, postRequest('/sign-in', { email: TEACHER, password: DEMO_PASSWORD, redirectTo: '//evil.example/' }));
     expect(response.headers.get('location')).toBe('/learn');

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunct
 import { json, redirect } from '@remix-run/node';
 import { Form, useActionData, useSearchParams } from '@remix-run/react';
 import { z } from 'zod';
-import { createSession, getSessionUser, endSession } from '#app/auth/session.server.ts';
+import { createSession, endSession, getSessionUser, loadMemberships } from '#app/auth/session.server.ts';
 import { attemptSignIn } from '#app/models/accounts.server.ts';
 import { Field, FormError } from '#app/components/forms.tsx';
 import { clientAddress, safeRedirectPath } from '#app/utils/http.server.ts';
@@ -53,7 +53,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const headers = new Headers();
   await endSession(request);
   headers.append('Set-Cookie', await createSession(result.userId, { userAgent: request.headers.get('user-agent'), address: clientAddress(context) }));
-  return redirect(safeRedirectPath(redirectTo), { headers });
+  // Without a page to go back to, a coach starts where their teachers are.
+  const coaches = (await loadMemberships(result.userId)).some((m) => m.roles.includes('coach'));
+  return redirect(safeRedirectPath(redirectTo, coaches ? '/coach' : '/learn'), { headers });
 }
 
 export default function SignIn() {
