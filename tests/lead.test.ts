@@ -110,7 +110,7 @@ describe('the dashboard', () => {
     const sophie = csv.find((r) => r[0]!.includes('Sophie'))!;
     expect(sophie[0]).toBe(`'=cmd|"/c calc"!A1, Sophie`);
     const tableRow = table.rows.find((r) => r.name.includes('Sophie'))!;
-    expect(sophie.slice(5)).toEqual(tableRow.cells.map((c) => c.text));
+    expect(sophie.slice(6)).toEqual(tableRow.cells.map((c) => c.text));
   });
 });
 
@@ -362,7 +362,7 @@ describe('the audit trail', () => {
 describe('by school', () => {
   test('schools in natural order (2 before 10), the trust’s own team not listed as a school', async () => {
     const { summariseBySchool } = await import('#app/models/reports.server.ts');
-    const row = (organisationId: number, organisationName: string) => ({ userId: organisationId, name: 'x', organisationId, organisationName, roles: [], groups: [], deactivated: false, lastActivityAt: null, cells: {} });
+    const row = (organisationId: number, organisationName: string) => ({ userId: organisationId, name: 'x', email: 'x@x.example', organisationId, organisationName, roles: [], groups: [], deactivated: false, lastActivityAt: null, cells: {} });
     const rows = [row(10, 'School 10'), row(2, 'School 2'), row(1, 'Riverbend Trust'), row(3, 'school 3')];
     const summary = summariseBySchool(rows, [], new Set([10, 2, 3]));
     expect(summary.map((s) => s.organisationName)).toEqual(['School 2', 'school 3', 'School 10']);
@@ -377,5 +377,22 @@ describe('importing what schools really have', () => {
     const preview = await jsonOf<Preview>(await importRoster({ intent: 'preview', organisationId: oakfield }, { name: 'staff.csv', content: windows1252 }));
     expect(preview.preview.fileError).toBeNull();
     expect(preview.preview.rows[0]).toMatchObject({ outcome: 'new', name: 'Siân Llewellyn', email: 'sian.llewellyn@oakfield.example' });
+  });
+});
+
+describe('the staff export', () => {
+  test('a row per person and course, each fact in its own column, for pivot tables', async () => {
+    const csv = parseCsv(await (await run(exportLoader, getRequest('/lead/export.csv?format=long&q=amina', await cookieFor(LEADER)))).text());
+    expect(csv[0]).toEqual(['Name', 'Email', 'School', 'Roles', 'Groups', 'Account', 'Course', 'Status', 'Percent', 'Assigned', 'Assigned on', 'Due', 'Overdue', 'Completed on', 'Certificate code']);
+    const body = csv.slice(1);
+    expect(body.length).toBeGreaterThan(0);
+    expect(body.every((r) => r[1] === 'teacher@oakfield.example' && r[2] === 'Oakfield Primary School')).toBe(true);
+    expect(new Set(body.map((r) => r[6])).size).toBe(body.length); // one row per course
+    for (const r of body) expect(['Completed', 'In progress', 'Not started']).toContain(r[7]);
+  });
+
+  test('search finds people by email too', async () => {
+    const data = await dashboard(LEADER, '?q=zara.ahmed@');
+    expect(data.rows.map((r) => r.name)).toEqual(['Zara Ahmed']);
   });
 });

@@ -33,13 +33,18 @@ export interface Cell {
   percent: number;
   completedAt: string | null;
   assigned: boolean;
+  /** When the earliest assignment covering this person and course was made. */
+  assignedOn: string | null;
   dueDate: string | null;
   overdue: boolean;
+  /** The certificate's code when the course is complete and the certificate stands. */
+  certificateCode: string | null;
 }
 
 export interface StaffRow {
   userId: number;
   name: string;
+  email: string;
   organisationId: number;
   organisationName: string;
   roles: Role[];
@@ -92,7 +97,7 @@ export async function staffProgress(scope: ReportScope, courses: CourseEntry[], 
       .selectFrom('memberships as m')
       .innerJoin('users as u', 'u.id', 'm.user_id')
       .innerJoin('organisations as o', 'o.id', 'm.organisation_id')
-      .select(['m.id as membershipId', 'm.user_id as userId', 'u.name', 'o.id as organisationId', 'o.name as organisationName', 'm.deactivated_at']),
+      .select(['m.id as membershipId', 'm.user_id as userId', 'u.name', 'u.email', 'o.id as organisationId', 'o.name as organisationName', 'm.deactivated_at']),
     scope,
   );
   if (!filters.includeDeactivated) staffQuery = staffQuery.where('m.deactivated_at', 'is', null);
@@ -106,7 +111,7 @@ export async function staffProgress(scope: ReportScope, courses: CourseEntry[], 
     staffQuery = staffQuery.where((eb) => eb.exists(eb.selectFrom('group_members as fg').select('fg.user_id').whereRef('fg.user_id', '=', 'm.user_id').where('fg.group_id', '=', groupId)));
   }
   if (filters.userId !== undefined) staffQuery = staffQuery.where('m.user_id', '=', filters.userId);
-  if (filters.q) staffQuery = staffQuery.where(sql<boolean>`u.name like ${likePattern(filters.q)} escape '\\'`);
+  if (filters.q) staffQuery = staffQuery.where(sql<boolean>`(u.name like ${likePattern(filters.q)} escape '\\' or u.email like ${likePattern(filters.q.toLowerCase())} escape '\\')`);
   if ('coachUserId' in scope) staffQuery = staffQuery.where('m.user_id', '!=', scope.coachUserId);
   const scopedMemberships = inScope(db.selectFrom('memberships as m').select('m.id'), scope);
   const scopedUsers = inScope(db.selectFrom('memberships as m').select('m.user_id'), scope);
@@ -114,7 +119,7 @@ export async function staffProgress(scope: ReportScope, courses: CourseEntry[], 
 
   // 2–6. Roles, groups, enrolments, completed modules and assignments of everyone in scope: one
   // grouped statement each, joined up in memory.
-  const [staff, roles, groups, progress, modulesDone, assigned] = await Promise.all([
+  const [staff, roles, groups, progress, modulesDone, assigned, certificates] = await Promise.all([
     staffQuery.orderBy('o.name').orderBy('u.name').execute(),
     db.selectFrom('membership_roles').select(['membership_id', 'role']).where('membership_id', 'in', scopedMemberships).execute(),
     db
@@ -137,18 +142,20 @@ export async function staffProgress(scope: ReportScope, courses: CourseEntry[], 
         .selectFrom('memberships as m')
         .innerJoin('organisations as o', 'o.id', 'm.organisation_id')
         .innerJoin('assignments as a', (join) => join.on((eb) => assignmentCovers(eb)))
-        .select(['m.user_id', 'a.course_slug', sql<string | null>`min(a.due_date)`.as('dueDate')])
+        .select(['m.user_id', 'a.course_slug', sql<string | null>`min(a.due_date)`.as('dueDate'), sql<string>`min(a.created_at)`.as('assignedOn')])
         .where('m.deactivated_at', 'is', null)
         .groupBy(['m.user_id', 'a.course_slug']),
       scope,
     ).execute(),
+    db.selectFrom('certificates').select(['user_id', 'course_slug', 'code']).where('user_id', 'in', scopedUsers).where('revoked_at', 'is', null).execute(),
   ]);
 
   const rolesByMembership = groupBy(roles, (r) => r.membership_id, (r) => r.role);
   const groupsByMember = groupBy(groups, (g) => g.user_id * 1_000_003 + g.organisation_id, (g) => g.name);
   const doneByUser = byUserAndCourse(modulesDone, (d) => d.done);
   const progressByUser = byUserAndCourse(progress, (p) => p);
-  const assignedByUser = byUserAndCourse(assigned, (a) => a.dueDate);
+  const assignedByUser = byUserAndCourse(assigned, (a) => a);
+  const certificateByUser = byUserAndCourse(certificates, (c) => c.code);
   const lastActivity = new Map<number, string>();
   for (const p of progress) {
     const current = lastActivity.get(p.user_id);
@@ -159,18 +166,30 @@ export async function staffProgress(scope: ReportScope, courses: CourseEntry[], 
     const personProgress = progressByUser.get(person.userId);
     const personDone = doneByUser.get(person.userId);
     const personAssigned = assignedByUser.get(person.userId);
+    const personCertificates = certificateByUser.get(person.userId);
     const cells: Record<string, Cell> = {};
     for (const course of courses) {
       const p = personProgress?.get(course.slug);
       const isAssigned = personAssigned?.has(course.slug) ?? false;
-      const dueDate = personAssigned?.get(course.slug) ?? null;
+      const assignment = personAssigned?.get(course.slug);
+      const dueDate = assignment?.dueDate ?? null;
       const state: CellState = p?.completed_at ? 'completed' : p ? 'in-progress' : 'not-started';
       const percent = state === 'completed' ? 100 : p ? Math.min(99, Math.round((100 * (personDone?.get(course.slug) ?? 0)) / Math.max(1, course.modules.length))) : 0;
-      cells[course.slug] = { state, percent, completedAt: p?.completed_at ?? null, assigned: isAssigned, dueDate, overdue: isAssigned && dueDate !== null && dueDate < today && state !== 'completed' };
+      cells[course.slug] = {
+        state,
+        percent,
+        completedAt: p?.completed_at ?? null,
+        assigned: isAssigned,
+        assignedOn: assignment?.assignedOn ?? null,
+        dueDate,
+        overdue: isAssigned && dueDate !== null && dueDate < today && state !== 'completed',
+        certificateCode: state === 'completed' ? (personCertificates?.get(course.slug) ?? null) : null,
+      };
     }
     return {
       userId: person.userId,
       name: person.name,
+      email: person.email,
       organisationId: person.organisationId,
       organisationName: person.organisationName,
       roles: (rolesByMembership.get(person.membershipId) ?? []).sort(),

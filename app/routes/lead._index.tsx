@@ -147,6 +147,9 @@ export default function LeadDashboard() {
             <a href={`/lead/export.csv${data.filterQueryString ? `?${data.filterQueryString}` : ''}`} download>
               Download these rows as CSV
             </a>
+            <a href={`/lead/export.csv?${data.filterQueryString ? `${data.filterQueryString}&` : ''}format=long`} download>
+              CSV with a row per person and course (for pivot tables)
+            </a>
           </div>
         </Form>
         <p role="status">
