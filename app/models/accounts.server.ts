@@ -4,6 +4,7 @@ import { hashPassword, verifyAgainstDummy, verifyPassword } from '#app/auth/pass
 import { hashToken, isWellFormedToken, randomToken } from '#app/auth/tokens.server.ts';
 import { endOtherSessions, loadMemberships } from '#app/auth/session.server.ts';
 import { getDb, now, nowIso } from '#app/utils/db.server.ts';
+import { queueInvitation } from '#app/mail/messages.server.ts';
 import { recordAudit } from './audit.server.ts';
 
 export function normaliseEmail(email: string): string {
@@ -149,6 +150,7 @@ export async function insertInvitedMember(trx: Transaction<Database>, organisati
     .insertInto('membership_roles')
     .values(member.roles.map((role) => ({ membership_id: membership.id, role })))
     .execute();
+  const expiresAt = new Date(created.getTime() + INVITATION_TTL_MS).toISOString();
   await trx
     .insertInto('invitations')
     .values({
@@ -157,11 +159,12 @@ export async function insertInvitedMember(trx: Transaction<Database>, organisati
       organisation_id: organisationId,
       created_by: invitedBy,
       created_at: created.toISOString(),
-      expires_at: new Date(created.getTime() + INVITATION_TTL_MS).toISOString(),
+      expires_at: expiresAt,
       used_at: null,
     })
     .execute();
   await recordAudit({ event: 'invitation_created', actorUserId: invitedBy, subjectUserId: user.id, organisationId, detail: { roles: member.roles } }, trx);
+  await queueInvitation(trx, { userId: user.id, organisationId, token, invitedBy, expiresAt });
   return token;
 }
 
@@ -183,6 +186,7 @@ export async function renewInvitation(userId: number, organisationId: number, in
         .values({ token_hash: hashToken(token), user_id: userId, organisation_id: organisationId, created_by: invitedBy, created_at: created.toISOString(), expires_at: new Date(created.getTime() + INVITATION_TTL_MS).toISOString(), used_at: null })
         .execute();
       await recordAudit({ event: 'invitation_created', actorUserId: invitedBy, subjectUserId: userId, organisationId, detail: { renewed: true } }, trx);
+      await queueInvitation(trx, { userId, organisationId, token, invitedBy, expiresAt: new Date(created.getTime() + INVITATION_TTL_MS).toISOString() });
       return token;
     });
 }

@@ -1,6 +1,7 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Database, Role } from '#db/schema.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
+import { queueAssignmentMade } from '#app/mail/messages.server.ts';
 import { recordAudit } from './audit.server.ts';
 
 export type AssignmentTarget = { kind: 'person'; userId: number } | { kind: 'group'; groupId: number } | { kind: 'role'; role: Role };
@@ -21,24 +22,27 @@ export async function createAssignment(values: { organisationId: number; courseS
     .where('withdrawn_at', 'is', null)
     .executeTakeFirst();
   if (existing) return existing.id;
-  const row = await getDb()
-    .insertInto('assignments')
-    .values({
-      organisation_id: values.organisationId,
-      course_slug: values.courseSlug,
-      target_kind: target.kind,
-      target_user_id: target.kind === 'person' ? target.userId : null,
-      target_group_id: target.kind === 'group' ? target.groupId : null,
-      target_role: target.kind === 'role' ? target.role : null,
-      due_date: values.dueDate,
-      assigned_by: values.assignedBy,
-      created_at: nowIso(),
-      withdrawn_at: null,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await recordAudit({ event: 'assignment_created', actorUserId: values.assignedBy, organisationId: values.organisationId, detail: { assignment: row.id, course: values.courseSlug, target } });
-  return row.id;
+  return getDb().transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('assignments')
+      .values({
+        organisation_id: values.organisationId,
+        course_slug: values.courseSlug,
+        target_kind: target.kind,
+        target_user_id: target.kind === 'person' ? target.userId : null,
+        target_group_id: target.kind === 'group' ? target.groupId : null,
+        target_role: target.kind === 'role' ? target.role : null,
+        due_date: values.dueDate,
+        assigned_by: values.assignedBy,
+        created_at: nowIso(),
+        withdrawn_at: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await recordAudit({ event: 'assignment_created', actorUserId: values.assignedBy, organisationId: values.organisationId, detail: { assignment: row.id, course: values.courseSlug, target } }, trx);
+    await queueAssignmentMade(trx, row.id);
+    return row.id;
+  });
 }
 
 /**

@@ -1,19 +1,33 @@
 import { getDb, nowIso } from '#app/utils/db.server.ts';
+import { queueCoachNotice } from '#app/mail/messages.server.ts';
 import { isCoachOf } from './groups.server.ts';
 
 // Reflections are private until their author shares them; then the author's coaches may read
 // them and reply. Leaders never read reflection text: nothing here is reachable from /lead.
 
 export async function setReflectionShared(userId: number, courseSlug: string, moduleSlug: string, itemId: string, shared: boolean): Promise<boolean> {
-  const result = await getDb()
-    .updateTable('reflection_responses')
-    .set({ shared_at: shared ? nowIso() : null })
-    .where('user_id', '=', userId)
-    .where('course_slug', '=', courseSlug)
-    .where('module_slug', '=', moduleSlug)
-    .where('item_id', '=', itemId)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return getDb().transaction().execute(async (trx) => {
+    const before = await trx
+      .selectFrom('reflection_responses')
+      .select('shared_at')
+      .where('user_id', '=', userId)
+      .where('course_slug', '=', courseSlug)
+      .where('module_slug', '=', moduleSlug)
+      .where('item_id', '=', itemId)
+      .executeTakeFirst();
+    if (!before) return false;
+    await trx
+      .updateTable('reflection_responses')
+      .set({ shared_at: shared ? nowIso() : null })
+      .where('user_id', '=', userId)
+      .where('course_slug', '=', courseSlug)
+      .where('module_slug', '=', moduleSlug)
+      .where('item_id', '=', itemId)
+      .execute();
+    // Coaches hear about a newly shared reflection; sharing one that was shared already says nothing new.
+    if (shared && before.shared_at === null) await queueCoachNotice(trx, userId, 'reflection-shared');
+    return true;
+  });
 }
 
 export interface Comment {
@@ -95,10 +109,13 @@ export async function addComment(reflectionId: number, authorId: number, body: s
   // The same reply sent twice (a double submit) is kept once.
   const last = await db.selectFrom('reflection_comments').select(['author_user_id', 'body']).where('reflection_id', '=', reflectionId).orderBy('id', 'desc').executeTakeFirst();
   if (last && last.author_user_id === authorId && last.body === body) return 'ok';
-  await db
-    .insertInto('reflection_comments')
-    .values({ reflection_id: reflectionId, author_user_id: authorId, body, created_at: nowIso(), read_by_owner_at: reflection.user_id === authorId ? nowIso() : null })
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('reflection_comments')
+      .values({ reflection_id: reflectionId, author_user_id: authorId, body, created_at: nowIso(), read_by_owner_at: reflection.user_id === authorId ? nowIso() : null })
+      .execute();
+    if (reflection.user_id === authorId) await queueCoachNotice(trx, authorId, 'reflection-reply');
+  });
   return 'ok';
 }
 

@@ -84,8 +84,8 @@ export default function Admin() {
       {actionData?.created ? (
         <div className="alert alert--success" role="status">
           <p>
-            {actionData.created.name} is ready. Send {actionData.created.leaderName} this link to set their password; it works once, for 7
-            days:
+            {actionData.created.name} is ready, and an invitation is on its way to {actionData.created.leaderName}. If it does not arrive,
+            give them this link to set their password; it works once, for 7 days:
           </p>
           <p className="token-box">{actionData.created.link}</p>
         </div>

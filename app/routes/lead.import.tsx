@@ -113,7 +113,7 @@ export default function ImportRoster() {
           {data.invitations.length > 0 ? (
             <>
               <h3>Invitation links for the new people</h3>
-              <p>Each link works once, for 7 days. Send each person their own link.</p>
+              <p>Each new person has been emailed their own invitation. The links are here too, in case an email does not arrive; each works once, for 7 days.</p>
               <Form method="post" action="/lead/invitations.csv">
                 {data.invitations.map((i) => (
                   <input key={i.link} type="hidden" name="invitation" value={`${i.name}\t${i.email}\t${i.link}`} />

@@ -6,6 +6,8 @@ import { ROLES } from '#db/schema.ts';
 import { ledOrganisationIds, requireLeaderOf, requireRole } from '#app/auth/permissions.server.ts';
 import { DuplicateEmailError, inviteMember } from '#app/models/accounts.server.ts';
 import { listMembers, listOrganisationsByIds } from '#app/models/organisations.server.ts';
+import { pendingInvitations } from '#app/models/invitation-status.server.ts';
+import { formatDate } from '#app/utils/dates.ts';
 import { Field, FormError, RoleCheckboxes, SelectField } from '#app/components/forms.tsx';
 import { emailField, parseForm, requiredText, readForm } from '#app/utils/forms.ts';
 import { getEnv } from '#app/utils/env.server.ts';
@@ -22,8 +24,11 @@ const addMemberSchema = z.object({
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireRole(request, 'leader');
   const orgIds = await ledOrganisationIds(user);
-  const [organisations, members] = await Promise.all([listOrganisationsByIds(orgIds), listMembers(orgIds)]);
-  return json({ organisations, members });
+  const [organisations, members, pending] = await Promise.all([listOrganisationsByIds(orgIds), listMembers(orgIds), pendingInvitations(orgIds)]);
+  const invitationText = new Map(
+    pending.map((p) => [`${p.organisationId}-${p.userId}`, `Invited: link expires ${formatDate(p.expiresAt)}${p.emailFailed ? ' (the email could not be delivered)' : p.emailedAt ? ' (emailed)' : ' (email being sent)'}`]),
+  );
+  return json({ organisations, members: members.map((m) => ({ ...m, invitationText: invitationText.get(`${m.organisationId}-${m.userId}`) ?? null })) });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -72,7 +77,7 @@ export default function People() {
                 </th>
                 <td>{m.organisationName}</td>
                 <td>{m.roles.join(', ')}</td>
-                <td>{m.deactivated ? 'Deactivated' : m.invitationPending ? 'Invitation not yet accepted' : 'Active'}</td>
+                <td>{m.deactivated ? 'Deactivated' : m.invitationPending ? (m.invitationText ?? 'Invitation expired: open their page to send a new one') : 'Active'}</td>
               </tr>
             ))}
           </tbody>
@@ -83,7 +88,7 @@ export default function People() {
       {actionData?.invitation ? (
         <div className="alert alert--success" role="status">
           <p>
-            {actionData.invitation.name} has been added. Send them this link; it works once, for 7 days:
+            {actionData.invitation.name} has been added and an invitation is on its way to {actionData.invitation.email}. If it does not arrive, give them this link; it works once, for 7 days:
           </p>
           <p className="token-box">{actionData.invitation.link}</p>
         </div>

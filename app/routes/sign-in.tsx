@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json, redirect } from '@remix-run/node';
-import { Form, useActionData, useSearchParams } from '@remix-run/react';
+import { Form, Link, useActionData, useSearchParams } from '@remix-run/react';
 import { z } from 'zod';
 import { createSession, getSessionUser, endSession } from '#app/auth/session.server.ts';
 import { attemptSignIn } from '#app/models/accounts.server.ts';
@@ -61,6 +61,11 @@ export default function SignIn() {
   return (
     <div className="stack">
       <h1>Sign in to Kindred</h1>
+      {searchParams.get('reset') === '1' && !actionData ? (
+        <div className="alert alert--success" role="status">
+          Your password is changed and you have been signed out everywhere. Sign in with your new password.
+        </div>
+      ) : null}
       <FormError message={actionData?.formError} />
       <Form method="post" className="stack" noValidate>
         <input type="hidden" name="redirectTo" value={searchParams.get('redirectTo') ?? ''} />
@@ -72,6 +77,9 @@ export default function SignIn() {
           </button>
         </div>
       </Form>
+      <p>
+        <Link to="/forgot-password">Forgotten your password?</Link>
+      </p>
       <p className="muted">New to Kindred? Your school sends you an invitation link. If you have lost it, ask a leader at your school for a new one.</p>
     </div>
   );

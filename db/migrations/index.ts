@@ -5,6 +5,7 @@ import * as certificates from './003-certificates.ts';
 import * as coaching from './004-coaching.ts';
 import * as housekeeping from './005-housekeeping.ts';
 import * as reportIndexes from './006-report-indexes.ts';
+import * as email from './008-email.ts';
 
 // An explicit list, not a directory scan, so the bundled server carries every migration.
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '004-coaching': coaching,
   '005-housekeeping': housekeeping,
   '006-report-indexes': reportIndexes,
+  '008-email': email,
 };
