@@ -111,11 +111,11 @@ export async function insertNotices(trx: Transaction<Database>, notices: { assig
 
 /**
  * After its one "overdue" email, an unfinished course is listed in a weekly digest: one per person
- * and week, from the week after that email.
+ * and calendar week, from a week after that email.
  */
 async function queueOverdueDigests(today: string): Promise<number> {
   const monday = weekStart(today);
-  const mondayIso = new Date(`${monday}T00:00:00Z`).toISOString();
+  const weekAgo = new Date(now().getTime() - 7 * 86_400_000).toISOString();
   const db = getDb();
   const rows = await db
     .selectFrom('assignment_notices as n')
@@ -124,7 +124,7 @@ async function queueOverdueDigests(today: string): Promise<number> {
     .innerJoin('users as u', 'u.id', 'n.user_id')
     .select(['u.id as userId', 'u.name', 'u.email', 'a.course_slug', 'a.due_date', 'ao.name as organisationName'])
     .where('n.kind', '=', 'overdue')
-    .where('n.created_at', '<', mondayIso)
+    .where('n.created_at', '<=', weekAgo)
     .where('a.withdrawn_at', 'is', null)
     .where(({ exists, selectFrom }) => exists(selectFrom('memberships as m').select('m.id').whereRef('m.user_id', '=', 'u.id').where('m.deactivated_at', 'is', null)))
     .where(({ not, exists, selectFrom }) =>
