@@ -78,6 +78,12 @@ const MATRIX: Record<string, Entry> = {
   'routes/lead.export[.csv]': { url: () => '/lead/export.csv', expect: leadersOnly() },
   'routes/lead.invitations[.csv]': { url: () => '/lead/invitations.csv', expect: everyone(400) },
   'routes/admin._index': { url: () => '/admin', expect: signedIn(403, { admin: 200 }) },
+  'routes/forgot-password': { url: () => '/forgot-password', expect: everyone(200) },
+  'routes/reset-password.$token': { url: () => '/reset-password/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', expect: everyone(404) },
+  'routes/unsubscribe.$token': { url: () => `/unsubscribe/${teacherId}.reminders.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`, expect: everyone(404) },
+  // Outside production with no SMTP_URL the local outbox is open to any visitor (docs/decisions/012-email-outbox.md).
+  'routes/dev.outbox._index': { url: () => '/dev/outbox', expect: everyone(200) },
+  'routes/dev.outbox.$id': { url: () => '/dev/outbox/99999999', expect: everyone(404) },
 };
 
 let server: RunningServer;
