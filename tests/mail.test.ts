@@ -5,7 +5,7 @@ import { inviteMember } from '#app/models/accounts.server.ts';
 import { createAssignment } from '#app/models/assignments.server.ts';
 import { requestPasswordReset, MAX_RESETS_PER_HOUR } from '#app/models/password-resets.server.ts';
 import { mailbox, oneLine } from '#app/mail/addresses.ts';
-import { newWorkerId, queueEmail, sendDue, claimDue, LEASE_MS } from '#app/mail/outbox.server.ts';
+import { newWorkerId, queueEmail, sendDue, claimDue } from '#app/mail/outbox.server.ts';
 import { readUnsubscribeToken, unsubscribeToken } from '#app/mail/preferences.server.ts';
 import { reminderKind, runSchedule } from '#app/mail/schedule.server.ts';
 import { createMailer, type Mailer } from '#app/mail/transport.server.ts';
@@ -127,7 +127,7 @@ describe('the outbox', () => {
     const first = await claimDue('crashed-worker', 50);
     expect(first.map((r) => r.to_address)).toContain('lease@example.org');
     expect(await claimDue('other-worker', 50)).toEqual([]);
-    process.env.KINDRED_CLOCK_OFFSET_MS = String(LEASE_MS + 1000);
+    process.env.KINDRED_CLOCK_OFFSET_MS = String(getEnv().MAIL_LEASE_MS + 1000);
     await drain();
     expect(smtp.received.map((m) => m.envelopeTo[0])).toEqual(['lease@example.org']);
   });

@@ -29,8 +29,6 @@ export interface NewMessage {
   dedupeKey?: string;
 }
 
-/** How long a claimed row is held: longer than the SMTP timeouts of one send (transport.server.ts). */
-export const LEASE_MS = 2 * 60 * 1000;
 export const MAX_ATTEMPTS = 10;
 const MAX_BACKOFF_MS = 60 * 60 * 1000;
 // Statements stay well under SQLite's limit on bound values.
@@ -91,7 +89,8 @@ export function wakeMailWorker(): void {
  */
 export async function claimDue(workerId: string, limit: number, db: Kysely<Database> = getDb()): Promise<OutboxRow[]> {
   const at = nowIso();
-  const leaseUntil = new Date(now().getTime() + LEASE_MS).toISOString();
+  // MAIL_LEASE_MS (2 minutes) is longer than the SMTP timeouts of one send (transport.server.ts).
+  const leaseUntil = new Date(now().getTime() + getEnv().MAIL_LEASE_MS).toISOString();
   return db
     .updateTable('outbox')
     .set({ claimed_by: workerId, claimed_until: leaseUntil, attempts: sql`attempts + 1` })

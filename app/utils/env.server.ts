@@ -24,6 +24,8 @@ const envSchema = z
     MAIL_OUTBOX_PATH: z.string().min(1).optional(),
     MAIL_WORKER: z.enum(['on', 'off']).default('on'),
     MAIL_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(2000),
+    // How long a claimed message is held before another worker may take it (after a crash).
+    MAIL_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(2 * 60 * 1000),
     MAIL_RETRY_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
     MAIL_SCHEDULE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(15 * 60 * 1000),
   })

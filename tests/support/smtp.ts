@@ -50,6 +50,10 @@ export async function startTestSmtp(options: Partial<SMTPServerOptions> = {}): P
     },
     ...options,
   });
+  // A client killed mid-conversation resets its connection; that is expected here, not a failure.
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') throw error;
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as { port: number }).port;
   return {
