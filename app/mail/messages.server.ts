@@ -10,20 +10,17 @@ import { insertNotices } from './schedule.server.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export async function queueInvitation(db: Db, invitation: { userId: number; organisationId: number; token: string; invitedBy: number | null; expiresAt: string }): Promise<void> {
-  const row = await db
-    .selectFrom('users as u')
-    .innerJoin('organisations as o', (join) => join.on('o.id', '=', invitation.organisationId))
-    .leftJoin('users as inviter', (join) => join.on('inviter.id', '=', invitation.invitedBy ?? -1))
-    .select(['u.name', 'u.email', 'o.name as organisationName', 'inviter.name as inviterName'])
-    .where('u.id', '=', invitation.userId)
-    .executeTakeFirstOrThrow();
+/**
+ * The invitation email. Only an insert, so a 2,000-row import stays quick: the school's and the
+ * inviter's names are looked up when the message is sent (resolveNames in outbox.server.ts).
+ */
+export async function queueInvitation(db: Db, invitation: { userId: number; name: string; email: string; organisationId: number; token: string; invitedBy: number | null; expiresAt: string }): Promise<void> {
   await queueEmail(db, {
     template: 'invitation',
     toUserId: invitation.userId,
-    toAddress: row.email,
-    toName: row.name,
-    params: { organisationName: row.organisationName, inviterName: row.inviterName, url: `${getEnv().PUBLIC_URL}/invitations/${invitation.token}`, expiresAt: invitation.expiresAt },
+    toAddress: invitation.email,
+    toName: invitation.name,
+    params: { organisationId: invitation.organisationId, inviterUserId: invitation.invitedBy, url: `${getEnv().PUBLIC_URL}/invitations/${invitation.token}`, expiresAt: invitation.expiresAt },
   });
 }
 

@@ -148,14 +148,27 @@ export async function markFailed(row: OutboxRow, workerId: string, error: unknow
   return permanent ? 'failed' : 'retry';
 }
 
-/** The message a row stands for, rendered now (course titles as they are today). */
-export function renderRow(row: OutboxRow): RenderedMessage {
+/** Names a message refers to by id (organisationId, inviterUserId), looked up when it is sent. */
+async function resolveNames(params: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const resolved = { ...params };
+  const db = getDb();
+  if (typeof params.organisationId === 'number' && params.organisationName === undefined) {
+    resolved.organisationName = (await db.selectFrom('organisations').select('name').where('id', '=', params.organisationId).executeTakeFirst())?.name ?? 'your school';
+  }
+  if (typeof params.inviterUserId === 'number' && params.inviterName === undefined) {
+    resolved.inviterName = (await db.selectFrom('users').select('name').where('id', '=', params.inviterUserId).executeTakeFirst())?.name ?? null;
+  }
+  return resolved;
+}
+
+/** The message a row stands for, rendered now (names and course titles as they are today). */
+export async function renderRow(row: OutboxRow): Promise<RenderedMessage> {
   const env = getEnv();
   const template = TEMPLATES[row.template];
   if (!template) throw new PermanentSendError(`Unknown email template "${row.template}"`);
   const content = template({
     toName: oneLine(row.to_name, 120),
-    params: JSON.parse(row.params) as Record<string, unknown>,
+    params: await resolveNames(JSON.parse(row.params) as Record<string, unknown>),
     publicUrl: env.PUBLIC_URL,
     courseTitle: (slug) => findCourse(slug)?.meta.title ?? slug,
   });
@@ -179,7 +192,7 @@ export async function sendDue(mailer: Mailer, workerId: string, limit = 10): Pro
   const env = getEnv();
   for (const row of rows) {
     try {
-      const rendered = renderRow(row);
+      const rendered = await renderRow(row);
       await mailer.send({
         id: row.id,
         from: env.MAIL_FROM,

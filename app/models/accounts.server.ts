@@ -164,7 +164,7 @@ export async function insertInvitedMember(trx: Transaction<Database>, organisati
     })
     .execute();
   await recordAudit({ event: 'invitation_created', actorUserId: invitedBy, subjectUserId: user.id, organisationId, detail: { roles: member.roles } }, trx);
-  await queueInvitation(trx, { userId: user.id, organisationId, token, invitedBy, expiresAt });
+  await queueInvitation(trx, { userId: user.id, name: member.name.trim(), email, organisationId, token, invitedBy, expiresAt });
   return token;
 }
 
@@ -178,7 +178,7 @@ export async function renewInvitation(userId: number, organisationId: number, in
   return getDb()
     .transaction()
     .execute(async (trx) => {
-      const user = await trx.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirst();
+      const user = await trx.selectFrom('users').select(['password_hash', 'name', 'email']).where('id', '=', userId).executeTakeFirst();
       if (!user || user.password_hash !== null) return null;
       await trx.updateTable('invitations').set({ expires_at: created.toISOString() }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
       await trx
@@ -186,7 +186,7 @@ export async function renewInvitation(userId: number, organisationId: number, in
         .values({ token_hash: hashToken(token), user_id: userId, organisation_id: organisationId, created_by: invitedBy, created_at: created.toISOString(), expires_at: new Date(created.getTime() + INVITATION_TTL_MS).toISOString(), used_at: null })
         .execute();
       await recordAudit({ event: 'invitation_created', actorUserId: invitedBy, subjectUserId: userId, organisationId, detail: { renewed: true } }, trx);
-      await queueInvitation(trx, { userId, organisationId, token, invitedBy, expiresAt: new Date(created.getTime() + INVITATION_TTL_MS).toISOString() });
+      await queueInvitation(trx, { userId, name: user.name, email: user.email, organisationId, token, invitedBy, expiresAt: new Date(created.getTime() + INVITATION_TTL_MS).toISOString() });
       return token;
     });
 }
