@@ -252,3 +252,79 @@ describe('one-click unsubscribe', () => {
     expect(await prefs()).toEqual({ reminders: 0 });
   });
 });
+
+describe('what each action sends', () => {
+  test('roster import, a platform admin’s new organisation and a resend each email an invitation; the resent link replaces the old one', async () => {
+    const { applyRoster } = await import('#app/models/roster.server.ts');
+    const { createOrganisationWithLeader } = await import('#app/models/organisations.server.ts');
+    const { renewInvitation } = await import('#app/models/accounts.server.ts');
+    const { pendingInvitations } = await import('#app/models/invitation-status.server.ts');
+    const orgId = await organisationId('Oakfield Primary School');
+    const leaderId = await userIdByEmail('leader@oakfield.example');
+    const applied = await applyRoster(orgId, 'name,email,roles\nRoster One,roster.one@oakfield.example,teacher\nRoster Two,roster.two@oakfield.example,coach', leaderId);
+    const created = await createOrganisationWithLeader({ name: 'Hillcrest School', kind: 'school', trustId: null }, { name: 'Hana Head', email: 'head@hillcrest.example' }, await userIdByEmail('admin@kindred.example'));
+    await drain();
+    expect(smtp.received.map((m) => [m.envelopeTo[0], m.parsed.subject]).sort()).toEqual([
+      ['head@hillcrest.example', 'Your invitation to Kindred from Hillcrest School'],
+      ['roster.one@oakfield.example', 'Your invitation to Kindred from Oakfield Primary School'],
+      ['roster.two@oakfield.example', 'Your invitation to Kindred from Oakfield Primary School'],
+    ]);
+    const one = smtp.received.find((m) => m.envelopeTo[0] === 'roster.one@oakfield.example')!;
+    expect(one.parsed.text).toContain(applied.invitations.find((i) => i.email === 'roster.one@oakfield.example')!.token);
+    expect(one.parsed.text).toMatch(/^.+ has invited you to Kindred/m);
+    expect(smtp.received.find((m) => m.envelopeTo[0] === 'head@hillcrest.example')!.parsed.text).toContain(created.token);
+
+    smtp.received.length = 0;
+    const rosterOne = await userIdByEmail('roster.one@oakfield.example');
+    const fresh = await renewInvitation(rosterOne, orgId, leaderId);
+    await drain();
+    expect(smtp.received).toHaveLength(1);
+    expect(smtp.received[0]!.parsed.text).toContain(`/invitations/${fresh}`);
+    const pending = await pendingInvitations([orgId], { userId: rosterOne });
+    expect(pending).toHaveLength(1);
+    expect(pending[0]!.emailedAt).not.toBeNull();
+    expect(Date.parse(pending[0]!.expiresAt) - Date.now()).toBeGreaterThan(6.9 * DAY);
+  });
+
+  test('a coach hears when a teacher shares a reflection (once, not on re-sharing) and when the teacher replies; not when they reply themselves', async () => {
+    const { makeGroup } = await import('./support/coaching.ts');
+    const { setReflectionShared, addComment } = await import('#app/models/coaching.server.ts');
+    await makeGroup('Oakfield Primary School', 'Mail group', 'coach2@oakfield.example', ['tom.brennan@oakfield.example']);
+    const tom = await userIdByEmail('tom.brennan@oakfield.example');
+    const coach = await userIdByEmail('coach2@oakfield.example');
+    const now = new Date().toISOString();
+    const reflectionId = Number(
+      (await getDb().insertInto('reflection_responses').values({ user_id: tom, course_slug: 'sample-course', module_slug: 'first-steps', item_id: 'first-thoughts', content_version: '1', body: 'Thoughts', saved_at: now }).returning('id').executeTakeFirstOrThrow()).id,
+    );
+    expect(await setReflectionShared(tom, 'sample-course', 'first-steps', 'first-thoughts', true)).toBe(true);
+    expect(await setReflectionShared(tom, 'sample-course', 'first-steps', 'first-thoughts', true)).toBe(true);
+    await addComment(reflectionId, coach, 'What did you notice?');
+    await addComment(reflectionId, tom, 'That the quiet ones answered.');
+    await drain();
+    expect(smtp.received.map((m) => [m.envelopeTo[0], m.parsed.subject])).toEqual([
+      ['coach2@oakfield.example', 'Tom Brennan shared a reflection with you'],
+      ['coach2@oakfield.example', 'Tom Brennan replied on a shared reflection'],
+    ]);
+    expect(headerOf(smtp.received[0]!, 'List-Unsubscribe')).toContain(`/unsubscribe/${unsubscribeToken(coach, 'coaching')}`);
+  });
+
+  test('a leader can email someone a reset link; people who turned coaching emails off get none', async () => {
+    const { sendPasswordResetFor } = await import('#app/models/password-resets.server.ts');
+    const { setPreferences } = await import('#app/mail/preferences.server.ts');
+    const leader = { id: await userIdByEmail('leader@oakfield.example'), name: 'Leader' };
+    expect(await sendPasswordResetFor(await userIdByEmail('coach@oakfield.example'), leader)).toBe('sent');
+    expect(await sendPasswordResetFor(999_999, leader)).toBe('not-found');
+    await drain();
+    expect(smtp.received.map((m) => m.parsed.subject)).toEqual(['Reset your Kindred password']);
+    expect(smtp.received[0]!.parsed.text).toContain('Leader has sent you a link');
+
+    smtp.received.length = 0;
+    const { queueCoachNotice } = await import('#app/mail/messages.server.ts');
+    await setPreferences(await userIdByEmail('coach2@oakfield.example'), { coaching: false });
+    const tom = await userIdByEmail('tom.brennan@oakfield.example');
+    // Tom's coach (coach2, from the test above) turned coaching emails off.
+    expect(await getDb().transaction().execute((trx) => queueCoachNotice(trx, tom, 'reflection-reply'))).toBe(0);
+    await setPreferences(await userIdByEmail('coach2@oakfield.example'), { coaching: true });
+    expect(await getDb().transaction().execute((trx) => queueCoachNotice(trx, tom, 'reflection-reply'))).toBe(1);
+  });
+});
