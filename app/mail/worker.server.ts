@@ -65,7 +65,11 @@ export function startMailWorker(): MailWorker {
       wakeHolder.wake = () => {};
       clearTimeout(timer);
       clearTimeout(scheduleTimer);
-      await running;
+      // A send in flight gets a moment to finish; one stuck on a silent server keeps its lease and
+      // is sent again after the next start, rather than holding up the shutdown.
+      let timeout: NodeJS.Timeout | undefined;
+      await Promise.race([running, new Promise((resolve) => (timeout = setTimeout(resolve, 3000)))]);
+      clearTimeout(timeout);
       mailer.close();
     },
   };

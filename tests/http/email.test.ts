@@ -1,3 +1,4 @@
+import net from 'node:net';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEMO_PASSWORD } from '#db/seed.ts';
@@ -131,3 +132,61 @@ describe('configuration', () => {
     expect((await fetch(`${server.url}/dev/outbox`)).status).toBe(404);
   });
 });
+
+describe('without SMTP_URL', () => {
+  test('email goes to .eml files that /dev/outbox lists with working links; production has no such page', async () => {
+    const local = await startBuiltServer({ databasePath: tempDatabasePath(TEMPLATE_DB), env: { MAIL_POLL_MS: '100', COURSES_PATH: 'tests/fixtures/courses' } });
+    try {
+      expect((await post2(local, '/forgot-password', { email: 'teacher@brookside.example' })).status).toBe(200);
+      let listing = '';
+      for (let i = 0; i < 100 && !listing.includes('Reset your Kindred password'); i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        listing = await (await fetch(`${local.url}/dev/outbox`)).text();
+      }
+      expect(listing).toContain('Reset your Kindred password');
+      const messagePath = /href="(\/dev\/outbox\/\d{8})"[^>]*>Reset your Kindred password/.exec(listing)?.[1];
+      expect(messagePath).toBeDefined();
+      const message = await (await fetch(local.url + messagePath!)).text();
+      const link = new RegExp(`href="(${local.url}/reset-password/[^"]+)"`).exec(message)?.[1];
+      expect(link).toBeDefined();
+      expect((await fetch(link!)).status).toBe(200);
+    } finally {
+      await local.stop();
+    }
+    const production = await startBuiltServer({ databasePath: tempDatabasePath(TEMPLATE_DB), env: { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), COURSES_PATH: 'tests/fixtures/courses' } });
+    try {
+      expect((await fetch(`${production.url}/dev/outbox`)).status).toBe(404);
+    } finally {
+      await production.stop();
+    }
+  });
+});
+
+describe('a silent SMTP server', () => {
+  test('never slows a page: the reset request answers at its usual pace while the worker waits', async () => {
+    // Accepts connections and never says a word.
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    const stuck = await startBuiltServer({ databasePath: tempDatabasePath(TEMPLATE_DB), env: { SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_POLL_MS: '100', COURSES_PATH: 'tests/fixtures/courses' } });
+    try {
+      for (let i = 0; i < 3; i += 1) {
+        const started = performance.now();
+        const response = await post2(stuck, '/forgot-password', { email: 'teacher@oakfield.example' });
+        expect(response.status).toBe(200);
+        expect(performance.now() - started).toBeLessThan(1500);
+      }
+      const started = performance.now();
+      expect((await fetch(`${stuck.url}/courses`)).status).toBe(200);
+      expect(performance.now() - started).toBeLessThan(1000);
+    } finally {
+      // A stuck send does not hold up a clean shutdown either.
+      expect(await stuck.stop('SIGTERM')).toBe(0);
+      silent.close();
+    }
+  });
+});
+
+function post2(target: RunningServer, path: string, fields: Record<string, string>) {
+  return fetch(target.url + path, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: target.url }, body: new URLSearchParams(fields) });
+}
