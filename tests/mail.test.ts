@@ -328,3 +328,27 @@ describe('what each action sends', () => {
     expect(await getDb().transaction().execute((trx) => queueCoachNotice(trx, tom, 'reflection-reply'))).toBe(1);
   });
 });
+
+describe('choices on /account and the leaders’ digest', () => {
+  test('a leader who turns the weekly summary on gets one a week, with their school’s figures', async () => {
+    const { action: accountAction, loader: accountLoader } = await import('#app/routes/account.tsx');
+    const { cookieFor, jsonOf } = await import('./utils.ts');
+    const cookie = await cookieFor('leader@brookside.example');
+    const before = await jsonOf<{ emails: Record<string, boolean>; isLeader: boolean }>(await run(accountLoader, getRequest('/account', cookie)));
+    expect(before).toMatchObject({ isLeader: true, emails: { assignments: true, reminders: true, coaching: true, leader_digest: false } });
+    const saved = await run(accountAction, postRequest('/account', { intent: 'emails', reminders: 'on', leader_digest: 'on' }, cookie));
+    expect(saved.status).toBe(200);
+    const bad = await run(accountAction, postRequest('/account', { intent: 'emails', reminders: 'yes please' }, cookie));
+    expect(bad.status).toBe(400);
+    const after = await jsonOf<{ emails: Record<string, boolean> }>(await run(accountLoader, getRequest('/account', cookie)));
+    expect(after.emails).toEqual({ assignments: false, reminders: true, coaching: false, leader_digest: true });
+
+    await runSchedule();
+    await runSchedule();
+    await drain();
+    const digests = smtp.received.filter((m) => m.parsed.subject === 'Your weekly Kindred summary');
+    expect(digests.map((m) => m.envelopeTo[0])).toEqual(['leader@brookside.example']);
+    expect(digests[0]!.parsed.text).toMatch(/Brookside Academy: \d+ people, \d+ course completions in the last 7 days, \d+ invitations not yet accepted/);
+    expect(headerOf(digests[0]!, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+  });
+});
