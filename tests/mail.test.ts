@@ -352,3 +352,31 @@ describe('choices on /account and the leaders’ digest', () => {
     expect(headerOf(digests[0]!, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
   });
 });
+
+describe('a platform admin', () => {
+  test('sees leaders who have not accepted their invitation, with its expiry, and can email a new one', async () => {
+    const { action: adminAction, loader: adminLoader } = await import('#app/routes/admin._index.tsx');
+    const { createOrganisationWithLeader } = await import('#app/models/organisations.server.ts');
+    const { cookieFor, jsonOf } = await import('./utils.ts');
+    const adminId = await userIdByEmail('admin@kindred.example');
+    const { organisationId: orgId, token: oldToken } = await createOrganisationWithLeader({ name: 'Meadow School', kind: 'school', trustId: null }, { name: 'Mo Meadow', email: 'mo@meadow.example' }, adminId);
+    const cookie = await cookieFor('admin@kindred.example');
+    const page = await jsonOf<{ invitations: { name: string; userId: number; organisationId: number; expiresText: string | null }[] }>(await run(adminLoader, getRequest('/admin', cookie)));
+    const mo = page.invitations.find((i) => i.name === 'Mo Meadow')!;
+    expect(mo).toMatchObject({ organisationId: orgId });
+    expect(mo.expiresText).toMatch(/\d{4}$/);
+    await drain();
+    smtp.received.length = 0;
+
+    const resent = await run(adminAction, postRequest('/admin', { intent: 'resend', userId: String(mo.userId), organisationId: String(orgId) }, cookie));
+    expect(resent.status).toBe(200);
+    await drain();
+    expect(smtp.received.map((m) => [m.envelopeTo[0], m.parsed.subject])).toEqual([['mo@meadow.example', 'Your invitation to Kindred from Meadow School']]);
+    expect(smtp.received[0]!.parsed.text).not.toContain(oldToken);
+    // Someone who is not a leader with a pending invitation there: 404.
+    const teacherId = await userIdByEmail('teacher@oakfield.example');
+    expect((await run(adminAction, postRequest('/admin', { intent: 'resend', userId: String(teacherId), organisationId: String(orgId) }, cookie))).status).toBe(404);
+    // Not an admin: 403.
+    expect((await run(adminAction, postRequest('/admin', { intent: 'resend', userId: String(mo.userId), organisationId: String(orgId) }, await cookieFor('leader@oakfield.example')))).status).toBe(403);
+  });
+});

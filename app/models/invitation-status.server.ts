@@ -46,3 +46,44 @@ export async function pendingInvitations(organisationIds: number[], only: { user
   const rows = await query.execute();
   return rows.map((r) => ({ userId: r.user_id, organisationId: r.organisation_id, expiresAt: r.expires_at, emailedAt: r.emailedAt ?? null, emailFailed: r.emailStatus === 'failed' }));
 }
+
+export interface LeaderInvitation {
+  userId: number;
+  name: string;
+  email: string;
+  organisationId: number;
+  organisationName: string;
+  /** Null when the latest link has expired. */
+  expiresAt: string | null;
+}
+
+/** For platform admins: leaders in any organisation who have never set a password, with their latest link's expiry. */
+export async function pendingLeaderInvitations(): Promise<LeaderInvitation[]> {
+  const at = nowIso();
+  const rows = await getDb()
+    .selectFrom('memberships as m')
+    .innerJoin('membership_roles as r', 'r.membership_id', 'm.id')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .innerJoin('organisations as o', 'o.id', 'm.organisation_id')
+    .select((eb) => [
+      'u.id as userId',
+      'u.name',
+      'u.email',
+      'o.id as organisationId',
+      'o.name as organisationName',
+      eb
+        .selectFrom('invitations as i')
+        .whereRef('i.user_id', '=', 'u.id')
+        .where('i.used_at', 'is', null)
+        .where('i.expires_at', '>', at)
+        .select((sub) => sub.fn.max('i.expires_at').as('e'))
+        .as('expiresAt'),
+    ])
+    .where('r.role', '=', 'leader')
+    .where('u.password_hash', 'is', null)
+    .where('m.deactivated_at', 'is', null)
+    .orderBy('o.name')
+    .orderBy('u.name')
+    .execute();
+  return rows.map((r) => ({ ...r, expiresAt: (r.expiresAt as string | null) ?? null }));
+}

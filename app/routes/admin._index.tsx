@@ -3,7 +3,10 @@ import { json } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { requirePlatformAdmin } from '#app/auth/permissions.server.ts';
-import { DuplicateEmailError } from '#app/models/accounts.server.ts';
+import { DuplicateEmailError, renewInvitation } from '#app/models/accounts.server.ts';
+import { pendingLeaderInvitations } from '#app/models/invitation-status.server.ts';
+import { formatDate } from '#app/utils/dates.ts';
+import { badRequest, notFound } from '#app/utils/http.server.ts';
 import { createOrganisationWithLeader, listOrganisations, listTrusts } from '#app/models/organisations.server.ts';
 import { Field, FormError } from '#app/components/forms.tsx';
 import { emailField, parseForm, requiredText, readForm } from '#app/utils/forms.ts';
@@ -23,15 +26,27 @@ const createSchema = z.object({
   leaderEmail: emailField,
 });
 
+const resendSchema = z.object({ intent: z.literal('resend'), userId: z.coerce.number().int().positive(), organisationId: z.coerce.number().int().positive() });
+
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePlatformAdmin(request);
-  const [organisations, trusts] = await Promise.all([listOrganisations(), listTrusts()]);
-  return json({ organisations, trusts });
+  const [organisations, trusts, invitations] = await Promise.all([listOrganisations(), listTrusts(), pendingLeaderInvitations()]);
+  return json({ organisations, trusts, invitations: invitations.map((i) => ({ ...i, expiresText: i.expiresAt ? formatDate(i.expiresAt) : null })) });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
   const admin = await requirePlatformAdmin(request);
-  const parsed = parseForm(createSchema, await readForm(request));
+  const formData = await readForm(request);
+  if (formData.get('intent') === 'resend') {
+    const parsedResend = parseForm(resendSchema, formData);
+    if (!parsedResend.success) throw badRequest('Choose an invitation to send again.');
+    const pending = (await pendingLeaderInvitations()).find((i) => i.userId === parsedResend.data.userId && i.organisationId === parsedResend.data.organisationId);
+    if (!pending) throw notFound();
+    const token = await renewInvitation(pending.userId, pending.organisationId, admin.id);
+    if (!token) throw badRequest('This leader has already set a password; they can sign in.');
+    return json({ fieldErrors: {}, created: null, resent: { name: pending.name, link: `${getEnv().PUBLIC_URL}/invitations/${token}` } });
+  }
+  const parsed = parseForm(createSchema, formData);
   if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, created: null }, { status: 400 });
   const { name, kind, trustId, leaderName, leaderEmail } = parsed.data;
   if (kind === 'trust' && trustId !== null) {
@@ -52,8 +67,8 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function Admin() {
-  const { organisations, trusts } = useLoaderData<typeof loader>();
-  const actionData = useActionData<typeof action>();
+  const { organisations, trusts, invitations } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>() as { fieldErrors: Record<string, string>; created: { name: string; leaderName: string; link: string } | null; resent?: { name: string; link: string } } | undefined;
   const errors: Record<string, string | undefined> = actionData?.fieldErrors ?? {};
   return (
     <div>
@@ -80,6 +95,32 @@ export default function Admin() {
           </tbody>
         </table>
       </div>
+      <h2 id="leader-invitations">Leaders who have not yet accepted their invitation</h2>
+      {actionData?.resent ? (
+        <div className="alert alert--success" role="status">
+          <p>A new invitation is on its way to {actionData.resent.name}; the old link no longer works. If it does not arrive, give them this link; it works once, for 7 days:</p>
+          <p className="token-box">{actionData.resent.link}</p>
+        </div>
+      ) : null}
+      {invitations.length === 0 ? (
+        <p>None: every leader has set a password.</p>
+      ) : (
+        <ul>
+          {invitations.map((i) => (
+            <li key={`${i.organisationId}-${i.userId}`}>
+              {i.name} ({i.email}), {i.organisationName}: {i.expiresText ? `link expires ${i.expiresText}` : 'link expired'}
+              <Form method="post" className="inline-form">
+                <input type="hidden" name="intent" value="resend" />
+                <input type="hidden" name="userId" value={i.userId} />
+                <input type="hidden" name="organisationId" value={i.organisationId} />{' '}
+                <button type="submit" className="button button--quiet">
+                  Email a new invitation<span className="visually-hidden"> to {i.name}</span>
+                </button>
+              </Form>
+            </li>
+          ))}
+        </ul>
+      )}
       <h2 id="new-organisation">Add an organisation</h2>
       {actionData?.created ? (
         <div className="alert alert--success" role="status">
