@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '#db/schema.ts';
 import { assignmentCovers } from '#app/models/assignments.server.ts';
 import { getEnv } from '#app/utils/env.server.ts';
-import { queueEmail, queueEmails, type NewMessage } from './outbox.server.ts';
+import { queueEmails, type NewMessage } from './outbox.server.ts';
 import { wantingCategory } from './preferences.server.ts';
 import { insertNotices } from './schedule.server.ts';
 
@@ -14,14 +14,23 @@ type Db = Kysely<Database> | Transaction<Database>;
  * The invitation email. Only an insert, so a 2,000-row import stays quick: the school's and the
  * inviter's names are looked up when the message is sent (resolveNames in outbox.server.ts).
  */
-export async function queueInvitation(db: Db, invitation: { userId: number; name: string; email: string; organisationId: number; token: string; invitedBy: number | null; expiresAt: string }): Promise<void> {
-  await queueEmail(db, {
-    template: 'invitation',
-    toUserId: invitation.userId,
-    toAddress: invitation.email,
-    toName: invitation.name,
-    params: { organisationId: invitation.organisationId, inviterUserId: invitation.invitedBy, url: `${getEnv().PUBLIC_URL}/invitations/${invitation.token}`, expiresAt: invitation.expiresAt },
-  });
+type InvitationMessage = { userId: number; name: string; email: string; organisationId: number; token: string; invitedBy: number | null; expiresAt: string };
+
+export async function queueInvitation(db: Db, invitation: InvitationMessage): Promise<void> {
+  await queueInvitations(db, [invitation]);
+}
+
+export async function queueInvitations(db: Db, invitations: InvitationMessage[]): Promise<void> {
+  await queueEmails(
+    db,
+    invitations.map((invitation) => ({
+      template: 'invitation',
+      toUserId: invitation.userId,
+      toAddress: invitation.email,
+      toName: invitation.name,
+      params: { organisationId: invitation.organisationId, inviterUserId: invitation.invitedBy, url: `${getEnv().PUBLIC_URL}/invitations/${invitation.token}`, expiresAt: invitation.expiresAt },
+    })),
+  );
 }
 
 /** "A course has been assigned to you", to each person the assignment covers now, once each. */

@@ -109,7 +109,7 @@ export async function changePassword(
 // Invitations
 
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
-const INVITATION_TOKEN_BYTES = 24;
+export const INVITATION_TOKEN_BYTES = 24;
 
 export class DuplicateEmailError extends Error {}
 

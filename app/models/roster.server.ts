@@ -4,7 +4,8 @@ import { ROLES, type Database, type Role } from '#db/schema.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
 import { parseCsv } from '#app/utils/csv.ts';
 import { unsafeTextReason } from '#app/utils/forms.ts';
-import { insertInvitedMember, normaliseEmail } from './accounts.server.ts';
+import { normaliseEmail } from './accounts.server.ts';
+import { insertInvitedMembers } from './invite-many.server.ts';
 import { recordAudit } from './audit.server.ts';
 
 // Importing a staff list: parse, compare with who is there, preview every row's outcome, and only
@@ -143,13 +144,14 @@ export async function applyRoster(organisationId: number, text: string, actorId:
     .transaction()
     .execute(async (trx) => {
       const groupIds = new Map((await trx.selectFrom('groups').select(['id', 'name']).where('organisation_id', '=', organisationId).execute()).map((g) => [g.name.toLowerCase(), g.id]));
+      const newRows = preview.rows.filter((row) => row.outcome === 'new');
+      const invited = await insertInvitedMembers(trx, organisationId, newRows.map((row) => ({ name: row.name, email: row.email, roles: row.roles })), actorId);
+      for (const [i, row] of newRows.entries()) {
+        invitations.push({ name: row.name, email: row.email, token: invited[i]!.token });
+        await joinGroup(trx, groupIds.get(row.group.toLowerCase()), invited[i]!.userId);
+      }
       for (const row of preview.rows) {
-        if (row.outcome === 'new') {
-          const token = await insertInvitedMember(trx, organisationId, { name: row.name, email: row.email, roles: row.roles }, actorId);
-          invitations.push({ name: row.name, email: row.email, token });
-          const userId = (await trx.selectFrom('users').select('id').where('email', '=', row.email).executeTakeFirstOrThrow()).id;
-          await joinGroup(trx, groupIds.get(row.group.toLowerCase()), userId);
-        } else if (row.outcome === 'updated' && row.userId !== null) {
+        if (row.outcome === 'updated' && row.userId !== null) {
           await updateMember(trx, organisationId, row, actorId);
           await joinGroup(trx, groupIds.get(row.group.toLowerCase()), row.userId);
         }
