@@ -50,10 +50,16 @@ export async function action({ request }: ActionFunctionArgs) {
     const applied = await applyRoster(organisationId, text, viewer.id);
     if (applied.fileError) return json<ActionData>({ step: 'error', message: applied.fileError }, { status: 400 });
     const base = getEnv().PUBLIC_URL;
-    return json<ActionData>({ step: 'done', preview: applied, invitations: applied.invitations.map((i) => ({ name: i.name, email: i.email, link: `${base}/invitations/${i.token}` })) });
+    // Everyone imported has been emailed: the answer lists only the rows left out, so a 2,000-row
+    // import does not render (and hold the server for) a 2,000-row table.
+    const leftOut = { ...applied, rows: applied.rows.filter((row) => row.outcome === 'error') };
+    return json<ActionData>({ step: 'done', preview: leftOut, invitations: applied.invitations.map((i) => ({ name: i.name, email: i.email, link: `${base}/invitations/${i.token}` })) });
   }
   throw badRequest('Unknown form.');
 }
+
+/** Up to this many new people, the done page lists their links as well as offering the CSV. */
+const SHOWN_LINKS = 50;
 
 const OUTCOME_TEXT = { new: 'New', updated: 'Updated', unchanged: 'Unchanged', error: 'Error' } as const;
 
@@ -122,27 +128,36 @@ export default function ImportRoster() {
                   Download the links as CSV
                 </button>
               </Form>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Email</th>
-                    <th scope="col">Invitation link</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.invitations.map((i) => (
-                    <tr key={i.link}>
-                      <th scope="row">{i.name}</th>
-                      <td>{i.email}</td>
-                      <td className="token-box">{i.link}</td>
+              {data.invitations.length <= SHOWN_LINKS ? (
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Name</th>
+                      <th scope="col">Email</th>
+                      <th scope="col">Invitation link</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody>
+                    {data.invitations.map((i) => (
+                      <tr key={i.link}>
+                        <th scope="row">{i.name}</th>
+                        <td>{i.email}</td>
+                        <td className="token-box">{i.link}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              ) : (
+                <p>{data.invitations.length.toLocaleString('en-GB')} invitations are on their way; the CSV above holds every link.</p>
+              )}
             </>
           ) : null}
-          <PreviewTable preview={data.preview} />
+          {data.preview.rows.length > 0 ? (
+            <>
+              <h3>Rows left out</h3>
+              <PreviewTable preview={data.preview} />
+            </>
+          ) : null}
         </section>
       ) : null}
 
