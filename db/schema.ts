@@ -113,7 +113,9 @@ export type AuditEvent =
   | 'assignment_withdrawn'
   | 'group_member_added'
   | 'group_member_removed'
-  | 'session_ended';
+  | 'session_ended'
+  | 'password_reset_requested'
+  | 'password_reset';
 
 export interface EnrolmentsTable {
   id: Generated<number>;
@@ -249,6 +251,57 @@ export interface ReflectionSharesTable {
   shared_at: string;
 }
 
+export type OutboxStatus = 'pending' | 'sent' | 'failed';
+
+export interface OutboxTable {
+  id: Generated<number>;
+  /** Which message (app/mail/templates.tsx). */
+  template: string;
+  to_user_id: number | null;
+  to_address: string;
+  to_name: string;
+  /** JSON for the template; emptied to {} once sent, since it can hold a one-time link. */
+  params: string;
+  status: Generated<OutboxStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  claimed_until: string | null;
+  claimed_by: string | null;
+  last_error: string | null;
+  dedupe_key: string | null;
+  subject: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export interface PasswordResetsTable {
+  id: Generated<number>;
+  token_hash: string;
+  user_id: number;
+  requested_by: number | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface EmailPreferencesTable {
+  user_id: number;
+  assignments: Generated<0 | 1>;
+  reminders: Generated<0 | 1>;
+  coaching: Generated<0 | 1>;
+  leader_digest: Generated<0 | 1>;
+  updated_at: string;
+}
+
+export type AssignmentNoticeKind = 'assigned' | 'due-7' | 'due-1' | 'overdue';
+
+export interface AssignmentNoticesTable {
+  assignment_id: number;
+  user_id: number;
+  kind: AssignmentNoticeKind;
+  created_at: string;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   users: UsersTable;
@@ -271,6 +324,10 @@ export interface Database {
   assignments: AssignmentsTable;
   reflection_comments: ReflectionCommentsTable;
   reflection_shares: ReflectionSharesTable;
+  outbox: OutboxTable;
+  password_resets: PasswordResetsTable;
+  email_preferences: EmailPreferencesTable;
+  assignment_notices: AssignmentNoticesTable;
 }
 
 export type User = Selectable<UsersTable>;

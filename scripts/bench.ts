@@ -13,12 +13,12 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import SQLite from 'better-sqlite3';
 import { checkFields, readCourseModules, type BenchModule } from './bench-courses.ts';
-import { closedLoop, HttpClient, mergeStats, openLoop, percentile, summarise, type LoadResult, type RequestSpec, type Summary } from './bench-load.ts';
+import { closedLoop, HttpClient, mergeStats, openLoop, percentile, sleep, summarise, type LoadResult, type RequestSpec, type Summary } from './bench-load.ts';
 import { HARNESS_PASSWORD, processMemory, removeDatabase, removeSnapshot, snapshotBuild, startServer, tempDatabasePath, type BenchServer } from './bench-server.ts';
 
 const TRUST_LEADER = 'trust.leader@large.example';
 const MB = 1024 * 1024;
-const PHASES = ['module', 'dashboard', 'writes', 'mixed'] as const;
+const PHASES = ['module', 'dashboard', 'writes', 'mixed', 'email'] as const;
 type Phase = (typeof PHASES)[number];
 
 const { values: opts } = parseArgs({
@@ -40,7 +40,7 @@ const { values: opts } = parseArgs({
 
 if (opts.help) {
   console.log(`npm run bench -- [options]
-  --phase module|dashboard|writes|mixed|all   which phases (default all; a comma-separated list works too)
+  --phase module|dashboard|writes|mixed|email|all   which phases (default all; a comma-separated list works too)
   --duration S            mixed phase length in seconds (default 60)
   --long                  mixed phase of 600 s
   --rate N                mixed phase arrival rate, requests/s (default 100)
@@ -610,6 +610,68 @@ async function mixedPhase() {
   });
 }
 
+// --- Phase: email (issue 11) ---------------------------------------------------------------------
+
+/** Percentiles of a list of latencies. */
+function latencySummary(latencies: number[]) {
+  return { count: latencies.length, p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), max: latencies.length ? Math.max(...latencies) : NaN };
+}
+
+/**
+ * A leader imports 2,000 new staff: the confirm request must queue 2,000 invitations in under 2 s,
+ * while another client keeps loading a page; then the worker sends them all (to .eml files, as
+ * `npm start` does without SMTP_URL) while that client carries on.
+ */
+async function emailPhase() {
+  const staff = 2000;
+  log(`email phase: fresh demo database, a leader imports ${staff} new staff while pages are read`);
+  return withServer(freshEmpty(), { SEED_DEMO_DATA: 'auto', MAIL_POLL_MS: '200' }, async (server, client, memory) => {
+    const leader = await signIn(client, 'leader@oakfield.example');
+    const reader = await signIn(client, 'teacher@oakfield.example');
+    const db = new SQLite(server.databasePath, { readonly: true, fileMustExist: true });
+    const count = (sqlText: string) => (db.prepare(sqlText).get() as { n: number }).n;
+    const organisationId = (db.prepare("select id from organisations where name = 'Oakfield Primary School'").get() as { id: number }).id;
+    // Let the demo's own emails go first.
+    for (let i = 0; i < 50 && count("select count(*) as n from outbox where status = 'pending'") > 0; i += 1) await sleep(200);
+    const csv = ['name,email,roles', ...Array.from({ length: staff }, (_, i) => `Bench Person ${i + 1},bench.person.${i + 1}@oakfield.example,teacher`)].join('\n');
+    for (let i = 0; i < 20; i += 1) await get(client, '/courses', reader);
+
+    // A second connection pool, so page reads never queue behind the import on the client side.
+    const readerClient = new HttpClient(server.url);
+    const during: number[] = [];
+    let phase = 'import' as 'import' | 'sending' | 'done';
+    const sending: number[] = [];
+    const readLoop = (async () => {
+      while (phase !== 'done') {
+        const started = performance.now();
+        const startedIn = phase;
+        const answer = await readerClient.request({ path: '/courses', headers: { cookie: reader } });
+        if (answer.status !== 200) throw new Error(`/courses answered ${answer.status} during the email phase`);
+        (startedIn === 'import' ? during : sending).push(performance.now() - started);
+        await sleep(10);
+      }
+    })();
+    await sleep(200);
+    const importStarted = performance.now();
+    const answer = await client.request({ path: '/lead/import', headers: { cookie: leader }, form: { intent: 'confirm', organisationId: String(organisationId), csv } }, 120_000);
+    const importMs = performance.now() - importStarted;
+    if (answer.status !== 200) throw new Error(`the import answered ${answer.status}: ${answer.body.slice(0, 300)}`);
+    phase = 'sending';
+    const queued = count("select count(*) as n from outbox where template = 'invitation' and to_address like 'bench.person.%'");
+    const sendStarted = performance.now();
+    const deadline = sendStarted + 300_000;
+    while (count("select count(*) as n from outbox where status = 'pending'") > 0 && performance.now() < deadline) await sleep(250);
+    const drainS = (performance.now() - sendStarted) / 1000;
+    const sent = count("select count(*) as n from outbox where template = 'invitation' and to_address like 'bench.person.%' and status = 'sent'");
+    phase = 'done';
+    await readLoop;
+    readerClient.close();
+    db.close();
+    const after = await metrics(client);
+    return { staff, importMs, queued, sent, drainS, readsDuringImport: latencySummary(during), readsWhileSending: latencySummary(sending), eventLoopP99Ms: after.eventLoopDelayP99Ms, peakRss: memory.peakRss };
+  });
+}
+
 // --- Report --------------------------------------------------------------------------------------
 
 const ms = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? 'n/a' : `${n.toFixed(1)} ms`);
@@ -626,12 +688,14 @@ type ModuleResult = Awaited<ReturnType<typeof modulePhase>>;
 type DashboardResult = Awaited<ReturnType<typeof dashboardPhase>>;
 type WritesResult = Awaited<ReturnType<typeof writesPhase>>;
 type MixedResult = Awaited<ReturnType<typeof mixedPhase>>;
+type EmailResult = Awaited<ReturnType<typeof emailPhase>>;
 
 interface Results {
   module?: ModuleResult;
   dashboard?: DashboardResult;
   writes?: WritesResult;
   mixed?: MixedResult;
+  email?: EmailResult;
   skipped: Record<string, string>;
 }
 
@@ -665,6 +729,12 @@ function budgets(r: Results): BudgetRow[] {
     rows.push({ budget: 'Mixed load: leader dashboard p95 < 100 ms', measured: `p95 ${ms(m.dashboards.p95)}`, holds: m.dashboards.p95 < 100 });
     rows.push({ budget: 'Mixed load: no errors', measured: `${m.all.errors} errors of ${m.all.count} requests`, holds: m.all.errors === 0 });
     rss.push({ where: 'mixed phase', bytes: m.peakRss });
+  }
+  if (r.email) {
+    const e = r.email;
+    rows.push({ budget: `Importing ${e.staff} staff queues ${e.staff} invitations in under 2 s`, measured: `${ms(e.importMs)} for the import request, ${e.queued} invitations queued`, holds: e.importMs < 2000 && e.queued === e.staff });
+    rows.push({ budget: 'Pages are not held up while the invitations are sent (p95 < 100 ms)', measured: `/courses p95 ${ms(e.readsWhileSending.p95)}, max ${ms(e.readsWhileSending.max)} over ${e.readsWhileSending.count} reads; ${e.sent} sent in ${e.drainS.toFixed(1)} s`, holds: e.readsWhileSending.p95 < 100 && e.sent === e.staff });
+    rss.push({ where: 'email phase', bytes: e.peakRss });
   }
   for (const { where, bytes } of rss) rows.push({ budget: `Server RSS < 300 MB (${where}, peak)`, measured: mb(bytes), holds: bytes < 300 * MB });
   for (const [phase, why] of Object.entries(r.skipped)) rows.push({ budget: `${phase} phase`, measured: `not measured: ${why}`, holds: null });
@@ -750,6 +820,15 @@ function report(r: Results, command: string, started: Date, elapsedS: number): s
     out.push(`Lost acknowledged writes: **${w.lost}** (checked ${w.ackedCpd} CPD rows and the last acknowledged body of ${w.ackedReflections} reflections); integrity_check: ${w.integrity}. SQLITE_BUSY / "database is locked" lines in the server output: **${w.busy}**${w.busySample.length ? ` (e.g. \`${w.busySample[0]}\`)` : ''}. Event-loop delay p99 ${ms(w.eventLoopP99Ms)}. Server RSS ${mb(w.rssEnd)} at the end, ${mb(w.peakRss)} peak.`, '');
   }
 
+  if (r.email) {
+    const e = r.email;
+    out.push('## Email (issue 11)', '');
+    out.push(`A leader confirms an import of ${e.staff} new staff (pasted CSV, \`/lead/import\`) on the demo database while another signed-in client reads \`/courses\` in a loop on its own connections. Then the worker sends the invitations (to \`.eml\` files, as without \`SMTP_URL\`) while the reads go on.`, '');
+    out.push(`- Import request: **${ms(e.importMs)}**; ${e.queued} invitations queued in its transaction.`);
+    out.push(`- Reads during the import: ${e.readsDuringImport.count}, p50 ${ms(e.readsDuringImport.p50)}, p95 ${ms(e.readsDuringImport.p95)}, max ${ms(e.readsDuringImport.max)} (SQLite has one writer: a read that needs the connection waits for the import's transaction).`);
+    out.push(`- Sending: ${e.sent} sent in ${e.drainS.toFixed(1)} s; reads meanwhile: ${e.readsWhileSending.count}, p50 ${ms(e.readsWhileSending.p50)}, **p95 ${ms(e.readsWhileSending.p95)}**, max ${ms(e.readsWhileSending.max)}. Event-loop delay p99 ${ms(e.eventLoopP99Ms)}; peak RSS ${mb(e.peakRss)}.`, '');
+  }
+
   out.push('## Mixed load (issue 7)', '');
   if (r.mixed) {
     const m = r.mixed;
@@ -789,6 +868,7 @@ async function main(): Promise<void> {
     try {
       if (phase === 'module') results.module = await modulePhase();
       if (phase === 'writes') results.writes = await writesPhase();
+      if (phase === 'email') results.email = await emailPhase();
       if (phase === 'dashboard') {
         if (large) results.dashboard = await dashboardPhase();
         else results.skipped.dashboard = missingSeed;

@@ -6,6 +6,7 @@ import { AccessDenied, leadsOrganisation, mayManageMembership } from '#app/auth/
 import { endOtherSessions, loadMemberships, type SessionUser } from '#app/auth/session.server.ts';
 import { getDb, now, nowIso } from '#app/utils/db.server.ts';
 import { getEnv } from '#app/utils/env.server.ts';
+import { queueInvitation } from '#app/mail/messages.server.ts';
 import { recordAudit } from './audit.server.ts';
 
 export function normaliseEmail(email: string): string {
@@ -141,7 +142,7 @@ export async function changePassword(viewer: SessionUser, currentPassword: strin
 // Invitations
 
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
-const INVITATION_TOKEN_BYTES = 24;
+export const INVITATION_TOKEN_BYTES = 24;
 
 export class DuplicateEmailError extends Error {}
 
@@ -183,6 +184,7 @@ export async function insertInvitedMember(trx: Transaction<Database>, organisati
     .insertInto('membership_roles')
     .values(member.roles.map((role) => ({ membership_id: membership.id, role })))
     .execute();
+  const expiresAt = new Date(created.getTime() + INVITATION_TTL_MS).toISOString();
   await trx
     .insertInto('invitations')
     .values({
@@ -191,11 +193,12 @@ export async function insertInvitedMember(trx: Transaction<Database>, organisati
       organisation_id: organisationId,
       created_by: invitedBy,
       created_at: created.toISOString(),
-      expires_at: new Date(created.getTime() + INVITATION_TTL_MS).toISOString(),
+      expires_at: expiresAt,
       used_at: null,
     })
     .execute();
   await recordAudit({ event: 'invitation_created', actorUserId: invitedBy, subjectUserId: user.id, organisationId, detail: { roles: member.roles } }, trx);
+  await queueInvitation(trx, { userId: user.id, name: member.name.trim(), email, organisationId, token, invitedBy, expiresAt });
   return token;
 }
 
@@ -213,7 +216,7 @@ export async function renewInvitation(viewer: SessionUser, userId: number, organ
     .execute(async (trx) => {
       const member = await trx.selectFrom('memberships').select('id').where('user_id', '=', userId).where('organisation_id', '=', organisationId).executeTakeFirst();
       if (!member) throw new AccessDenied('not a member');
-      const user = await trx.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirst();
+      const user = await trx.selectFrom('users').select(['password_hash', 'name', 'email']).where('id', '=', userId).executeTakeFirst();
       if (!user || user.password_hash !== null) return null;
       await trx.updateTable('invitations').set({ expires_at: created.toISOString() }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
       await trx
@@ -221,6 +224,7 @@ export async function renewInvitation(viewer: SessionUser, userId: number, organ
         .values({ token_hash: hashToken(token), user_id: userId, organisation_id: organisationId, created_by: invitedBy, created_at: created.toISOString(), expires_at: new Date(created.getTime() + INVITATION_TTL_MS).toISOString(), used_at: null })
         .execute();
       await recordAudit({ event: 'invitation_created', actorUserId: invitedBy, subjectUserId: userId, organisationId, detail: { renewed: true } }, trx);
+      await queueInvitation(trx, { userId, name: user.name, email: user.email, organisationId, token, invitedBy, expiresAt: new Date(created.getTime() + INVITATION_TTL_MS).toISOString() });
       return token;
     });
 }

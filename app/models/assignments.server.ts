@@ -5,6 +5,7 @@ import type { SessionUser } from '#app/auth/session.server.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
 import { coachedPeople, listGroups } from './groups.server.ts';
 import { listMembers } from './organisations.server.ts';
+import { queueAssignmentMade } from '#app/mail/messages.server.ts';
 import { recordAudit } from './audit.server.ts';
 
 export type AssignmentTarget = { kind: 'person'; userId: number } | { kind: 'group'; groupId: number } | { kind: 'role'; role: Role };
@@ -92,6 +93,8 @@ export async function assignCourse(
         .returning('id')
         .executeTakeFirstOrThrow();
       const outcome = before ? ('updated' as const) : ('created' as const);
+      // Each assignee hears of a new assignment once; a changed due date reaches them in reminders.
+      if (!before) await queueAssignmentMade(trx, row.id);
       await recordAudit(
         { event: before ? 'assignment_updated' : 'assignment_created', actorUserId: viewer.id, organisationId, detail: { assignment: row.id, course: values.courseSlug, target, due: values.dueDate } },
         trx,

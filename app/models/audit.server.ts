@@ -53,6 +53,8 @@ export const AUDIT_EVENT_LABELS: Record<AuditEvent, string> = {
   assignment_created: 'Course assigned',
   assignment_updated: 'Assignment due date changed',
   assignment_withdrawn: 'Assignment withdrawn',
+  password_reset_requested: 'Password reset asked for',
+  password_reset: 'Password reset',
 };
 
 export const AUDIT_PAGE_SIZE = 100;

@@ -1,6 +1,7 @@
 import { AccessDenied, coachesOf, isCoachOf, mayReadReflection } from '#app/auth/policy.server.ts';
 import type { SessionUser } from '#app/auth/session.server.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
+import { queueCoachNotice } from '#app/mail/messages.server.ts';
 
 // Reflections are private until their author shares them; then the author's coaches may read
 // them and reply. Leaders never read reflection text: nothing here is reachable from /lead.
@@ -31,11 +32,15 @@ export async function setReflectionShared(viewer: SessionUser, courseSlug: strin
         return [];
       }
       await trx.updateTable('reflection_responses').set({ shared_at: at }).where('id', '=', reflection.id).execute();
+      const already = new Set((await trx.selectFrom('reflection_shares').select('coach_user_id').where('reflection_id', '=', reflection.id).execute()).map((r) => r.coach_user_id));
+      const newCoaches = coaches.filter((c) => !already.has(c.userId)).map((c) => c.userId);
       await trx
         .insertInto('reflection_shares')
         .values(coaches.map((c) => ({ reflection_id: reflection.id, coach_user_id: c.userId, shared_at: at })))
         .onConflict((oc) => oc.columns(['reflection_id', 'coach_user_id']).doNothing())
         .execute();
+      // Coaches hear of a reflection newly shared with them; sharing again tells nobody twice.
+      await queueCoachNotice(trx, viewer.id, 'reflection-shared', newCoaches);
       const names = await trx.selectFrom('reflection_shares as s').innerJoin('users as u', 'u.id', 's.coach_user_id').select('u.name').where('s.reflection_id', '=', reflection.id).orderBy('u.name').execute();
       return names.map((n) => n.name);
     });
@@ -141,11 +146,16 @@ export async function addComment(viewer: SessionUser, reflectionId: number, body
         const last = await trx.selectFrom('reflection_comments').select(['author_user_id', 'body']).where('reflection_id', '=', reflectionId).orderBy('id', 'desc').executeTakeFirst();
         if (last && last.author_user_id === viewer.id && last.body === body) return;
       }
-      await trx
+      const inserted = await trx
         .insertInto('reflection_comments')
         .values({ reflection_id: reflectionId, author_user_id: viewer.id, body, created_at: at, read_by_owner_at: access.ownerId === viewer.id ? at : null, submission_key: submissionKey })
         .onConflict((oc) => oc.columns(['author_user_id', 'submission_key']).doNothing())
-        .execute();
+        .executeTakeFirst();
+      // The teacher answered: the coaches it is shared with hear of it (once, even on a double submit).
+      if (access.ownerId === viewer.id && Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) {
+        const sharedWith = await trx.selectFrom('reflection_shares').select('coach_user_id').where('reflection_id', '=', reflectionId).execute();
+        await queueCoachNotice(trx, viewer.id, 'reflection-reply', sharedWith.map((r) => r.coach_user_id));
+      }
     });
 }
 

@@ -6,7 +6,8 @@ import { AccessDenied, assertLeads } from '#app/auth/policy.server.ts';
 import type { SessionUser } from '#app/auth/session.server.ts';
 import { CsvSyntaxError, parseCsvRecords, type CsvRecord } from '#app/utils/csv.ts';
 import { unsafeTextReason } from '#app/utils/forms.ts';
-import { DuplicateEmailError, insertInvitedMember, normaliseEmail } from './accounts.server.ts';
+import { DuplicateEmailError, normaliseEmail } from './accounts.server.ts';
+import { insertInvitedMembers } from './invite-many.server.ts';
 import { recordAudit } from './audit.server.ts';
 
 // Importing a staff list: parse, compare with who is there, preview every row's outcome, and only
@@ -198,13 +199,14 @@ async function writeRoster(organisationId: number, preview: RosterPreview, actor
     .transaction()
     .execute(async (trx) => {
       const groupIds = new Map((await trx.selectFrom('groups').select(['id', 'name']).where('organisation_id', '=', organisationId).execute()).map((g) => [g.name.toLowerCase(), g.id]));
+      const newRows = preview.rows.filter((row) => row.outcome === 'new');
+      const invited = await insertInvitedMembers(trx, organisationId, newRows.map((row) => ({ name: row.name, email: row.email, roles: row.roles })), actorId);
+      for (const [i, row] of newRows.entries()) {
+        invitations.push({ name: row.name, email: row.email, token: invited[i]!.token });
+        await joinGroup(trx, groupIds.get(row.group.toLowerCase()), invited[i]!.userId, organisationId, actorId);
+      }
       for (const row of preview.rows) {
-        if (row.outcome === 'new') {
-          const token = await insertInvitedMember(trx, organisationId, { name: row.name, email: row.email, roles: row.roles }, actorId);
-          invitations.push({ name: row.name, email: row.email, token });
-          const userId = (await trx.selectFrom('users').select('id').where('email', '=', row.email).executeTakeFirstOrThrow()).id;
-          await joinGroup(trx, groupIds.get(row.group.toLowerCase()), userId, organisationId, actorId);
-        } else if (row.outcome === 'updated' && row.userId !== null) {
+        if (row.outcome === 'updated' && row.userId !== null) {
           await updateMember(trx, organisationId, row, actorId);
           await joinGroup(trx, groupIds.get(row.group.toLowerCase()), row.userId, organisationId, actorId);
         }

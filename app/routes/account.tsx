@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { newPasswordSchema } from '#app/auth/password.server.ts';
 import { endSessionById, listSessions, requireUser } from '#app/auth/session.server.ts';
 import { changePassword, updateName } from '#app/models/accounts.server.ts';
+import { getPreferences, setPreferences } from '#app/mail/preferences.server.ts';
 import { Field } from '#app/components/forms.tsx';
 import { parseForm, requiredText, type FieldErrors, readForm } from '#app/utils/forms.ts';
 import { badRequest, clientAddress } from '#app/utils/http.server.ts';
@@ -14,6 +15,9 @@ import { recordAudit } from '#app/models/audit.server.ts';
 export const meta: MetaFunction = () => [{ title: 'Your account – Kindred' }];
 
 const nameSchema = z.object({ intent: z.literal('name'), name: requiredText('your name', 120) });
+
+const checkbox = z.literal('on').optional().transform((v) => v === 'on');
+const emailsSchema = z.object({ intent: z.literal('emails'), assignments: checkbox, reminders: checkbox, coaching: checkbox, leader_digest: checkbox });
 
 const passwordSchema = z
   .object({
@@ -29,6 +33,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json({
     name: user.name,
     email: user.email,
+    emails: await getPreferences(user.id),
+    isLeader: user.memberships.some((m) => m.roles.includes('leader')),
     memberships: user.memberships.map((m) => ({ organisation: m.organisationName, roles: m.roles })),
     sessions: (await listSessions(user)).map((s) => ({
       id: s.id,
@@ -49,7 +55,7 @@ function describeDevice(userAgent: string): string {
   return browser ?? system ?? 'Unknown browser';
 }
 
-type ActionData = { intent: 'name' | 'password' | 'end-session'; fieldErrors: FieldErrors; saved?: string };
+type ActionData = { intent: 'name' | 'password' | 'end-session' | 'emails'; fieldErrors: FieldErrors; saved?: string };
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireUser(request);
@@ -75,11 +81,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
     await recordAudit({ event: 'session_ended', actorUserId: user.id, subjectUserId: user.id, address: clientAddress(context) });
     return json<ActionData>({ intent, fieldErrors: {}, saved: 'That session is ended: whoever used it is signed out.' });
   }
+  if (intent === 'emails') {
+    const parsed = parseForm(emailsSchema, formData);
+    if (!parsed.success) return json<ActionData>({ intent, fieldErrors: parsed.fieldErrors }, { status: 400 });
+    const { intent: _intent, ...choices } = parsed.data;
+    await setPreferences(user.id, choices);
+    return json<ActionData>({ intent, fieldErrors: {}, saved: 'Your email choices are saved.' });
+  }
   throw badRequest('Unknown form.');
 }
 
 export default function Account() {
-  const { name, email, memberships, sessions } = useLoaderData<typeof loader>();
+  const { name, email, memberships, sessions, emails, isLeader } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const nameErrors = actionData?.intent === 'name' ? actionData.fieldErrors : {};
   const passwordErrors = actionData?.intent === 'password' ? actionData.fieldErrors : {};
@@ -111,6 +124,34 @@ export default function Account() {
         <div>
           <button type="submit" className="button">
             Save name
+          </button>
+        </div>
+      </Form>
+
+      <h2 id="emails">Emails</h2>
+      <p>Kindred always emails invitations, password reset links and a note when your password changes. Choose the others:</p>
+      <Form method="post" className="stack" noValidate aria-labelledby="emails">
+        <input type="hidden" name="intent" value="emails" />
+        <fieldset className="stack">
+          <legend>Email me about</legend>
+          <label className="checkbox-row">
+            <input type="checkbox" name="assignments" defaultChecked={emails.assignments} /> Courses assigned to me
+          </label>
+          <label className="checkbox-row">
+            <input type="checkbox" name="reminders" defaultChecked={emails.reminders} /> Due dates: a week before, the day before, and overdue courses
+          </label>
+          <label className="checkbox-row">
+            <input type="checkbox" name="coaching" defaultChecked={emails.coaching} /> People I coach sharing reflections and replying
+          </label>
+          {isLeader ? (
+            <label className="checkbox-row">
+              <input type="checkbox" name="leader_digest" defaultChecked={emails.leader_digest} /> A weekly summary of the schools I lead
+            </label>
+          ) : null}
+        </fieldset>
+        <div>
+          <button type="submit" className="button">
+            Save email choices
           </button>
         </div>
       </Form>

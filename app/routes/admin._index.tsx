@@ -4,7 +4,10 @@ import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { requireRecentPassword } from '#app/auth/session.server.ts';
 import { requirePlatformAdmin } from '#app/auth/policy.server.ts';
-import { DuplicateEmailError } from '#app/models/accounts.server.ts';
+import { DuplicateEmailError, renewInvitation } from '#app/models/accounts.server.ts';
+import { pendingLeaderInvitations } from '#app/models/invitation-status.server.ts';
+import { formatDate } from '#app/utils/dates.ts';
+import { badRequest, notFound, orNotFound } from '#app/utils/http.server.ts';
 import { createOrganisationWithLeader, listOrganisations, listTrusts } from '#app/models/organisations.server.ts';
 import { Field, FormError } from '#app/components/forms.tsx';
 import { emailField, parseForm, requiredText, readForm } from '#app/utils/forms.ts';
@@ -24,15 +27,26 @@ const createSchema = z.object({
   leaderEmail: emailField,
 });
 
+const resendSchema = z.object({ intent: z.literal('resend'), userId: z.coerce.number().int().positive(), organisationId: z.coerce.number().int().positive() });
+
 export async function loader({ request }: LoaderFunctionArgs) {
   const admin = await requirePlatformAdmin(request);
-  const [organisations, trusts] = await Promise.all([listOrganisations(admin), listTrusts()]);
-  return json({ organisations, trusts });
+  const [organisations, trusts, invitations] = await Promise.all([listOrganisations(admin), listTrusts(), pendingLeaderInvitations()]);
+  return json({ organisations, trusts, invitations: invitations.map((i) => ({ ...i, expiresText: i.expiresAt ? formatDate(i.expiresAt) : null })) });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
   const admin = await requirePlatformAdmin(request);
   const formData = await readForm(request);
+  if (formData.get('intent') === 'resend') {
+    const parsedResend = parseForm(resendSchema, formData);
+    if (!parsedResend.success) throw badRequest('Choose an invitation to send again.');
+    const pending = (await pendingLeaderInvitations()).find((i) => i.userId === parsedResend.data.userId && i.organisationId === parsedResend.data.organisationId);
+    if (!pending) throw notFound();
+    const token = await orNotFound(renewInvitation(admin, pending.userId, pending.organisationId));
+    if (!token) throw badRequest('This leader has already set a password; they can sign in.');
+    return json({ fieldErrors: {}, created: null, resent: { name: pending.name, link: `${getEnv().PUBLIC_URL}/invitations/${token}` } });
+  }
   requireRecentPassword(request, admin);
   const parsed = parseForm(createSchema, formData);
   if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, created: null }, { status: 400 });
@@ -55,8 +69,8 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function Admin() {
-  const { organisations, trusts } = useLoaderData<typeof loader>();
-  const actionData = useActionData<typeof action>();
+  const { organisations, trusts, invitations } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>() as { fieldErrors: Record<string, string>; created: { name: string; leaderName: string; link: string } | null; resent?: { name: string; link: string } } | undefined;
   const errors: Record<string, string | undefined> = actionData?.fieldErrors ?? {};
   return (
     <div>
@@ -83,12 +97,38 @@ export default function Admin() {
           </tbody>
         </table>
       </div>
+      <h2 id="leader-invitations">Leaders who have not yet accepted their invitation</h2>
+      {actionData?.resent ? (
+        <div className="alert alert--success" role="status">
+          <p>A new invitation is on its way to {actionData.resent.name}; the old link no longer works. If it does not arrive, give them this link; it works once, for 7 days:</p>
+          <p className="token-box">{actionData.resent.link}</p>
+        </div>
+      ) : null}
+      {invitations.length === 0 ? (
+        <p>None: every leader has set a password.</p>
+      ) : (
+        <ul>
+          {invitations.map((i) => (
+            <li key={`${i.organisationId}-${i.userId}`}>
+              {i.name} ({i.email}), {i.organisationName}: {i.expiresText ? `link expires ${i.expiresText}` : 'link expired'}
+              <Form method="post" className="inline-form">
+                <input type="hidden" name="intent" value="resend" />
+                <input type="hidden" name="userId" value={i.userId} />
+                <input type="hidden" name="organisationId" value={i.organisationId} />{' '}
+                <button type="submit" className="button button--quiet">
+                  Email a new invitation<span className="visually-hidden"> to {i.name}</span>
+                </button>
+              </Form>
+            </li>
+          ))}
+        </ul>
+      )}
       <h2 id="new-organisation">Add an organisation</h2>
       {actionData?.created ? (
         <div className="alert alert--success" role="status">
           <p>
-            {actionData.created.name} is ready. Send {actionData.created.leaderName} this link to set their password; it works once, for 7
-            days:
+            {actionData.created.name} is ready, and an invitation is on its way to {actionData.created.leaderName}. If it does not arrive,
+            give them this link to set their password; it works once, for 7 days:
           </p>
           <p className="token-box">{actionData.created.link}</p>
         </div>

@@ -53,10 +53,16 @@ export async function action({ request }: ActionFunctionArgs) {
     const applied = await applyRoster(viewer, organisationId, text);
     if (applied.fileError) return json<ActionData>({ step: 'error', message: applied.fileError }, { status: 400 });
     const base = getEnv().PUBLIC_URL;
-    return json<ActionData>({ step: 'done', preview: applied, invitations: applied.invitations.map((i) => ({ name: i.name, email: i.email, link: `${base}/invitations/${i.token}` })) });
+    // Everyone imported has been emailed: the answer lists only the rows left out, so a 2,000-row
+    // import does not render (and hold the server for) a 2,000-row table.
+    const leftOut = { ...applied, rows: applied.rows.filter((row) => row.outcome === 'error') };
+    return json<ActionData>({ step: 'done', preview: leftOut, invitations: applied.invitations.map((i) => ({ name: i.name, email: i.email, link: `${base}/invitations/${i.token}` })) });
   }
   throw badRequest('Unknown form.');
 }
+
+/** Up to this many new people, the done page lists their links as well as offering the CSV. */
+const SHOWN_LINKS = 50;
 
 const OUTCOME_TEXT = { new: 'New', updated: 'Updated', unchanged: 'Unchanged', error: 'Error' } as const;
 
@@ -120,7 +126,7 @@ export default function ImportRoster() {
           {data.invitations.length > 0 ? (
             <>
               <h3>Invitation links for the new people</h3>
-              <p>Each link works once, for 7 days. Send each person their own link.</p>
+              <p>Each new person has been emailed their own invitation. The links are here too, in case an email does not arrive; each works once, for 7 days.</p>
               {/* A file download, not a page: the browser must post it itself, with or without JavaScript. */}
               <Form method="post" action="/lead/invitations.csv" reloadDocument>
                 {data.invitations.map((i) => (
@@ -130,27 +136,36 @@ export default function ImportRoster() {
                   Download the links as CSV
                 </button>
               </Form>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Email</th>
-                    <th scope="col">Invitation link</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.invitations.map((i) => (
-                    <tr key={i.link}>
-                      <th scope="row">{i.name}</th>
-                      <td>{i.email}</td>
-                      <td className="token-box">{i.link}</td>
+              {data.invitations.length <= SHOWN_LINKS ? (
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Name</th>
+                      <th scope="col">Email</th>
+                      <th scope="col">Invitation link</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody>
+                    {data.invitations.map((i) => (
+                      <tr key={i.link}>
+                        <th scope="row">{i.name}</th>
+                        <td>{i.email}</td>
+                        <td className="token-box">{i.link}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              ) : (
+                <p>{data.invitations.length.toLocaleString('en-GB')} invitations are on their way; the CSV above holds every link.</p>
+              )}
             </>
           ) : null}
-          <PreviewTable preview={data.preview} />
+          {data.preview.rows.length > 0 ? (
+            <>
+              <h3>Rows left out</h3>
+              <PreviewTable preview={data.preview} />
+            </>
+          ) : null}
         </section>
       ) : null}
 

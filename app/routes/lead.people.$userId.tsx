@@ -7,6 +7,8 @@ import { getCourseIndex } from '#app/content/catalogue.server.ts';
 import { listCertificatesOf } from '#app/models/certificates.server.ts';
 import { cellText } from '#app/models/dashboard.server.ts';
 import { renewInvitation } from '#app/models/accounts.server.ts';
+import { pendingInvitations } from '#app/models/invitation-status.server.ts';
+import { sendPasswordResetFor } from '#app/models/password-resets.server.ts';
 import { listMembers, setMembershipActive } from '#app/models/organisations.server.ts';
 import { getEnv } from '#app/utils/env.server.ts';
 import { staffProgress } from '#app/models/reports.server.ts';
@@ -33,9 +35,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const first = memberships[0];
   if (!first) throw notFound();
   const { courses } = getCourseIndex();
-  const [rows, certificates] = await Promise.all([
+  const [rows, certificates, pending] = await Promise.all([
     staffProgress({ organisationIds }, courses, ukDate(nowIso()), { userId, includeDeactivated: true }),
     listCertificatesOf(userId),
+    pendingInvitations(organisationIds, { userId }),
   ]);
   const row = rows[0];
   return json({
@@ -46,6 +49,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     progress: courses.map((c) => ({ slug: c.slug, title: c.meta.title, text: row ? cellText(row.cells[c.slug]!) : 'Not started', state: row?.cells[c.slug]?.overdue ? 'overdue' : (row?.cells[c.slug]?.state ?? 'not-started') })),
     certificates: certificates.map((c) => ({ code: c.code, courseTitle: c.courseTitle, completedAtText: formatDate(c.completedAt), revoked: c.revokedAt !== null })),
     isSelf: userId === viewer.id,
+    invitationExpiresText: pending[0] ? formatDate(pending[0].expiresAt) : null,
+    hasPassword: memberships.some((m) => !m.invitationPending),
   });
 }
 
@@ -62,6 +67,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (!token) throw badRequest('This person has already set a password; they can sign in.');
     return json({ invitationLink: `${getEnv().PUBLIC_URL}/invitations/${token}` });
   }
+  if (intent === 'reset') {
+    if ((await listMembers(viewer, { userId, organisationId })).length === 0) throw notFound();
+    const outcome = await sendPasswordResetFor(userId, { id: viewer.id, name: viewer.name });
+    if (outcome === 'not-found') throw badRequest('This person cannot sign in, so a reset link would not help.');
+    return json({ resetMessage: outcome === 'sent' ? 'A password reset link is on its way to them. It works once, for one hour.' : 'Three reset links have been sent in the last hour. Wait a while before sending another.' });
+  }
   if (intent !== 'deactivate' && intent !== 'reactivate') throw badRequest('Unknown form.');
   if (userId === viewer.id) throw badRequest('You cannot deactivate yourself: ask another leader or a platform admin.');
   requireRecentPassword(request, viewer);
@@ -70,8 +81,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function Person() {
-  const { name, email, memberships, progress, certificates, isSelf } = useLoaderData<typeof loader>();
-  const actionData = useActionData<typeof action>() as { invitationLink?: string } | undefined;
+  const { name, email, memberships, progress, certificates, isSelf, invitationExpiresText, hasPassword } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>() as { invitationLink?: string; resetMessage?: string } | undefined;
   return (
     <div>
       <p>
@@ -118,13 +129,13 @@ export default function Person() {
           <li key={m.organisationId}>
             {m.organisationName}: {m.roles.join(', ')}
             {m.deactivated ? ' (deactivated)' : ''}
-            {m.invitationPending ? ' (invitation not yet accepted)' : ''}
+            {m.invitationPending ? (invitationExpiresText ? ` (invited; the link expires ${invitationExpiresText})` : ' (invitation expired)') : ''}
             {m.invitationPending && !m.deactivated ? (
               <Form method="post" className="inline-form">
                 <input type="hidden" name="organisationId" value={m.organisationId} />
                 <input type="hidden" name="intent" value="invite" />{' '}
                 <button type="submit" className="button button--quiet">
-                  New invitation link
+                  Email a new invitation
                 </button>
               </Form>
             ) : null}
@@ -143,8 +154,26 @@ export default function Person() {
       </ul>
       {actionData?.invitationLink ? (
         <div className="alert alert--success" role="status">
-          <p>A new invitation link for {name}; it works once, for 7 days, and the old one no longer works:</p>
+          <p>A new invitation is on its way to {name}; the old link no longer works. If it does not arrive, give them this link; it works once, for 7 days:</p>
           <p className="token-box">{actionData.invitationLink}</p>
+        </div>
+      ) : null}
+      {hasPassword && !isSelf ? (
+        <>
+          <h2>Password</h2>
+          <p>If {name} has forgotten their password, email them a link to choose a new one.</p>
+          <Form method="post">
+            <input type="hidden" name="organisationId" value={memberships[0]!.organisationId} />
+            <input type="hidden" name="intent" value="reset" />
+            <button type="submit" className="button button--quiet">
+              Email a password reset link
+            </button>
+          </Form>
+        </>
+      ) : null}
+      {actionData?.resetMessage ? (
+        <div className="alert alert--success" role="status">
+          <p>{actionData.resetMessage}</p>
         </div>
       ) : null}
       <p className="muted">Deactivated people cannot sign in and drop out of the dashboard’s counts; their certificates stay valid.</p>

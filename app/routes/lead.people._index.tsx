@@ -3,9 +3,11 @@ import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { ROLES } from '#db/schema.ts';
-import { requireLeaderOf, requireRole } from '#app/auth/policy.server.ts';
+import { ledOrganisationIds, requireLeaderOf, requireRole } from '#app/auth/policy.server.ts';
 import { DuplicateEmailError, inviteMember } from '#app/models/accounts.server.ts';
 import { listMembers, ledOrganisations } from '#app/models/organisations.server.ts';
+import { pendingInvitations } from '#app/models/invitation-status.server.ts';
+import { formatDate } from '#app/utils/dates.ts';
 import { Field, FormError, RoleCheckboxes, SelectField } from '#app/components/forms.tsx';
 import { emailField, parseForm, requiredText, readForm } from '#app/utils/forms.ts';
 import { getEnv } from '#app/utils/env.server.ts';
@@ -24,7 +26,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const q = (url.searchParams.get('q') ?? '').trim().slice(0, 100);
   const schoolParam = Number(url.searchParams.get('school'));
-  const [organisations, all] = await Promise.all([ledOrganisations(viewer), listMembers(viewer, Number.isSafeInteger(schoolParam) && schoolParam > 0 ? { organisationId: schoolParam } : {})]);
+  const [organisations, all, pending] = await Promise.all([
+    ledOrganisations(viewer),
+    listMembers(viewer, Number.isSafeInteger(schoolParam) && schoolParam > 0 ? { organisationId: schoolParam } : {}),
+    ledOrganisationIds(viewer).then((ids) => pendingInvitations(ids)),
+  ]);
+  const invitationText = new Map(
+    pending.map((p) => [`${p.organisationId}-${p.userId}`, `Invited: link expires ${formatDate(p.expiresAt)}${p.emailFailed ? ' (the email could not be delivered)' : p.emailedAt ? ' (emailed)' : ' (email being sent)'}`]),
+  );
   // Searched and paged on the server: at trust scale the whole list is thousands of rows.
   const needle = q.toLowerCase();
   const matching = needle ? all.filter((m) => m.name.toLowerCase().includes(needle) || m.email.includes(needle)) : all;
@@ -35,7 +44,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   if (schoolParam > 0) params.set('school', String(schoolParam));
   return json({
     organisations,
-    members: matching.slice((page - 1) * PEOPLE_PAGE_SIZE, page * PEOPLE_PAGE_SIZE),
+    members: matching.slice((page - 1) * PEOPLE_PAGE_SIZE, page * PEOPLE_PAGE_SIZE).map((m) => ({ ...m, invitationText: invitationText.get(`${m.organisationId}-${m.userId}`) ?? null })),
     total: matching.length,
     page,
     pages,
@@ -108,7 +117,7 @@ export default function People() {
                 </th>
                 <td>{m.organisationName}</td>
                 <td>{m.roles.join(', ')}</td>
-                <td>{m.deactivated ? 'Deactivated' : m.invitationPending ? 'Invitation not yet accepted' : 'Active'}</td>
+                <td>{m.deactivated ? 'Deactivated' : m.invitationPending ? (m.invitationText ?? 'Invitation expired: open their page to send a new one') : 'Active'}</td>
               </tr>
             ))}
           </tbody>
@@ -125,7 +134,7 @@ export default function People() {
       {actionData?.invitation ? (
         <div className="alert alert--success" role="status">
           <p>
-            {actionData.invitation.name} has been added. Send them this link; it works once, for 7 days:
+            {actionData.invitation.name} has been added and an invitation is on its way to {actionData.invitation.email}. If it does not arrive, give them this link; it works once, for 7 days:
           </p>
           <p className="token-box">{actionData.invitation.link}</p>
         </div>

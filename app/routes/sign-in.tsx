@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json, redirect } from '@remix-run/node';
-import { Form, useActionData, useSearchParams } from '@remix-run/react';
+import { Form, Link, useActionData, useSearchParams } from '@remix-run/react';
 import { z } from 'zod';
 import { createSession, endSession, getSessionUser, loadMemberships } from '#app/auth/session.server.ts';
 import { attemptSignIn } from '#app/models/accounts.server.ts';
@@ -76,6 +76,11 @@ export default function SignIn() {
               : 'Your session ended. Sign in again to carry on where you were.'}
         </p>
       ) : null}
+      {searchParams.get('reset') === '1' && !actionData ? (
+        <div className="alert alert--success" role="status">
+          Your password is changed and you have been signed out everywhere. Sign in with your new password.
+        </div>
+      ) : null}
       <FormError message={actionData?.formError} />
       <Form method="post" className="stack" noValidate>
         <input type="hidden" name="redirectTo" value={searchParams.get('redirectTo') ?? ''} />
@@ -87,6 +92,9 @@ export default function SignIn() {
           </button>
         </div>
       </Form>
+      <p>
+        <Link to="/forgot-password">Forgotten your password?</Link>
+      </p>
       <p className="muted">New to Kindred? Your school sends you an invitation link. If you have lost it, ask a leader at your school for a new one.</p>
     </div>
   );

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 
 const DEVELOPMENT_SESSION_SECRET = 'development-only-secret-do-not-use-in-production';
@@ -23,6 +24,19 @@ const envSchema = z
       .trim()
       .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/,\s]+|loopback|linklocal|uniquelocal|[a-z, ]+)$/, { message: 'must be false, true, a number of hops, or a list of proxy addresses' })
       .optional(),
+    // Email (docs/decisions/012-email-outbox.md): SMTP when SMTP_URL is set, .eml files otherwise.
+    SMTP_URL: z
+      .url({ message: 'must be a URL such as smtps://user:password@smtp.example.org' })
+      .refine((value) => /^smtps?:\/\//i.test(value), 'must start with smtp:// or smtps://')
+      .optional(),
+    MAIL_FROM: z.string().max(200).optional(),
+    MAIL_OUTBOX_PATH: z.string().min(1).optional(),
+    MAIL_WORKER: z.enum(['on', 'off']).default('on'),
+    MAIL_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(2000),
+    // How long a claimed message is held before another worker may take it (after a crash).
+    MAIL_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(2 * 60 * 1000),
+    MAIL_RETRY_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+    MAIL_SCHEDULE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(15 * 60 * 1000),
   })
   .transform((raw, ctx) => {
     if (raw.SESSION_SECRET === undefined && raw.NODE_ENV === 'production') {
@@ -35,14 +49,41 @@ const envSchema = z
       return z.NEVER;
     }
     const trustProxy: boolean | number | string = raw.TRUST_PROXY === undefined || raw.TRUST_PROXY === 'false' ? false : raw.TRUST_PROXY === 'true' ? true : /^\d+$/.test(raw.TRUST_PROXY) ? Number(raw.TRUST_PROXY) : raw.TRUST_PROXY;
+    const publicUrl = (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/$/, '');
+    const mailFrom = raw.MAIL_FROM ?? `Kindred <no-reply@${defaultMailDomain(publicUrl)}>`;
+    const fromProblem = mailFromProblem(mailFrom);
+    if (fromProblem) {
+      ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: fromProblem });
+      return z.NEVER;
+    }
+    if (raw.SMTP_URL && raw.MAIL_FROM === undefined && raw.NODE_ENV === 'production') {
+      ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'is required with SMTP_URL in production, e.g. "Kindred <cpd@school.org.uk>"' });
+      return z.NEVER;
+    }
     return {
       ...raw,
       TRUST_PROXY: trustProxy,
       SESSION_SECRET: sessionSecret,
-      PUBLIC_URL: (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/$/, ''),
+      PUBLIC_URL: publicUrl,
+      MAIL_FROM: mailFrom,
+      // Beside the database unless set, so every test database gets its own outbox.
+      MAIL_OUTBOX_PATH: raw.MAIL_OUTBOX_PATH ?? path.join(path.dirname(raw.DATABASE_PATH), 'outbox'),
       isProduction: raw.NODE_ENV === 'production',
     };
   });
+
+/** The public host, or a reserved name when it is an IP address or a single label such as localhost. */
+function defaultMailDomain(publicUrl: string): string {
+  const host = new URL(publicUrl).hostname;
+  return /\.[a-z]{2,}$/i.test(host) ? host : 'kindred.invalid';
+}
+
+/** Why MAIL_FROM cannot be used: it must be `Name <address>` or an address, on one line. */
+function mailFromProblem(value: string): string | null {
+  if (/[\r\n]/.test(value)) return 'must be on one line';
+  const address = /<([^<>]+)>\s*$/.exec(value)?.[1] ?? value.trim();
+  return z.email().safeParse(address).success ? null : 'must be an address, or a name and an address like "Kindred <cpd@school.org.uk>"';
+}
 
 export type Env = z.output<typeof envSchema>;
 

@@ -6,6 +6,7 @@ import * as coaching from './004-coaching.ts';
 import * as housekeeping from './005-housekeeping.ts';
 import * as reportIndexes from './006-report-indexes.ts';
 import * as hardening from './007-hardening.ts';
+import * as email from './008-email.ts';
 import * as keptDrafts from './009-kept-drafts.ts';
 
 // An explicit list, not a directory scan, so the bundled server carries every migration.
@@ -17,5 +18,6 @@ export const migrations: Record<string, Migration> = {
   '005-housekeeping': housekeeping,
   '006-report-indexes': reportIndexes,
   '007-hardening': hardening,
+  '008-email': email,
   '009-kept-drafts': keptDrafts,
 };

@@ -81,6 +81,12 @@ const MATRIX: Record<string, Entry> = {
   'routes/audit': { url: () => '/audit', expect: leadersOnly({ admin: 200 }), shows: 'Audit trail entries' },
   'routes/audit[.csv]': { url: () => '/audit.csv', expect: leadersOnly({ admin: 200 }) },
   'routes/confirm-password': { url: () => '/confirm-password?redirectTo=/account', expect: signedIn(200) },
+  'routes/forgot-password': { url: () => '/forgot-password', expect: everyone(200) },
+  'routes/reset-password.$token': { url: () => '/reset-password/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', expect: everyone(404) },
+  'routes/unsubscribe.$token': { url: () => `/unsubscribe/${teacherId}.reminders.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`, expect: everyone(404) },
+  // Outside production with no SMTP_URL the local outbox is open to any visitor (docs/decisions/012-email-outbox.md).
+  'routes/dev.outbox._index': { url: () => '/dev/outbox', expect: everyone(200) },
+  'routes/dev.outbox.$id': { url: () => '/dev/outbox/99999999', expect: everyone(404) },
 };
 
 let server: RunningServer;

@@ -8,7 +8,7 @@ import { signInOverHttp, startBuiltServer, tempDatabasePath, type RunningServer 
 // 400, 404 or 413 with a message, never a 500, and nothing is written. A replayed valid
 // submission writes nothing the second time.
 
-const TABLES = ['users', 'memberships', 'membership_roles', 'organisations', 'invitations', 'groups', 'group_members', 'assignments', 'enrolments', 'module_progress', 'reflection_responses', 'check_attempts', 'reflection_comments', 'certificates', 'external_cpd', 'sessions'];
+const TABLES = ['users', 'memberships', 'membership_roles', 'organisations', 'invitations', 'groups', 'group_members', 'assignments', 'enrolments', 'module_progress', 'reflection_responses', 'check_attempts', 'reflection_comments', 'certificates', 'external_cpd', 'outbox', 'password_resets', 'email_preferences', 'sessions'];
 const WATCHED = TABLES.filter((t) => t !== 'sessions');
 
 let server: RunningServer;
@@ -84,6 +84,17 @@ const CASES: FormCase[] = [
   { name: 'reply as the coach', url: () => `/coach/people/${ids.teacher}`, as: 'coach', valid: () => ({ intent: 'comment', reflectionId: String(ids.reflection), body: 'Good.' }), foreign: () => [{ intent: 'comment', reflectionId: String(ids.foreignReflection), body: 'Hi' }] },
   { name: 'import a roster', url: () => '/lead/import', as: 'leader', valid: () => ({ intent: 'preview', organisationId: String(ids.oakfield), csv: 'name,email,roles\nA B,a.b@oakfield.example,teacher' }), foreign: () => [{ intent: 'confirm', organisationId: String(ids.brookside), csv: 'name,email,roles\nA B,a.b@brookside.example,teacher' }] },
   { name: 'download invitation links', url: () => '/lead/invitations.csv', as: 'leader', valid: () => ({ invitation: 'A\ta@b.c\thttp://x/invitations/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }) },
+  { name: 'ask for a password reset', url: () => '/forgot-password', as: '', valid: () => ({ email: 'nobody@nowhere.example' }) },
+  { name: 'choose a new password', url: () => '/reset-password/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', as: '', valid: () => ({ password: 'a good passphrase', confirmPassword: 'a good passphrase' }) },
+  { name: 'account emails', url: () => '/account', as: 'teacher', valid: () => ({ intent: 'emails', reminders: 'on' }), optional: ['reminders'] },
+  { name: 'one-click unsubscribe', url: () => `/unsubscribe/${ids.teacher}.reminders.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`, as: '', valid: () => ({ 'List-Unsubscribe': 'One-Click' }) },
+  {
+    name: 'email someone a reset link',
+    url: () => `/lead/people/${ids.tom}`,
+    as: 'leader',
+    valid: () => ({ intent: 'reset', organisationId: String(ids.oakfield) }),
+    foreign: () => [{ intent: 'reset', organisationId: String(ids.brookside) }],
+  },
   { name: 'create an organisation', url: () => '/admin', as: 'admin', valid: () => ({ name: 'Hill School', kind: 'school', trustId: '', leaderName: 'Hil Head', leaderEmail: 'head@hill.example' }), optional: ['trustId'] },
 ];
 
