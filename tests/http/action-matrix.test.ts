@@ -63,6 +63,9 @@ const MATRIX: Record<string, Entry> = {
   'routes/coach._index': { url: () => '/coach', body: () => ({ intent: 'assign', course: 'sample-course', target: `person:${ids.grace}`, dueDate: '' }), expect: signedIn(403, { coach: 200 }) },
   'routes/coach.people.$userId': { url: () => `/coach/people/${ids.grace}`, body: () => ({ intent: 'comment', reflectionId: String(ids.reflection), body: 'A reply' }), expect: signedIn(403, { coach: 'away' }) },
   'routes/admin._index': { url: () => '/admin', body: (v) => ({ name: `School of ${v}`, kind: 'school', trustId: '', leaderName: 'New Head', leaderEmail: `head.${v.toLowerCase()}@newschool.example` }), expect: signedIn(403, { admin: 200 }) },
+  'routes/forgot-password': { url: () => '/forgot-password', body: (v) => ({ email: `nobody.${v.toLowerCase()}@nowhere.example` }), expect: everyone(200) },
+  'routes/reset-password.$token': { url: () => '/reset-password/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', body: () => ({ password: 'copper kettle under moonlight', confirmPassword: 'copper kettle under moonlight' }), expect: everyone(410) },
+  'routes/unsubscribe.$token': { url: () => `/unsubscribe/${ids.teacher}.reminders.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`, body: () => ({}), expect: everyone(404) },
   // Last: it ends the visitor's session.
   'routes/sign-out': { url: () => '/sign-out', body: () => ({}), expect: everyone('away') },
 };
