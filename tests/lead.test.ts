@@ -362,7 +362,7 @@ describe('the audit trail', () => {
 describe('by school', () => {
   test('schools in natural order (2 before 10), the trust’s own team not listed as a school', async () => {
     const { summariseBySchool } = await import('#app/models/reports.server.ts');
-    const row = (organisationId: number, organisationName: string) => ({ userId: organisationId, name: 'x', email: 'x@x.example', organisationId, organisationName, roles: [], groups: [], deactivated: false, lastActivityAt: null, cells: {} });
+    const row = (organisationId: number, organisationName: string) => ({ userId: organisationId, name: 'x', email: 'x@x.example', joined: true, organisationId, organisationName, roles: [], groups: [], deactivated: false, lastActivityAt: null, cells: {} });
     const rows = [row(10, 'School 10'), row(2, 'School 2'), row(1, 'Riverbend Trust'), row(3, 'school 3')];
     const summary = summariseBySchool(rows, [], new Set([10, 2, 3]));
     expect(summary.map((s) => s.organisationName)).toEqual(['School 2', 'school 3', 'School 10']);

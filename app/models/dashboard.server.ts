@@ -10,12 +10,26 @@ import { listGroups } from './groups.server.ts';
 import { ledOrganisations } from './organisations.server.ts';
 import { staffProgress, summariseByCourse, summariseBySchool, type Cell, type ReportFilters } from './reports.server.ts';
 
+export const STATUS_FILTERS = ['overdue', 'not-started', 'in-progress', 'completed', 'not-assigned'] as const;
+export type StatusFilter = (typeof STATUS_FILTERS)[number];
+
+/** Whether a cell is in the state a leader filtered for; "not started" means assigned and not begun. */
+export function matchesStatus(cell: Cell, status: StatusFilter): boolean {
+  if (status === 'overdue') return cell.overdue;
+  if (status === 'not-assigned') return !cell.assigned;
+  if (status === 'not-started') return cell.assigned && cell.state === 'not-started';
+  return cell.state === status;
+}
+
 const filterSchema = z.object({
   role: z.enum(ROLES as [string, ...string[]]).optional().catch(undefined),
   group: z.coerce.number().int().positive().optional().catch(undefined),
   school: z.coerce.number().int().positive().optional().catch(undefined),
   q: z.string().trim().max(100).optional().catch(undefined),
   deactivated: z.literal('1').optional().catch(undefined),
+  /** With `status`: people in that state for this course (any course when it is not given). */
+  course: z.string().max(80).optional().catch(undefined),
+  status: z.enum(STATUS_FILTERS).optional().catch(undefined),
   page: z.coerce.number().int().positive().max(10_000).optional().catch(undefined),
 });
 
@@ -49,12 +63,16 @@ export async function leaderDashboard(viewer: SessionUser, query: DashboardQuery
   };
   if (filters.groupId !== undefined && !groups.some((g) => g.id === filters.groupId)) filters.groupId = -1;
   if (filters.organisationId !== undefined && !organisationIds.includes(filters.organisationId)) filters.organisationId = -1;
-  const rows = await staffProgress({ organisationIds }, courses, today, filters);
+  const everyone = await staffProgress({ organisationIds }, courses, today, filters);
+  const status = query.status;
+  const statusCourses = courses.filter((c) => !query.course || c.slug === query.course);
+  const rows = status ? everyone.filter((row) => statusCourses.some((c) => matchesStatus(row.cells[c.slug]!, status))) : everyone;
   return {
     courses,
     rows,
-    summary: summariseByCourse(rows, courses),
-    bySchool: organisations.filter((o) => o.kind === 'school').length > 1 ? summariseBySchool(rows, courses, new Set(organisations.filter((o) => o.kind === 'school').map((o) => o.id))) : [],
+    // The summaries describe everyone the other filters select; the status filter narrows the list only.
+    summary: summariseByCourse(everyone, courses),
+    bySchool: organisations.filter((o) => o.kind === 'school').length > 1 ? summariseBySchool(everyone, courses, new Set(organisations.filter((o) => o.kind === 'school').map((o) => o.id))) : [],
     organisations,
     groups,
   };

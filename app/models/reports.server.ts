@@ -50,6 +50,8 @@ export interface StaffRow {
   roles: Role[];
   groups: string[];
   deactivated: boolean;
+  /** Whether they have accepted their invitation (set a password). */
+  joined: boolean;
   lastActivityAt: string | null;
   cells: Record<string, Cell>;
 }
@@ -57,11 +59,22 @@ export interface StaffRow {
 export interface CourseSummary {
   slug: string;
   title: string;
+  /** Active people who have joined (accepted their invitation): the base of every percentage. */
   total: number;
   completed: number;
   inProgress: number;
   notStarted: number;
   overdue: number;
+  /** Of `total`, those the course is assigned to, and how far they are. */
+  assigned: number;
+  assignedCompleted: number;
+  assignedInProgress: number;
+  assignedNotStarted: number;
+  /** Of `total`, those it is not assigned to, and how many finished it anyway. */
+  notAssigned: number;
+  notAssignedCompleted: number;
+  /** Invited but not yet joined: counted apart, not as "not started". */
+  notJoined: number;
 }
 
 type MembershipQuery = SelectQueryBuilder<Database & { m: Database['memberships'] }, 'm', object>;
@@ -97,7 +110,7 @@ export async function staffProgress(scope: ReportScope, courses: CourseEntry[], 
       .selectFrom('memberships as m')
       .innerJoin('users as u', 'u.id', 'm.user_id')
       .innerJoin('organisations as o', 'o.id', 'm.organisation_id')
-      .select(['m.id as membershipId', 'm.user_id as userId', 'u.name', 'u.email', 'o.id as organisationId', 'o.name as organisationName', 'm.deactivated_at']),
+      .select(['m.id as membershipId', 'm.user_id as userId', 'u.name', 'u.email', 'o.id as organisationId', 'o.name as organisationName', 'm.deactivated_at', sql<number>`u.password_hash is not null`.as('joined')]),
     scope,
   );
   if (!filters.includeDeactivated) staffQuery = staffQuery.where('m.deactivated_at', 'is', null);
@@ -195,6 +208,7 @@ export async function staffProgress(scope: ReportScope, courses: CourseEntry[], 
       roles: (rolesByMembership.get(person.membershipId) ?? []).sort(),
       groups: groupsByMember.get(person.userId * 1_000_003 + person.organisationId) ?? [],
       deactivated: person.deactivated_at !== null,
+      joined: Boolean(person.joined),
       lastActivityAt: lastActivity.get(person.userId) ?? null,
       cells,
     };
@@ -226,15 +240,43 @@ function byUserAndCourse<T extends { user_id: number; course_slug: string }, V>(
 /** Per course: how many of these people completed, are in progress, have not started, are overdue. */
 export function summariseByCourse(rows: StaffRow[], courses: CourseEntry[]): CourseSummary[] {
   return courses.map((course) => {
-    const summary: CourseSummary = { slug: course.slug, title: course.meta.title, total: 0, completed: 0, inProgress: 0, notStarted: 0, overdue: 0 };
+    const summary: CourseSummary = {
+      slug: course.slug,
+      title: course.meta.title,
+      total: 0,
+      completed: 0,
+      inProgress: 0,
+      notStarted: 0,
+      overdue: 0,
+      assigned: 0,
+      assignedCompleted: 0,
+      assignedInProgress: 0,
+      assignedNotStarted: 0,
+      notAssigned: 0,
+      notAssignedCompleted: 0,
+      notJoined: 0,
+    };
     for (const row of rows) {
       if (row.deactivated) continue;
+      if (!row.joined) {
+        summary.notJoined += 1;
+        continue;
+      }
       const cell = row.cells[course.slug]!;
       summary.total += 1;
       if (cell.state === 'completed') summary.completed += 1;
       else if (cell.state === 'in-progress') summary.inProgress += 1;
       else summary.notStarted += 1;
       if (cell.overdue) summary.overdue += 1;
+      if (cell.assigned) {
+        summary.assigned += 1;
+        if (cell.state === 'completed') summary.assignedCompleted += 1;
+        else if (cell.state === 'in-progress') summary.assignedInProgress += 1;
+        else summary.assignedNotStarted += 1;
+      } else {
+        summary.notAssigned += 1;
+        if (cell.state === 'completed') summary.notAssignedCompleted += 1;
+      }
     }
     return summary;
   });

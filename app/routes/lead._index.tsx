@@ -41,6 +41,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
   });
 }
 
+function count(n: number): string {
+  return n.toLocaleString('en-GB');
+}
+
+function statusLink(course: string, status: string): string {
+  return `/lead?course=${encodeURIComponent(course)}&status=${status}#matrix-title`;
+}
+
 function percentOf(part: number, whole: number): string {
   return whole === 0 ? '–' : `${Math.round((part / whole) * 100)}%`;
 }
@@ -66,11 +74,26 @@ export default function LeadDashboard() {
           {data.summary.map((s) => (
             <li key={s.slug} className="summary-item">
               <h3>{s.title}</h3>
-              <CompletionBar summary={s} />
-              <p>
-                <span className="badge badge--completed">{s.completed} completed</span> <span className="badge badge--in-progress">{s.inProgress} in progress</span>{' '}
-                <span className="badge badge--not-started">{s.notStarted} not started</span>{' '}
-                <span className={s.overdue ? 'badge badge--overdue' : 'badge'}>{s.overdue} overdue</span> <span className="muted">of {s.total} staff</span>
+              {s.assigned > 0 ? (
+                <>
+                  <p className="summary-headline">
+                    <strong>{percentOf(s.assignedCompleted, s.assigned)}</strong> of the {count(s.assigned)} it is assigned to have completed it
+                  </p>
+                  <CompletionBar completed={s.assignedCompleted} inProgress={s.assignedInProgress} total={s.assigned} />
+                  <p>
+                    <Link to={statusLink(s.slug, 'completed')} className="badge badge--completed">{count(s.assignedCompleted)} completed</Link>{' '}
+                    <Link to={statusLink(s.slug, 'in-progress')} className="badge badge--in-progress">{count(s.assignedInProgress)} in progress</Link>{' '}
+                    <Link to={statusLink(s.slug, 'not-started')} className="badge badge--not-started">{count(s.assignedNotStarted)} not started</Link>{' '}
+                    <Link to={statusLink(s.slug, 'overdue')} className={s.overdue ? 'badge badge--overdue' : 'badge'}>{count(s.overdue)} overdue</Link>
+                  </p>
+                </>
+              ) : (
+                <p className="summary-headline">Not assigned to anyone.</p>
+              )}
+              <p className="muted">
+                <Link to={statusLink(s.slug, 'not-assigned')}>Not assigned: {count(s.notAssigned)}</Link>
+                {s.notAssignedCompleted ? ` (${count(s.notAssignedCompleted)} completed it anyway)` : ''}.
+                {s.notJoined ? ` ${count(s.notJoined)} invited but not joined yet, not counted.` : ''}
               </p>
             </li>
           ))}
@@ -118,7 +141,7 @@ export default function LeadDashboard() {
         <h2 id="matrix-title">Everyone, course by course</h2>
         <Form method="get" className="filters no-print" aria-label="Filter staff">
           <div className="field">
-            <label htmlFor="q">Name</label>
+            <label htmlFor="q">Name or email</label>
             <input id="q" name="q" type="search" defaultValue={query.q ?? ''} />
           </div>
           <SelectField
@@ -136,6 +159,20 @@ export default function LeadDashboard() {
           {multiSchool ? (
             <SelectField label="School" name="school" emptyOption="All schools" defaultValue={query.school ?? ''} options={data.schools.map((s) => ({ value: s.id, label: s.name }))} />
           ) : null}
+          <SelectField label="Course" name="course" emptyOption="Any course" defaultValue={query.course ?? ''} options={data.courses.map((c) => ({ value: c.slug, label: c.title }))} />
+          <SelectField
+            label="Status"
+            name="status"
+            emptyOption="Any status"
+            defaultValue={query.status ?? ''}
+            options={[
+              { value: 'overdue', label: 'Overdue' },
+              { value: 'not-started', label: 'Assigned, not started' },
+              { value: 'in-progress', label: 'In progress' },
+              { value: 'completed', label: 'Completed' },
+              { value: 'not-assigned', label: 'Not assigned' },
+            ]}
+          />
           <label className="checkbox-row">
             <input type="checkbox" name="deactivated" value="1" defaultChecked={query.deactivated === '1'} /> Include deactivated people
           </label>
@@ -153,7 +190,7 @@ export default function LeadDashboard() {
           </div>
         </Form>
         <p role="status">
-          {data.total} {data.total === 1 ? 'person' : 'people'}
+          {count(data.total)} {data.total === 1 ? 'person' : 'people'}
           {data.pages > 1 ? `, page ${data.page} of ${data.pages}` : ''}.
         </p>
         <div className="table-wrap">

@@ -26,8 +26,9 @@ describe('the shell, for each demo role', () => {
       const page = await context.newPage();
       const errors = watchForErrors(page);
       await signIn(page, email);
-      expect(new URL(page.url()).pathname).toBe('/learn');
-      await expectHeading(page, 'My learning');
+      // Coaches start where their teachers are; everyone else on their own learning.
+      expect(new URL(page.url()).pathname).toBe(role === 'coach' ? '/coach' : '/learn');
+      await expectHeading(page, role === 'coach' ? 'My coaching' : 'My learning');
       const navigation = page.getByRole('navigation', { name: 'Main' });
       for (const name of nav) expect(await navigation.getByRole('link', { name, exact: true }).count(), name).toBe(1);
       for (const name of notNav) expect(await navigation.getByRole('link', { name, exact: true }).count(), name).toBe(0);
