@@ -396,3 +396,37 @@ describe('the staff export', () => {
     expect(data.rows.map((r) => r.name)).toEqual(['Zara Ahmed']);
   });
 });
+
+describe('counting what was asked', () => {
+  test('completion is out of those the course is assigned to; invitees who have not joined are counted apart', async () => {
+    const leader = await loadViewer(await userIdByEmail(LEADER));
+    const oakfield = await organisationIdByName('Oakfield Primary School');
+    await inviteMember(leader, oakfield, { name: 'Not Yet Joined', email: 'not.yet.joined@oakfield.example', roles: ['teacher'] });
+    const groupId = await makeGroup('Oakfield Primary School', 'Counted group', 'coach@oakfield.example', ['priya.patel@oakfield.example', 'daniel.hughes@oakfield.example']);
+    const { assignCourse } = await import('#app/models/assignments.server.ts');
+    await assignCourse(leader, 'leader', { target: `group:${groupId}`, courseSlug: 'sample-course', dueDate: null });
+    await completeCourse(await userIdByEmail('priya.patel@oakfield.example'), 'sample-course');
+    const data = await leaderDashboard(leader, { course: 'sample-course' });
+    const sample = data.summary.find((s) => s.slug === 'sample-course')!;
+    const rows = data.rows.filter((r) => !r.deactivated);
+    const joined = rows.filter((r) => r.joined);
+    expect(sample.total).toBe(joined.length);
+    expect(sample.notJoined).toBe(rows.length - joined.length);
+    expect(sample.notJoined).toBeGreaterThanOrEqual(1);
+    expect(sample.assigned).toBe(joined.filter((r) => r.cells['sample-course']!.assigned).length);
+    expect(sample.assigned + sample.notAssigned).toBe(sample.total);
+    expect(sample.assignedCompleted).toBe(joined.filter((r) => r.cells['sample-course']!.assigned && r.cells['sample-course']!.state === 'completed').length);
+    expect(sample.assignedCompleted).toBeGreaterThanOrEqual(1);
+  });
+
+  test('the list filters by course and status; the summary still counts everyone', async () => {
+    const leader = await loadViewer(await userIdByEmail(LEADER));
+    const all = await leaderDashboard(leader, {});
+    const notAssigned = await leaderDashboard(leader, { course: 'sample-course', status: 'not-assigned' });
+    expect(notAssigned.rows.length).toBeGreaterThan(0);
+    expect(notAssigned.rows.every((r) => !r.cells['sample-course']!.assigned)).toBe(true);
+    const completed = await leaderDashboard(leader, { course: 'sample-course', status: 'completed' });
+    expect(completed.rows.every((r) => r.cells['sample-course']!.state === 'completed')).toBe(true);
+    expect(notAssigned.summary).toEqual(all.summary);
+  });
+});
