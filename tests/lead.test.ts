@@ -430,3 +430,17 @@ describe('counting what was asked', () => {
     expect(notAssigned.summary).toEqual(all.summary);
   });
 });
+
+describe('the governors’ summary', () => {
+  test('is aggregate: no names unless a leader asks for them', async () => {
+    const { loader: governorsLoader } = await import('#app/routes/lead.governors.tsx');
+    const cookie = await cookieFor('trust.leader@northfield.example');
+    type Summary = { people: { name: string }[]; hoursBySchool: { school: string; staff: number }[]; staff: number; withNames: boolean };
+    const plain = await jsonOf<Summary>(await run(governorsLoader, getRequest('/lead/governors', cookie)));
+    expect(plain.withNames).toBe(false);
+    expect(plain.people).toEqual([]);
+    expect(plain.hoursBySchool.reduce((n, s) => n + s.staff, 0)).toBe(plain.staff);
+    const named = await jsonOf<Summary>(await run(governorsLoader, getRequest('/lead/governors?names=1', cookie)));
+    expect(named.people.length).toBe(plain.staff);
+  });
+});

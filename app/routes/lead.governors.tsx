@@ -26,17 +26,34 @@ export async function loader({ request }: LoaderFunctionArgs) {
     staffProgress({ organisationIds }, courses, today),
     cpdHoursInYear({ organisationIds }, yearStart, yearEnd),
   ]);
-  const people = rows.map((row) => {
-    const h = hours.get(row.userId) ?? { kindred: 0, external: 0 };
-    return { userId: row.userId, name: row.name, school: row.organisationName, kindred: h.kindred, external: h.external, total: Math.round((h.kindred + h.external) * 100) / 100 };
-  });
+  const round = (n: number) => Math.round(n * 100) / 100;
+  const people = rows
+    .filter((row) => !row.deactivated)
+    .map((row) => {
+      const h = hours.get(row.userId) ?? { kindred: 0, external: 0 };
+      return { userId: row.userId, name: row.name, school: row.organisationName, kindred: h.kindred, external: h.external, total: round(h.kindred + h.external) };
+    });
+  // Governors see the picture, not a list of names: the list is there only when a leader asks.
+  const withNames = new URL(request.url).searchParams.get('names') === '1';
+  const bySchool = new Map<string, { school: string; staff: number; hours: number }>();
+  for (const p of people) {
+    const entry = bySchool.get(p.school) ?? { school: p.school, staff: 0, hours: 0 };
+    entry.staff += 1;
+    entry.hours = round(entry.hours + p.total);
+    bySchool.set(p.school, entry);
+  }
+  const totalHours = round(people.reduce((sum, p) => sum + p.total, 0));
   return json({
     organisationNames: organisations.map((o) => o.name),
     year,
     generatedOn: formatDate(nowIso()),
     summary: summariseByCourse(rows, courses),
-    people,
-    totalHours: Math.round(people.reduce((sum, p) => sum + p.total, 0) * 100) / 100,
+    hoursBySchool: [...bySchool.values()].sort((a, b) => a.school.localeCompare(b.school, 'en-GB', { numeric: true })),
+    staff: people.length,
+    totalHours,
+    averageHours: people.length ? round(totalHours / people.length) : 0,
+    withNames,
+    people: withNames ? people : [],
     multiSchool: organisations.filter((o) => o.kind === 'school').length > 1,
   });
 }
@@ -46,7 +63,8 @@ export default function GovernorsSummary() {
   return (
     <div className="report">
       <p className="no-print">
-        <Link to="/lead">Staff progress</Link> · Use your browser’s Print to make a PDF or paper copy.
+        <Link to="/lead">Staff progress</Link> · Use your browser’s Print to make a PDF or paper copy.{' '}
+        {data.withNames ? <Link to="/lead/governors">Without names</Link> : <Link to="/lead/governors?names=1">With each person’s hours (names)</Link>}
       </p>
       <h1>Professional development: summary for governors</h1>
       <p>
@@ -58,7 +76,10 @@ export default function GovernorsSummary() {
           <tr>
             <th scope="col">Course</th>
             <th scope="col" className="numeric">
-              Completed
+              Assigned to
+            </th>
+            <th scope="col" className="numeric">
+              Completed (of those assigned)
             </th>
             <th scope="col" className="numeric">
               In progress
@@ -70,7 +91,7 @@ export default function GovernorsSummary() {
               Overdue
             </th>
             <th scope="col" className="numeric">
-              Staff
+              Completed, not assigned
             </th>
           </tr>
         </thead>
@@ -78,20 +99,54 @@ export default function GovernorsSummary() {
           {data.summary.map((s) => (
             <tr key={s.slug}>
               <th scope="row">{s.title}</th>
+              <td className="numeric">{s.assigned.toLocaleString('en-GB')}</td>
               <td className="numeric">
-                {s.completed} ({s.total ? Math.round((100 * s.completed) / s.total) : 0}%)
+                {s.assigned ? `${s.assignedCompleted.toLocaleString('en-GB')} (${Math.round((100 * s.assignedCompleted) / s.assigned)}%)` : '–'}
               </td>
-              <td className="numeric">{s.inProgress}</td>
-              <td className="numeric">{s.notStarted}</td>
+              <td className="numeric">{s.assignedInProgress.toLocaleString('en-GB')}</td>
+              <td className="numeric">{s.assignedNotStarted.toLocaleString('en-GB')}</td>
               <td className="numeric">{s.overdue}</td>
-              <td className="numeric">{s.total}</td>
+              <td className="numeric">{s.notAssignedCompleted.toLocaleString('en-GB')}</td>
             </tr>
           ))}
         </tbody>
       </table>
-      <h2>CPD hours per person, {data.year}</h2>
-      <p>Kindred courses completed this academic year, and other CPD that staff recorded themselves. Total: {data.totalHours} hours.</p>
+      <h2>CPD hours, {data.year}</h2>
+      <p>
+        Kindred courses completed this academic year, and other CPD that staff recorded themselves: {data.totalHours.toLocaleString('en-GB')} hours across {data.staff.toLocaleString('en-GB')} staff, {data.averageHours} hours each on average.
+      </p>
+      {data.multiSchool ? (
+        <table>
+          <caption>CPD hours by school</caption>
+          <thead>
+            <tr>
+              <th scope="col">School</th>
+              <th scope="col" className="numeric">
+                Staff
+              </th>
+              <th scope="col" className="numeric">
+                Hours
+              </th>
+              <th scope="col" className="numeric">
+                Hours per person
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.hoursBySchool.map((s) => (
+              <tr key={s.school}>
+                <th scope="row">{s.school}</th>
+                <td className="numeric">{s.staff.toLocaleString('en-GB')}</td>
+                <td className="numeric">{s.hours.toLocaleString('en-GB')}</td>
+                <td className="numeric">{s.staff ? Math.round((100 * s.hours) / s.staff) / 100 : 0}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {data.withNames ? (
       <table>
+        <caption>CPD hours per person</caption>
         <thead>
           <tr>
             <th scope="col">Name</th>
@@ -119,6 +174,7 @@ export default function GovernorsSummary() {
           ))}
         </tbody>
       </table>
+      ) : null}
     </div>
   );
 }

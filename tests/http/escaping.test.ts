@@ -47,7 +47,7 @@ describe('hostile text is shown as text', () => {
   test.each([
     ['/lead', 'leader'],
     ['/lead/people', 'leader'],
-    ['/lead/governors', 'leader'],
+    ['/lead/governors?names=1', 'leader'],
     [`/lead/people/${0}`, 'leader'],
     ['/coach', 'coach'],
     [`/coach/people/${0}`, 'coach'],
