@@ -313,12 +313,14 @@ describe('what each action sends', () => {
   test('a leader can email someone a reset link; people who turned coaching emails off get none', async () => {
     const { sendPasswordResetFor } = await import('#app/models/password-resets.server.ts');
     const { setPreferences } = await import('#app/mail/preferences.server.ts');
-    const leader = { id: await userIdByEmail('leader@oakfield.example'), name: 'Leader' };
-    expect(await sendPasswordResetFor(await userIdByEmail('coach@oakfield.example'), leader)).toBe('sent');
-    expect(await sendPasswordResetFor(999_999, leader)).toBe('not-found');
+    const leader = await loadViewer(await userIdByEmail('leader@oakfield.example'));
+    expect(await sendPasswordResetFor(leader, await userIdByEmail('coach@oakfield.example'))).toBe('sent');
+    await expect(sendPasswordResetFor(leader, await userIdByEmail('teacher@brookside.example'))).rejects.toThrow(/not allowed/);
+    const admin = await loadViewer(await userIdByEmail('admin@kindred.example'));
+    expect(await sendPasswordResetFor(admin, 999_999)).toBe('not-found');
     await drain();
     expect(smtp.received.map((m) => m.parsed.subject)).toEqual(['Reset your Kindred password']);
-    expect(smtp.received[0]!.parsed.text).toContain('Leader has sent you a link');
+    expect(smtp.received[0]!.parsed.text).toContain('Oakfield Head has sent you a link');
 
     smtp.received.length = 0;
     const { queueCoachNotice } = await import('#app/mail/messages.server.ts');

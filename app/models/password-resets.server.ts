@@ -1,6 +1,8 @@
 import { hashPassword } from '#app/auth/password.server.ts';
 import { hashToken, isWellFormedToken, randomToken } from '#app/auth/tokens.server.ts';
 import { queueEmail } from '#app/mail/outbox.server.ts';
+import { AccessDenied, canLeaderSeePerson } from '#app/auth/policy.server.ts';
+import type { SessionUser } from '#app/auth/session.server.ts';
 import { getDb, now, nowIso } from '#app/utils/db.server.ts';
 import { getEnv } from '#app/utils/env.server.ts';
 import { normaliseEmail } from './accounts.server.ts';
@@ -65,7 +67,13 @@ export async function requestPasswordReset(rawEmail: string, address: string): P
 }
 
 /** A leader or admin sends someone a reset link (the caller has checked they may). */
-export async function sendPasswordResetFor(userId: number, requestedBy: { id: number; name: string }): Promise<'sent' | 'too-many' | 'not-found'> {
+/**
+ * A leader (for the people of the organisations they lead) or a platform admin (for anyone) sends
+ * someone a reset link; it goes to that person's own address. Anyone else: AccessDenied.
+ */
+export async function sendPasswordResetFor(viewer: SessionUser, userId: number): Promise<'sent' | 'too-many' | 'not-found'> {
+  if (!viewer.isPlatformAdmin && !(await canLeaderSeePerson(viewer, userId))) throw new AccessDenied('reset link');
+  const requestedBy = { id: viewer.id, name: viewer.name };
   const row = await getDb().selectFrom('users').select(['email']).where('id', '=', userId).executeTakeFirst();
   const user = row ? await findResettableUser(row.email) : undefined;
   if (!user) return 'not-found';
@@ -109,4 +117,10 @@ export async function completePasswordReset(resetId: number, userId: number, pas
       await recordAudit({ event: 'password_reset', actorUserId: userId, subjectUserId: userId, address }, trx);
       return true;
     });
+}
+
+/** For a platform admin's reset form: the account with this email, if any. */
+export async function findUserIdByEmail(email: string): Promise<number | null> {
+  const row = await getDb().selectFrom('users').select('id').where('email', '=', normaliseEmail(email)).executeTakeFirst();
+  return row?.id ?? null;
 }

@@ -6,6 +6,7 @@ import { requireRecentPassword } from '#app/auth/session.server.ts';
 import { requirePlatformAdmin } from '#app/auth/policy.server.ts';
 import { DuplicateEmailError, renewInvitation } from '#app/models/accounts.server.ts';
 import { pendingLeaderInvitations } from '#app/models/invitation-status.server.ts';
+import { findUserIdByEmail, sendPasswordResetFor } from '#app/models/password-resets.server.ts';
 import { formatDate } from '#app/utils/dates.ts';
 import { badRequest, notFound, orNotFound } from '#app/utils/http.server.ts';
 import { createOrganisationWithLeader, listOrganisations, listTrusts } from '#app/models/organisations.server.ts';
@@ -27,6 +28,8 @@ const createSchema = z.object({
   leaderEmail: emailField,
 });
 
+const resetSchema = z.object({ intent: z.literal('reset'), email: emailField });
+
 const resendSchema = z.object({ intent: z.literal('resend'), userId: z.coerce.number().int().positive(), organisationId: z.coerce.number().int().positive() });
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -38,6 +41,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request }: ActionFunctionArgs) {
   const admin = await requirePlatformAdmin(request);
   const formData = await readForm(request);
+  if (formData.get('intent') === 'reset') {
+    const parsedReset = parseForm(resetSchema, formData);
+    if (!parsedReset.success) return json({ fieldErrors: parsedReset.fieldErrors, created: null, resent: null, reset: null }, { status: 400 });
+    const userId = await findUserIdByEmail(parsedReset.data.email);
+    const outcome = userId === null ? 'not-found' : await sendPasswordResetFor(admin, userId);
+    if (outcome === 'not-found') return json({ fieldErrors: { email: 'No one who can sign in has that email address' }, created: null, resent: null, reset: null }, { status: 400 });
+    return json({ fieldErrors: {}, created: null, resent: null, reset: outcome === 'sent' ? `A reset link is on its way to ${parsedReset.data.email}. It works once, for one hour.` : 'Three reset links went to that address in the last hour. Wait a while before sending another.' });
+  }
   if (formData.get('intent') === 'resend') {
     const parsedResend = parseForm(resendSchema, formData);
     if (!parsedResend.success) throw badRequest('Choose an invitation to send again.');
@@ -72,6 +83,8 @@ export default function Admin() {
   const { organisations, trusts, invitations } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as { fieldErrors: Record<string, string>; created: { name: string; leaderName: string; link: string } | null; resent?: { name: string; link: string } } | undefined;
   const errors: Record<string, string | undefined> = actionData?.fieldErrors ?? {};
+  const resetMessage = actionData && 'reset' in actionData && typeof actionData.reset === 'string' ? actionData.reset : null;
+  const resetAnswered = actionData !== undefined && 'reset' in actionData;
   return (
     <div>
       <h1>Organisations</h1>
@@ -123,6 +136,21 @@ export default function Admin() {
           ))}
         </ul>
       )}
+      <h2 id="reset-link">Send someone a password reset link</h2>
+      {resetMessage ? (
+        <p className="alert alert--success" role="status">
+          {resetMessage}
+        </p>
+      ) : null}
+      <Form method="post" className="stack" noValidate aria-labelledby="reset-link">
+        <input type="hidden" name="intent" value="reset" />
+        <Field label="Their email address" name="email" type="email" autoComplete="off" error={resetAnswered ? errors.email : undefined} />
+        <div>
+          <button type="submit" className="button">
+            Email them a reset link
+          </button>
+        </div>
+      </Form>
       <h2 id="new-organisation">Add an organisation</h2>
       {actionData?.created ? (
         <div className="alert alert--success" role="status">

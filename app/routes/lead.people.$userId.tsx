@@ -69,7 +69,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
   if (intent === 'reset') {
     if ((await listMembers(viewer, { userId, organisationId })).length === 0) throw notFound();
-    const outcome = await sendPasswordResetFor(userId, { id: viewer.id, name: viewer.name });
+    const outcome = await orNotFound(sendPasswordResetFor(viewer, userId));
     if (outcome === 'not-found') throw badRequest('This person cannot sign in, so a reset link would not help.');
     return json({ resetMessage: outcome === 'sent' ? 'A password reset link is on its way to them. It works once, for one hour.' : 'Three reset links have been sent in the last hour. Wait a while before sending another.' });
   }
