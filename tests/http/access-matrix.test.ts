@@ -5,24 +5,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEMO_PASSWORD } from '#db/seed.ts';
 import { TEMPLATE_DB } from '#tests/setup/paths.ts';
 import { signInOverHttp, startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
+import { outcome, VISITOR_EMAILS, type Expected, type Visitor } from '#tests/support/visitors.ts';
 
 // Every route in the built route manifest × every kind of visitor. A route added without an
 // entry here fails the first test, so nobody can ship a page without deciding who may see it.
 
-const VISITORS = ['signedOut', 'teacher', 'coach', 'leader', 'otherLeader', 'trustLeader', 'admin', 'deactivated'] as const;
-type Visitor = (typeof VISITORS)[number];
-/** A status, 'in' for a redirect to sign-in, 'away' for any other redirect. */
-type Expected = number | 'in' | 'away';
-
-const EMAILS: Record<Exclude<Visitor, 'signedOut'>, string> = {
-  teacher: 'teacher@oakfield.example',
-  coach: 'coach@oakfield.example',
-  leader: 'leader@oakfield.example',
-  otherLeader: 'leader@brookside.example',
-  trustLeader: 'trust.leader@northfield.example',
-  admin: 'admin@kindred.example',
-  deactivated: 'joe.nowak@oakfield.example',
-};
+const VISITORS = ['signedOut', 'teacher', 'coach', 'leader', 'otherLeader', 'trustLeader', 'admin', 'deactivated'] as const satisfies readonly Visitor[];
+const EMAILS = VISITOR_EMAILS;
 
 const CERTIFICATE = 'ABC234-DEF567-GHJ789';
 let teacherId = 0;
@@ -125,10 +114,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function outcome(response: Response): Expected {
-  if (response.status >= 300 && response.status < 400) return (response.headers.get('location') ?? '').startsWith('/sign-in') ? 'in' : 'away';
-  return response.status;
-}
 
 describe('the access matrix', () => {
   test('covers every route in the manifest', () => {

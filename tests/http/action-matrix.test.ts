@@ -5,26 +5,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEMO_PASSWORD } from '#db/seed.ts';
 import { TEMPLATE_DB } from '#tests/setup/paths.ts';
 import { signInOverHttp, startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
+import { outcome, VISITOR_EMAILS, type Expected, type Visitor } from '#tests/support/visitors.ts';
 
 // Every route with an action in the built route manifest × every kind of visitor, as
 // access-matrix.test.ts does for pages. Each entry posts a valid form; a visitor who may not act
 // gets the expected refusal and nothing in the database changes. A route with an action but no
 // entry here fails the first test.
 
-const VISITORS = ['signedOut', 'teacher', 'coach', 'otherLeader', 'deactivated', 'admin', 'leader', 'trustLeader'] as const;
-type Visitor = (typeof VISITORS)[number];
-/** A status, 'in' for a redirect to sign-in, 'away' for any other redirect, 'confirm' for the password check. */
-type Expected = number | 'in' | 'away';
-
-const EMAILS: Record<Exclude<Visitor, 'signedOut'>, string> = {
-  teacher: 'teacher@oakfield.example',
-  coach: 'coach@oakfield.example',
-  leader: 'leader@oakfield.example',
-  otherLeader: 'leader@brookside.example',
-  trustLeader: 'trust.leader@northfield.example',
-  admin: 'admin@kindred.example',
-  deactivated: 'joe.nowak@oakfield.example',
-};
+const VISITORS = ['signedOut', 'teacher', 'coach', 'otherLeader', 'deactivated', 'admin', 'leader', 'trustLeader'] as const satisfies readonly Visitor[];
+const EMAILS = VISITOR_EMAILS;
 
 const ids: Record<string, number> = {};
 const CERTIFICATE = 'ABC234-DEF567-GHJ789';
@@ -136,10 +125,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function outcome(response: Response): Expected {
-  if (response.status >= 300 && response.status < 400) return (response.headers.get('location') ?? '').startsWith('/sign-in') ? 'in' : 'away';
-  return response.status;
-}
 
 const REFUSED = new Set<Expected>(['in', 401, 403, 404, 410]);
 
