@@ -141,3 +141,27 @@ describe('leaders never see reflection text', () => {
     }
   });
 });
+
+describe('what waits for the coach', () => {
+  test('a newly shared reflection waits; the coach’s reply clears it; the teacher’s answer brings it back', async () => {
+    const { awaitingAnswer, setReflectionShared, addComment } = await import('#app/models/coaching.server.ts');
+    const { loadViewer } = await import('#app/auth/session.server.ts');
+    await makeGroup('Brookside Academy', 'Waiting group', 'coach2@brookside.example', ['owen.price@brookside.example']);
+    const coach = await loadViewer(await userIdByEmail('coach2@brookside.example'));
+    const teacher = await loadViewer(await userIdByEmail('owen.price@brookside.example'));
+    const now = new Date().toISOString();
+    const reflectionId = (
+      await getDb().insertInto('reflection_responses').values({ user_id: teacher.id, course_slug: 'sample-course', module_slug: 'first-steps', item_id: 'first-thoughts', content_version: '1', body: 'Owen thinks', saved_at: now }).returning('id').executeTakeFirstOrThrow()
+    ).id;
+    expect(await awaitingAnswer(coach)).toEqual([]);
+    await setReflectionShared(teacher, 'sample-course', 'first-steps', 'first-thoughts', true);
+    expect((await awaitingAnswer(coach)).map((w) => [w.reflectionId, w.kind])).toEqual([[reflectionId, 'shared']]);
+    await addComment(coach, reflectionId, 'Tell me more', 'coach-form-key-0000000001');
+    expect(await awaitingAnswer(coach)).toEqual([]);
+    await addComment(teacher, reflectionId, 'Here is more', 'teacher-form-key-00000001');
+    expect((await awaitingAnswer(coach)).map((w) => [w.reflectionId, w.kind])).toEqual([[reflectionId, 'replied']]);
+    const page = await jsonOf<{ awaiting: { ownerName: string }[]; groups: { name: string }[] }>(await run(coachLoader, getRequest('/coach', await cookieFor('coach2@brookside.example'))));
+    expect(page.awaiting.map((w) => w.ownerName)).toEqual(['Owen Price']);
+    expect(page.groups.map((g) => g.name)).toContain('Waiting group');
+  });
+});

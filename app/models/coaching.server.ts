@@ -1,4 +1,4 @@
-import { AccessDenied, coachesOf, isCoachOf, mayReadReflection } from '#app/auth/policy.server.ts';
+import { AccessDenied, coachedPeopleQuery, coachesOf, isCoachOf, mayReadReflection } from '#app/auth/policy.server.ts';
 import type { SessionUser } from '#app/auth/session.server.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
 import { queueCoachNotice } from '#app/mail/messages.server.ts';
@@ -195,4 +195,45 @@ export async function recentReplies(ownerId: number, limit = 10): Promise<ReplyS
     .limit(limit)
     .execute();
   return rows.map((r) => ({ courseSlug: r.course_slug, moduleSlug: r.module_slug, itemId: r.item_id, authorName: r.name, body: r.body, createdAt: r.created_at, unread: r.read_by_owner_at === null }));
+}
+
+export interface AwaitingAnswer {
+  reflectionId: number;
+  ownerId: number;
+  ownerName: string;
+  courseSlug: string;
+  moduleSlug: string;
+  itemId: string;
+  /** When the teacher last wrote: the share, or their latest reply. */
+  since: string;
+  kind: 'shared' | 'replied';
+}
+
+/**
+ * Reflections shared with the viewer, by people they coach now, whose thread waits on the coach:
+ * nothing said yet, or the teacher spoke last. Newest first.
+ */
+export async function awaitingAnswer(viewer: SessionUser, limit = 20): Promise<AwaitingAnswer[]> {
+  const rows = await coachedPeopleQuery(viewer.id)
+    .innerJoin('reflection_responses as r', 'r.user_id', 'gm.user_id')
+    .innerJoin('reflection_shares as s', (join) => join.onRef('s.reflection_id', '=', 'r.id').on('s.coach_user_id', '=', viewer.id))
+    .select((eb) => [
+      'r.id',
+      'r.user_id',
+      'u.name',
+      'r.course_slug',
+      'r.module_slug',
+      'r.item_id',
+      's.shared_at',
+      eb.selectFrom('reflection_comments as c').whereRef('c.reflection_id', '=', 'r.id').select('c.author_user_id').orderBy('c.id', 'desc').limit(1).as('lastAuthor'),
+      eb.selectFrom('reflection_comments as c').whereRef('c.reflection_id', '=', 'r.id').select('c.created_at').orderBy('c.id', 'desc').limit(1).as('lastAt'),
+    ])
+    .where('r.shared_at', 'is not', null)
+    .distinct()
+    .execute();
+  return rows
+    .filter((r) => r.lastAuthor === null || r.lastAuthor === r.user_id)
+    .map((r) => ({ reflectionId: r.id, ownerId: r.user_id, ownerName: r.name, courseSlug: r.course_slug, moduleSlug: r.module_slug, itemId: r.item_id, since: r.lastAt ?? r.shared_at, kind: r.lastAuthor === null ? ('shared' as const) : ('replied' as const) }))
+    .sort((a, b) => b.since.localeCompare(a.since))
+    .slice(0, limit);
 }

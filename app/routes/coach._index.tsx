@@ -5,10 +5,13 @@ import { requireRole } from '#app/auth/policy.server.ts';
 import { getCourseIndex } from '#app/content/catalogue.server.ts';
 import { assignmentFormOptions, handleAssignmentAction } from '#app/actions/assignment.server.ts';
 import { coachReportScope, staffProgress } from '#app/models/reports.server.ts';
+import { awaitingAnswer } from '#app/models/coaching.server.ts';
+import { listGroups } from '#app/models/groups.server.ts';
+import { describeReflection } from '#app/models/reflection-labels.server.ts';
 import { AssignmentPanel } from '#app/components/assignment-form.tsx';
 import { ukDate } from '#app/utils/academic-year.ts';
 import { nowIso } from '#app/utils/db.server.ts';
-import { formatDate } from '#app/utils/dates.ts';
+import { formatDate, formatDateTime } from '#app/utils/dates.ts';
 import { readForm } from '#app/utils/forms.ts';
 
 export const meta: MetaFunction = () => [{ title: 'My coaching – Kindred' }];
@@ -21,7 +24,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const sortParam = new URL(request.url).searchParams.get('sort');
   const sort: Sort = SORTS.includes(sortParam as Sort) ? (sortParam as Sort) : 'behind';
   const { courses } = getCourseIndex();
-  const [rows, options] = await Promise.all([staffProgress(coachReportScope(viewer), courses, ukDate(nowIso())), assignmentFormOptions(viewer, 'coach')]);
+  const [rows, options, waiting, groups] = await Promise.all([
+    staffProgress(coachReportScope(viewer), courses, ukDate(nowIso())),
+    assignmentFormOptions(viewer, 'coach'),
+    awaitingAnswer(viewer),
+    listGroups(viewer, 'coach'),
+  ]);
+  const awaiting = await Promise.all(
+    waiting.map(async (w) => ({ ...w, ...(await describeReflection(w.courseSlug, w.moduleSlug, w.itemId)), sinceText: formatDateTime(w.since) })),
+  );
   const teachers = rows.map((row) => {
     const assigned = courses.filter((c) => row.cells[c.slug]!.assigned).map((c) => ({ slug: c.slug, title: c.meta.title, ...row.cells[c.slug]! }));
     const overdue = assigned.filter((a) => a.overdue).length;
@@ -42,7 +53,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     if (sort === 'activity') return (a.lastActivityAt ?? '').localeCompare(b.lastActivityAt ?? '') || a.name.localeCompare(b.name);
     return b.overdue - a.overdue || a.assignedProgress - b.assignedProgress || (a.lastActivityAt ?? '').localeCompare(b.lastActivityAt ?? '') || a.name.localeCompare(b.name);
   });
-  return json({ teachers, sort, ...options });
+  return json({ teachers, sort, awaiting, groups: groups.map((g) => ({ id: g.id, name: g.name, organisationName: g.organisationName, memberCount: g.memberCount })), ...options });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -53,12 +64,44 @@ export async function action({ request }: ActionFunctionArgs) {
 const SORT_LABELS: Record<Sort, string> = { behind: 'Most behind first', name: 'Name', activity: 'Least recent activity' };
 
 export default function CoachHome() {
-  const { teachers, sort, ...options } = useLoaderData<typeof loader>();
+  const { teachers, sort, awaiting, groups, ...options } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const [searchParams] = useSearchParams();
   return (
     <div>
       <h1>My coaching</h1>
+      <section aria-labelledby="awaiting-title">
+        <h2 id="awaiting-title">Waiting for your answer</h2>
+        {awaiting.length === 0 ? (
+          <p>Nothing waits for you: every reflection shared with you has your reply as its last word.</p>
+        ) : (
+          <ul className="stack">
+            {awaiting.map((w) => (
+              <li key={w.reflectionId}>
+                <Link to={`/coach/people/${w.ownerId}#reflections`}>
+                  {w.ownerName} {w.kind === 'shared' ? 'shared a reflection' : 'replied'}
+                </Link>{' '}
+                on {w.courseTitle}: {w.moduleTitle} <span className="muted">({w.sinceText})</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section aria-labelledby="groups-title">
+        <h2 id="groups-title">Your groups</h2>
+        {groups.length === 0 ? (
+          <p>You do not coach a group yet.</p>
+        ) : (
+          <ul>
+            {groups.map((g) => (
+              <li key={g.id}>
+                {g.name} ({g.organisationName}): {g.memberCount === 1 ? '1 member' : `${g.memberCount} members`}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <h2 id="teachers-title">Your teachers’ progress</h2>
       <nav aria-label="Sort teachers" className="page-actions">
         <span>Sort:</span>
         {SORTS.map((s) => (
