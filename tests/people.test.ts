@@ -213,3 +213,27 @@ describe('a new invitation link', () => {
     expect((await run(personAction, postRequest('/lead/people/x', { intent: 'invite', organisationId: String(brookside) }, leader), { userId })).status).toBe(404);
   });
 });
+
+describe('assigning at trust scale', () => {
+  test('beyond 50 people the form lists people only when searched for, at most 50', async () => {
+    const { loader: assignmentsLoader } = await import('#app/routes/lead.assignments.tsx');
+    const brookside = await getDb().selectFrom('organisations').select('id').where('name', '=', 'Brookside Academy').executeTakeFirstOrThrow();
+    const now = new Date().toISOString();
+    for (let i = 0; i < 70; i += 1) {
+      const user = await getDb().insertInto('users').values({ email: `many.${i}@brookside.example`, name: `Many Person ${i}`, password_hash: null, created_at: now }).returning('id').executeTakeFirstOrThrow();
+      await getDb().insertInto('memberships').values({ user_id: user.id, organisation_id: brookside.id, deactivated_at: null, created_at: now }).execute();
+    }
+    type Form = { targets: { value: string; label: string }[]; personSearch: { total: number; shown: number } };
+    const cookie = await cookieFor('leader@brookside.example');
+    const plain = await jsonOf<Form>(await run(assignmentsLoader, getRequest('/lead/assignments', cookie)));
+    expect(plain.targets.some((t) => t.value.startsWith('person:'))).toBe(false);
+    expect(plain.targets.some((t) => t.value.startsWith('role:'))).toBe(true);
+    expect(plain.personSearch.total).toBeGreaterThan(70);
+    const found = await jsonOf<Form>(await run(assignmentsLoader, getRequest('/lead/assignments?person=many%20person%201', cookie)));
+    const people = found.targets.filter((t) => t.value.startsWith('person:'));
+    expect(people.length).toBe(11); // 1 and 10 to 19
+    expect(people.every((p) => p.label.startsWith('Many Person 1'))).toBe(true);
+    const many = await jsonOf<Form>(await run(assignmentsLoader, getRequest('/lead/assignments?person=many', cookie)));
+    expect(many.targets.filter((t) => t.value.startsWith('person:')).length).toBe(50);
+  });
+});

@@ -21,22 +21,39 @@ export interface TargetOption {
   label: string;
 }
 
-export async function assignmentFormOptions(viewer: SessionUser, mode: AssignerMode) {
+/** Up to this many people are listed in the form; beyond it, a leader searches for the person. */
+export const PEOPLE_IN_FORM = 50;
+
+export interface PersonSearch {
+  q: string;
+  /** Active people the leader could assign to. */
+  total: number;
+  /** Those listed in the form now (all of them, or the matches of `q`). */
+  shown: number;
+}
+
+export async function assignmentFormOptions(viewer: SessionUser, mode: AssignerMode, personQuery = '') {
   const courses = getCourseIndex().courses.map((c) => ({ slug: c.slug, title: c.meta.title }));
   const today = ukDate(nowIso());
   if (mode === 'coach') {
     const [people, groups] = await Promise.all([coachedPeople(viewer), listGroups(viewer, 'coach')]);
     const targets: TargetOption[] = [...groups.map((g) => ({ value: `group:${g.id}`, label: `Group: ${g.name}` })), ...people.map((p) => ({ value: `person:${p.userId}`, label: p.name }))];
     const assignments = (await listAssignments(viewer, 'coach')).map(withDueText);
-    return { courses, targets, assignments, today };
+    return { courses, targets, assignments, today, personSearch: null };
   }
   const [organisations, groups, members, assignments] = await Promise.all([ledOrganisations(viewer), listGroups(viewer, 'leader'), listMembers(viewer), listAssignments(viewer, 'leader')]).then(([o, g, m, a]) => [o, g, m, a.map(withDueText)] as const);
+  // At trust scale the whole staff list would be a select of thousands: people are found by a
+  // search on the server (a plain GET form, so it works without JavaScript).
+  const active = members.filter((m) => !m.deactivated);
+  const needle = personQuery.trim().toLowerCase();
+  const people = needle ? active.filter((m) => m.name.toLowerCase().includes(needle) || m.email.includes(needle)) : active.length <= PEOPLE_IN_FORM ? active : [];
   const targets: TargetOption[] = [
-    ...organisations.flatMap((o) => ROLES.map((role) => ({ value: `role:${role}:${o.id}`, label: `Everyone with the ${role} role at ${o.name}` }))),
+    ...people.slice(0, PEOPLE_IN_FORM).map((m) => ({ value: `person:${m.userId}:${m.organisationId}`, label: `${m.name} (${m.organisationName})` })),
     ...groups.map((g) => ({ value: `group:${g.id}`, label: `Group: ${g.name} (${g.organisationName})` })),
-    ...members.filter((m) => !m.deactivated).map((m) => ({ value: `person:${m.userId}:${m.organisationId}`, label: `${m.name} (${m.organisationName})` })),
+    ...organisations.flatMap((o) => ROLES.map((role) => ({ value: `role:${role}:${o.id}`, label: `Everyone with the ${role} role at ${o.name}` }))),
   ];
-  return { courses, targets, assignments, today };
+  const personSearch: PersonSearch = { q: personQuery.trim(), total: active.length, shown: Math.min(people.length, PEOPLE_IN_FORM) };
+  return { courses, targets, assignments, today, personSearch };
 }
 
 function assignSchema(today: string) {

@@ -1,6 +1,6 @@
 import { Form } from '@remix-run/react';
 import type { AssignmentRow } from '#app/models/assignments.server.ts';
-import type { TargetOption } from '#app/actions/assignment.server.ts';
+import type { PersonSearch, TargetOption } from '#app/actions/assignment.server.ts';
 
 interface Props {
   courses: { slug: string; title: string }[];
@@ -9,10 +9,12 @@ interface Props {
   today: string;
   errors: Record<string, string | undefined>;
   done: string | null | undefined;
+  /** For leaders: people are found by a search when there are many. */
+  personSearch?: PersonSearch | null;
 }
 
 /** Assign a course, and the list of live assignments with a button to withdraw each. */
-export function AssignmentPanel({ courses, targets, assignments, today, errors, done }: Props) {
+export function AssignmentPanel({ courses, targets, assignments, today, errors, done, personSearch }: Props) {
   const courseTitle = (slug: string) => courses.find((c) => c.slug === slug)?.title ?? slug;
   return (
     <>
@@ -23,6 +25,24 @@ export function AssignmentPanel({ courses, targets, assignments, today, errors, 
       ) : null}
       <section aria-labelledby="assign-title">
         <h2 id="assign-title">Assign a course</h2>
+        {personSearch && (personSearch.q || personSearch.shown < personSearch.total) ? (
+          <Form method="get" className="filters" aria-label="Find a person to assign to">
+            <div className="field">
+              <label htmlFor="person">Find a person (name or email)</label>
+              <input id="person" name="person" type="search" defaultValue={personSearch.q} aria-describedby="person-hint" />
+              <p className="hint" id="person-hint">
+                {personSearch.q
+                  ? `${personSearch.shown.toLocaleString('en-GB')} found${personSearch.shown === 50 ? ' (the first 50)' : ''}: choose them under “Assign to”.`
+                  : `${personSearch.total.toLocaleString('en-GB')} people: search to assign to one person, or choose a group or a role.`}
+              </p>
+            </div>
+            <div>
+              <button type="submit" className="button button--quiet">
+                Find
+              </button>
+            </div>
+          </Form>
+        ) : null}
         <Form method="post" className="stack" noValidate>
           <input type="hidden" name="intent" value="assign" />
           <div className="field">
@@ -38,7 +58,8 @@ export function AssignmentPanel({ courses, targets, assignments, today, errors, 
           </div>
           <div className="field">
             <label htmlFor="target">Assign to</label>
-            <select id="target" name="target" aria-invalid={errors.target ? true : undefined}>
+            <select id="target" name="target" defaultValue="" aria-invalid={errors.target ? true : undefined}>
+              <option value="">Choose a person, group or role</option>
               {targets.map((t) => (
                 <option key={t.value} value={t.value}>
                   {t.label}

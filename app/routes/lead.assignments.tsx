@@ -10,7 +10,8 @@ export const meta: MetaFunction = () => [{ title: 'Assign courses – Kindred' }
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const viewer = await requireRole(request, 'leader');
-  return json(await assignmentFormOptions(viewer, 'leader'));
+  const person = (new URL(request.url).searchParams.get('person') ?? '').slice(0, 100);
+  return json(await assignmentFormOptions(viewer, 'leader', person));
 }
 
 export async function action({ request }: ActionFunctionArgs) {
