@@ -444,3 +444,15 @@ describe('the governors’ summary', () => {
     expect(named.people.length).toBe(plain.staff);
   });
 });
+
+describe('completion over the school year', () => {
+  test('cumulative completions by month since September, of staff who have joined', async () => {
+    const data = await dashboard(LEADER);
+    const trends = (data as unknown as { trends: { slug: string; base: number; months: { month: string; completed: number }[] }[] }).trends;
+    const sample = trends.find((t) => t.slug === 'sample-course')!;
+    expect(sample.months[0]!.month.endsWith('-09')).toBe(true);
+    const counts = sample.months.map((m) => m.completed);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b)); // never goes down
+    expect(counts.at(-1)).toBe(data.summary.find((s) => s.slug === 'sample-course')!.completed);
+  });
+});

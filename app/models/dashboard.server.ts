@@ -8,7 +8,7 @@ import { nowIso } from '#app/utils/db.server.ts';
 import { formatDate } from '#app/utils/dates.ts';
 import { listGroups } from './groups.server.ts';
 import { ledOrganisations } from './organisations.server.ts';
-import { staffProgress, summariseByCourse, summariseBySchool, type Cell, type ReportFilters } from './reports.server.ts';
+import { completionTrend, staffProgress, summariseByCourse, summariseBySchool, type Cell, type ReportFilters } from './reports.server.ts';
 
 export const STATUS_FILTERS = ['overdue', 'not-started', 'in-progress', 'completed', 'not-assigned'] as const;
 export type StatusFilter = (typeof STATUS_FILTERS)[number];
@@ -70,6 +70,7 @@ export async function leaderDashboard(viewer: SessionUser, query: DashboardQuery
   return {
     courses,
     rows,
+    trends: await completionTrend({ organisationIds }, courses, everyone, today),
     // The summaries describe everyone the other filters select; the status filter narrows the list only.
     summary: summariseByCourse(everyone, courses),
     bySchool: organisations.filter((o) => o.kind === 'school').length > 1 ? summariseBySchool(everyone, courses, new Set(organisations.filter((o) => o.kind === 'school').map((o) => o.id))) : [],

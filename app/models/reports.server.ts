@@ -3,6 +3,7 @@ import type { Database, Role } from '#db/schema.ts';
 import type { CourseEntry } from '#app/content/catalogue.server.ts';
 import { membershipsWithRole } from '#app/auth/policy.server.ts';
 import type { SessionUser } from '#app/auth/session.server.ts';
+import { ukDate } from '#app/utils/academic-year.ts';
 import { getDb } from '#app/utils/db.server.ts';
 import { assignmentCovers } from './assignments.server.ts';
 
@@ -332,4 +333,41 @@ export async function cpdHoursInYear(scope: ReportScope, yearStart: string, year
   for (const row of kindred) hours.set(row.user_id, { kindred: row.hours, external: 0 });
   for (const row of external) hours.set(row.user_id, { kindred: hours.get(row.user_id)?.kindred ?? 0, external: row.hours });
   return hours;
+}
+
+export interface CompletionTrend {
+  slug: string;
+  title: string;
+  /** People the percentages are of: active members who have joined. */
+  base: number;
+  /** Month by month through the academic year so far: how many had completed by its end. */
+  months: { month: string; completed: number }[];
+}
+
+/**
+ * Completions of each course over the academic year, cumulative, for the people in scope: one
+ * grouped statement whatever the staff. `months` are YYYY-MM from September to this month.
+ */
+export async function completionTrend(scope: ReportScope, courses: CourseEntry[], rows: StaffRow[], today: string): Promise<CompletionTrend[]> {
+  const [year, month] = today.split('-').map(Number) as [number, number];
+  const startYear = month >= 9 ? year : year - 1;
+  const months: string[] = [];
+  for (let y = startYear, m = 9; y < year || (y === year && m <= month); m === 12 ? ((m = 1), (y += 1)) : (m += 1)) months.push(`${y}-${String(m).padStart(2, '0')}`);
+  const counted = new Set(rows.filter((r) => !r.deactivated && r.joined).map((r) => r.userId));
+  const scopedUsers = inScope(getDb().selectFrom('memberships as m').select('m.user_id'), scope);
+  const done = await getDb()
+    .selectFrom('enrolments')
+    .select(['user_id', 'course_slug', 'completed_at'])
+    .where('user_id', 'in', scopedUsers)
+    .where('completed_at', 'is not', null)
+    .execute();
+  return courses.map((course) => {
+    const completedMonths = done.filter((d) => d.course_slug === course.slug && counted.has(d.user_id)).map((d) => ukDate(d.completed_at!).slice(0, 7));
+    return {
+      slug: course.slug,
+      title: course.meta.title,
+      base: counted.size,
+      months: months.map((m) => ({ month: m, completed: completedMonths.filter((c) => c <= m).length })),
+    };
+  });
 }

@@ -4,6 +4,7 @@ import { Form, Link, useLoaderData } from '@remix-run/react';
 import { requireRole } from '#app/auth/policy.server.ts';
 import { cellText, leaderDashboard, readDashboardQuery } from '#app/models/dashboard.server.ts';
 import { CompletionBar } from '#app/components/completion-bar.tsx';
+import { CompletionTrendChart } from '#app/components/completion-trend.tsx';
 import { SelectField } from '#app/components/forms.tsx';
 
 export const meta: MetaFunction = () => [{ title: 'Staff progress – Kindred' }];
@@ -14,7 +15,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const viewer = await requireRole(request, 'leader');
   const url = new URL(request.url);
   const query = readDashboardQuery(url);
-  const { courses, rows, summary, bySchool, organisations, groups } = await leaderDashboard(viewer, query);
+  const { courses, rows, summary, bySchool, organisations, groups, trends } = await leaderDashboard(viewer, query);
   const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
   const page = Math.min(query.page ?? 1, pages);
   const params = new URLSearchParams(url.search);
@@ -24,6 +25,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     filterQueryString: params.toString(),
     courses: courses.map((c) => ({ slug: c.slug, title: c.meta.title })),
     summary,
+    trends,
     bySchool,
     schools: organisations.filter((o) => o.kind === 'school'),
     groups: groups.map((g) => ({ id: g.id, name: organisations.length > 1 ? `${g.name} (${g.organisationName})` : g.name })),
@@ -95,6 +97,17 @@ export default function LeadDashboard() {
                 {s.notAssignedCompleted ? ` (${count(s.notAssignedCompleted)} completed it anyway)` : ''}.
                 {s.notJoined ? ` ${count(s.notJoined)} invited but not joined yet, not counted.` : ''}
               </p>
+            </li>
+          ))}
+        </ul>
+      </section>
+
+      <section aria-labelledby="over-time">
+        <h2 id="over-time">Completion over this school year</h2>
+        <ul className="trend-list">
+          {data.trends.map((t) => (
+            <li key={t.slug}>
+              <CompletionTrendChart trend={t} />
             </li>
           ))}
         </ul>
