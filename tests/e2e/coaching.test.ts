@@ -78,7 +78,9 @@ describe('a school year in miniature', () => {
     const coach = await asPerson('coach@oakfield.example');
     await coach.page.goto('/coach');
     await expectAccessible(coach.page);
-    await coach.page.getByRole('link', { name: 'Nia Roberts' }).click();
+    // The shared reflection waits for the coach's answer at the top of /coach.
+    await coach.page.getByRole('link', { name: 'Nia Roberts shared a reflection' }).waitFor();
+    await coach.page.getByRole('link', { name: 'Nia Roberts', exact: true }).click();
     await expectHeading(coach.page, 'Nia Roberts');
     await expectAccessible(coach.page);
     expect(await coach.page.locator('blockquote').textContent()).toBe('I want to try more paired talk <script>alert(1)</script>.');
