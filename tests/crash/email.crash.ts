@@ -111,7 +111,9 @@ test(`every message is sent, and at most once more per kill, across ${KILLS} SIG
   expect(rows.filter((r) => r.status !== 'sent')).toEqual([]);
   expect(lost).toEqual([]);
   expect(unexpected).toEqual([]);
-  expect(twice.every(([, n]) => n === 2)).toBe(true);
-  expect(twice.length).toBeLessThanOrEqual(kills);
+  // Messages are sent one at a time, so a kill can repeat at most the one in flight: the extra
+  // copies, all told, are no more than the kills (one message may be caught by two of them).
+  const extraCopies = twice.reduce((sum, [, n]) => sum + n - 1, 0);
+  expect(extraCopies).toBeLessThanOrEqual(kills);
   expect(kills).toBeGreaterThan(0);
 });
