@@ -1,4 +1,11 @@
+import type { ExpressionBuilder } from 'kysely';
+import type { Database } from '#db/schema.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
+
+/** The newest invitation email queued for invitation `i` (sent or not), as a subquery to select from. */
+function newestInvitationEmail(eb: ExpressionBuilder<Database & { i: Database['invitations'] }, 'i'>) {
+  return eb.selectFrom('outbox as o').whereRef('o.to_user_id', '=', 'i.user_id').where('o.template', '=', 'invitation').whereRef('o.created_at', '>=', 'i.created_at').orderBy('o.id', 'desc').limit(1);
+}
 
 export interface PendingInvitation {
   userId: number;
@@ -19,24 +26,8 @@ export async function pendingInvitations(organisationIds: number[], only: { user
       'i.user_id',
       'i.organisation_id',
       'i.expires_at',
-      eb
-        .selectFrom('outbox as o')
-        .select('o.status')
-        .whereRef('o.to_user_id', '=', 'i.user_id')
-        .where('o.template', '=', 'invitation')
-        .whereRef('o.created_at', '>=', 'i.created_at')
-        .orderBy('o.id', 'desc')
-        .limit(1)
-        .as('emailStatus'),
-      eb
-        .selectFrom('outbox as o')
-        .select('o.sent_at')
-        .whereRef('o.to_user_id', '=', 'i.user_id')
-        .where('o.template', '=', 'invitation')
-        .whereRef('o.created_at', '>=', 'i.created_at')
-        .orderBy('o.id', 'desc')
-        .limit(1)
-        .as('emailedAt'),
+      newestInvitationEmail(eb).select('o.status').as('emailStatus'),
+      newestInvitationEmail(eb).select('o.sent_at').as('emailedAt'),
     ])
     .where('i.organisation_id', 'in', organisationIds)
     .where('i.used_at', 'is', null)

@@ -53,6 +53,8 @@ describe('the shell, for each demo role', () => {
     await page.getByLabel('Password').fill('not the right password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     expect(await page.getByRole('alert').textContent()).toContain('do not match an account');
+    // The email address stays in its field: only the password is typed again.
+    expect(await page.getByLabel('Email address').inputValue()).toBe('teacher@oakfield.example');
     await signIn(page, 'teacher@oakfield.example');
     expect(new URL(page.url()).pathname).toBe('/learn');
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -337,23 +337,6 @@ describe('11. the small things', () => {
     expect(await page.title()).toBe('Page not found – Kindred');
     await context.close();
   });
-
-  test('without JavaScript, a wrong password keeps the email address; signing out says so', async () => {
-    const context = await newContext(ctx.browser, ctx.server.url, { javaScript: false });
-    const page = await context.newPage();
-    await page.goto('/sign-in');
-    await page.getByLabel('Email address').fill('teacher@oakfield.example');
-    await page.getByLabel('Password').fill('not the right password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('alert').waitFor();
-    expect(await page.getByLabel('Email address').inputValue()).toBe('teacher@oakfield.example');
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expectHeading(page, 'My learning');
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByRole('status').filter({ hasText: 'You have signed out' }).waitFor();
-    await context.close();
-  });
 });
 
 describe('a considered look', () => {
