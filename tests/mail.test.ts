@@ -334,6 +334,45 @@ describe('what each action sends', () => {
   });
 });
 
+describe('a password changed on /account', () => {
+  test('ends the other sessions and emails the person, in the same transaction', async () => {
+    const { changePassword } = await import('#app/models/accounts.server.ts');
+    const { createSession, getSessionUser } = await import('#app/auth/session.server.ts');
+    const email = 'gethin.jenkins@brookside.example';
+    const userId = await userIdByEmail(email);
+    const other = (await createSession(userId)).split(';')[0]!;
+    const current = (await createSession(userId)).split(';')[0]!;
+    const viewer = (await getSessionUser(getRequest('/account', current)))!;
+    const weak = await changePassword(viewer, 'kindred-demo-2026', 'password1234', '127.0.0.1');
+    expect(weak.ok).toBe(false);
+    expect(await getDb().selectFrom('outbox').select('id').where('to_address', '=', email).where('template', '=', 'password-changed').execute()).toEqual([]);
+
+    expect(await changePassword(viewer, 'kindred-demo-2026', 'Sheep-harbour-quietly-37', '127.0.0.1')).toEqual({ ok: true });
+    expect(await getSessionUser(getRequest('/account', other))).toBeNull();
+    expect(await getSessionUser(getRequest('/account', current))).not.toBeNull();
+    await drain();
+    const sent = smtp.received.filter((m) => m.envelopeTo[0] === email);
+    expect(sent.map((m) => m.parsed.subject)).toEqual(['Your Kindred password was changed']);
+    expect(sent[0]!.parsed.text).toMatch(/reset|forgot/i);
+  });
+});
+
+describe('the outbox is pruned', () => {
+  test('sent and failed messages older than half a year go; pending ones and recent ones stay', async () => {
+    const { pruneOutbox, OUTBOX_KEEP_DAYS } = await import('#app/mail/schedule.server.ts');
+    const old = new Date(Date.now() - (OUTBOX_KEEP_DAYS + 2) * DAY).toISOString();
+    const recent = new Date(Date.now() - (OUTBOX_KEEP_DAYS - 2) * DAY).toISOString();
+    const row = (status: 'sent' | 'failed' | 'pending', at: string, n: number) => ({
+      template: 'password-changed', to_user_id: null, to_address: `prune${n}@example.org`, to_name: 'Prune', params: JSON.stringify({ at }), status, next_attempt_at: status === 'pending' ? '9999-01-01T00:00:00.000Z' : at, created_at: at,
+    });
+    await getDb().insertInto('outbox').values([row('sent', old, 1), row('failed', old, 2), row('pending', old, 3), row('sent', recent, 4)]).execute();
+    const today = new Date().toISOString().slice(0, 10);
+    expect(await pruneOutbox(today)).toBeGreaterThanOrEqual(2);
+    const left = await getDb().selectFrom('outbox').select('to_address').where('to_address', 'like', 'prune%').orderBy('to_address').execute();
+    expect(left.map((r) => r.to_address)).toEqual(['prune3@example.org', 'prune4@example.org']);
+  });
+});
+
 describe('choices on /account and the leaders’ digest', () => {
   test('a leader who turns the weekly summary on gets one a week, with their school’s figures', async () => {
     const { action: accountAction, loader: accountLoader } = await import('#app/routes/account.tsx');

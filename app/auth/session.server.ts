@@ -1,5 +1,6 @@
 import { redirect } from '@remix-run/node';
-import type { Role } from '#db/schema.ts';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, Role } from '#db/schema.ts';
 import { getDb, now } from '#app/utils/db.server.ts';
 import { getEnv } from '#app/utils/env.server.ts';
 import { memoForRequest } from '#app/utils/request-scope.server.ts';
@@ -131,8 +132,8 @@ export async function endSession(request: Request): Promise<string> {
   return serializeCookie('', 0);
 }
 
-export async function endOtherSessions(userId: number, keepSessionId: string | null): Promise<void> {
-  let query = getDb().deleteFrom('sessions').where('user_id', '=', userId);
+export async function endOtherSessions(userId: number, keepSessionId: string | null, db: Kysely<Database> | Transaction<Database> = getDb()): Promise<void> {
+  let query = db.deleteFrom('sessions').where('user_id', '=', userId);
   if (keepSessionId) query = query.where('id', '!=', keepSessionId);
   await query.execute();
 }

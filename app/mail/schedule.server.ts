@@ -43,6 +43,24 @@ export interface ScheduleResult {
   reminders: number;
   overdueDigests: number;
   leaderDigests: number;
+  pruned: number;
+}
+
+/**
+ * How long a sent or given-up message stays in the outbox. Its one-time links were emptied when it
+ * was sent; the subject and date answer "did Kindred email me?" for half a year, then go
+ * (docs/decisions/012-email-outbox.md). Digest dedupe keys name a week, so an old one is never needed.
+ */
+export const OUTBOX_KEEP_DAYS = 183;
+
+export async function pruneOutbox(today: string): Promise<number> {
+  const cutoff = `${addDays(today, -OUTBOX_KEEP_DAYS)}T00:00:00.000Z`;
+  const result = await getDb()
+    .deleteFrom('outbox')
+    .where('status', 'in', ['sent', 'failed'])
+    .where('created_at', '<', cutoff)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 export async function runSchedule(): Promise<ScheduleResult> {
@@ -50,7 +68,8 @@ export async function runSchedule(): Promise<ScheduleResult> {
   const reminders = await queueReminders(today);
   const overdueDigests = await queueOverdueDigests(today);
   const leaderDigests = await queueLeaderDigests(today);
-  return { reminders, overdueDigests, leaderDigests };
+  const pruned = await pruneOutbox(today);
+  return { reminders, overdueDigests, leaderDigests, pruned };
 }
 
 /** Due soon (7 days and 1 day before) and overdue (once), for people who have not finished. */

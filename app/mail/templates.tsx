@@ -173,7 +173,7 @@ export const TEMPLATES: Record<string, (input: TemplateInput) => MessageContent>
     sender: 'Kindred',
     heading: 'Your password was changed',
     greeting: `Dear ${toName},`,
-    paragraphs: [`The password of your Kindred account was changed on ${formatDateTime(str(params, 'at'))}, and every session was signed out.`],
+    paragraphs: [`The password of your Kindred account was changed on ${formatDateTime(str(params, 'at'))}. Any other sessions that were open were signed out.`],
     after: [`If this was not you, reset your password now at ${publicUrl}/forgot-password and tell a leader at your school.`],
   }),
   'assignment-made': ({ toName, params, publicUrl, courseTitle }) => {

@@ -7,6 +7,7 @@ import { endOtherSessions, loadMemberships, type SessionUser } from '#app/auth/s
 import { getDb, now, nowIso } from '#app/utils/db.server.ts';
 import { getEnv } from '#app/utils/env.server.ts';
 import { queueInvitation } from '#app/mail/messages.server.ts';
+import { queueEmail } from '#app/mail/outbox.server.ts';
 import { recordAudit } from './audit.server.ts';
 
 export function normaliseEmail(email: string): string {
@@ -132,9 +133,14 @@ export async function changePassword(viewer: SessionUser, currentPassword: strin
   const weakness = passwordWeakness(newPassword, viewer);
   if (weakness) return { ok: false, field: 'newPassword', message: weakness };
   const passwordHash = await hashPassword(newPassword);
-  await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
-  await endOtherSessions(userId, keepSessionId);
-  await recordAudit({ event: 'password_changed', actorUserId: userId, subjectUserId: userId, address });
+  // The new password, the other sessions ending and the "your password was changed" email happen
+  // together or not at all: someone who did not make the change learns of it by email.
+  await db.transaction().execute(async (trx) => {
+    const user = await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).returning(['name', 'email']).executeTakeFirstOrThrow();
+    await endOtherSessions(userId, keepSessionId, trx);
+    await queueEmail(trx, { template: 'password-changed', toUserId: userId, toAddress: user.email, toName: user.name, params: { at: nowIso() } });
+    await recordAudit({ event: 'password_changed', actorUserId: userId, subjectUserId: userId, address }, trx);
+  });
   return { ok: true };
 }
 
