@@ -64,6 +64,23 @@ describe('the dashboard', () => {
     expect(cell.text).toMatch(/^Completed \d{1,2} \w+ \d{4}$/);
   });
 
+  test('columns sort by name and by progress in a course, both ways; the default order is school then name', async () => {
+    const names = async (q: string) => (await dashboard(LEADER, q)).rows.map((r) => r.name);
+    const ascending = await names('?sort=name');
+    expect(ascending).toEqual([...ascending].sort((a, b) => a.localeCompare(b, 'en-GB')));
+    expect(await names('?sort=name&dir=desc')).toEqual([...ascending].reverse());
+    await completeCourse(await userIdByEmail('zara.ahmed@oakfield.example'), 'sample-course');
+    const byProgress = await dashboard(LEADER, '?sort=sample-course&dir=desc');
+    expect(byProgress.rows[0]!.cells.find((c) => c.slug === 'sample-course')!.state).toBe('completed');
+    const rank = (state: string) => ({ overdue: -1, 'not-started': 0, 'in-progress': 1, completed: 2 })[state]!;
+    const states = byProgress.rows.map((r) => rank(r.cells.find((c) => c.slug === 'sample-course')!.state));
+    expect(states).toEqual([...states].sort((a, b) => b - a));
+    // A made-up sort key falls back to the default order rather than failing.
+    expect(await names('?sort=nonsense')).toEqual(await names(''));
+    const trust = (await dashboard('trust.leader@northfield.example')).rows.map((r) => r.school);
+    expect(trust).toEqual([...trust].sort((a, b) => a.localeCompare(b, 'en-GB', { numeric: true })));
+  });
+
   test('a course assigned to a group covers people who join it later, and becomes overdue when its date passes', async () => {
     const groupId = await makeGroup('Oakfield Primary School', 'Late joiners', 'coach@oakfield.example', ['hannah.lewis@oakfield.example']);
     const leader = await cookieFor(LEADER);

@@ -8,7 +8,7 @@ import { nowIso } from '#app/utils/db.server.ts';
 import { formatDate } from '#app/utils/dates.ts';
 import { listGroups } from './groups.server.ts';
 import { ledOrganisations } from './organisations.server.ts';
-import { completionTrend, staffProgress, summariseByCourse, summariseBySchool, type Cell, type ReportFilters } from './reports.server.ts';
+import { completionTrend, staffProgress, summariseByCourse, summariseBySchool, type Cell, type ReportFilters, type StaffRow } from './reports.server.ts';
 
 export const STATUS_FILTERS = ['overdue', 'not-started', 'in-progress', 'completed', 'not-assigned'] as const;
 export type StatusFilter = (typeof STATUS_FILTERS)[number];
@@ -31,6 +31,9 @@ const filterSchema = z.object({
   course: z.string().max(80).optional().catch(undefined),
   status: z.enum(STATUS_FILTERS).optional().catch(undefined),
   page: z.coerce.number().int().positive().max(10_000).optional().catch(undefined),
+  /** `name`, `school` or a course's slug (by progress in it); `dir` reverses. */
+  sort: z.string().max(80).optional().catch(undefined),
+  dir: z.enum(['asc', 'desc']).optional().catch(undefined),
 });
 
 export type DashboardQuery = z.output<typeof filterSchema>;
@@ -38,6 +41,29 @@ export type DashboardQuery = z.output<typeof filterSchema>;
 /** Reads the dashboard's filters from a URL; anything malformed is ignored, not an error. */
 export function readDashboardQuery(url: URL): DashboardQuery {
   return filterSchema.parse(Object.fromEntries(url.searchParams));
+}
+
+/** How far someone is in a course, for sorting: overdue first, then not started, by percent, completed last. */
+function progressRank(cell: Cell): number {
+  if (cell.overdue) return -1;
+  if (cell.state === 'completed') return 101;
+  return cell.state === 'in-progress' ? cell.percent : 0;
+}
+
+const byName = (a: StaffRow, b: StaffRow) => a.name.localeCompare(b.name, 'en-GB') || a.email.localeCompare(b.email);
+
+/**
+ * The matrix in the order the leader chose. Ties fall back to the name, so a page boundary never
+ * moves between two requests. An unknown sort key means the default order (school, then name).
+ */
+export function sortStaffRows(rows: StaffRow[], sort: string | undefined, dir: 'asc' | 'desc' | undefined): StaffRow[] {
+  const schoolOrder = (a: StaffRow, b: StaffRow) => a.organisationName.localeCompare(b.organisationName, 'en-GB', { numeric: true });
+  let compare: (a: StaffRow, b: StaffRow) => number;
+  if (sort === 'name') compare = byName;
+  else if (sort && rows[0]?.cells[sort] !== undefined) compare = (a, b) => progressRank(a.cells[sort]!) - progressRank(b.cells[sort]!) || byName(a, b);
+  else compare = (a, b) => schoolOrder(a, b) || byName(a, b);
+  const sign = dir === 'desc' ? -1 : 1;
+  return [...rows].sort((a, b) => sign * compare(a, b));
 }
 
 export function cellText(cell: Cell): string {
@@ -66,7 +92,8 @@ export async function leaderDashboard(viewer: SessionUser, query: DashboardQuery
   const everyone = await staffProgress({ organisationIds }, courses, today, filters);
   const status = query.status;
   const statusCourses = courses.filter((c) => !query.course || c.slug === query.course);
-  const rows = status ? everyone.filter((row) => statusCourses.some((c) => matchesStatus(row.cells[c.slug]!, status))) : everyone;
+  const matching = status ? everyone.filter((row) => statusCourses.some((c) => matchesStatus(row.cells[c.slug]!, status))) : everyone;
+  const rows = sortStaffRows(matching, query.sort, query.dir);
   return {
     courses,
     rows,

@@ -20,9 +20,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const page = Math.min(query.page ?? 1, pages);
   const params = new URLSearchParams(url.search);
   params.delete('page');
+  const unsorted = new URLSearchParams(params);
+  unsorted.delete('sort');
+  unsorted.delete('dir');
   return json({
     query,
     filterQueryString: params.toString(),
+    unsortedQueryString: unsorted.toString(),
     courses: courses.map((c) => ({ slug: c.slug, title: c.meta.title })),
     summary,
     trends,
@@ -49,6 +53,34 @@ function count(n: number): string {
 
 function statusLink(course: string, status: string): string {
   return `/lead?course=${encodeURIComponent(course)}&status=${status}#matrix-title`;
+}
+
+/** The page numbers to offer: the first, the last, and two either side of the current one. */
+function pageNumbers(page: number, pages: number): (number | 'gap')[] {
+  const shown = [...new Set([1, page - 2, page - 1, page, page + 1, page + 2, pages])].filter((n) => n >= 1 && n <= pages).sort((a, b) => a - b);
+  return shown.flatMap((n, i) => (i > 0 && n - shown[i - 1]! > 1 ? (['gap', n] as const) : [n]));
+}
+
+function withQuery(queryString: string, extra: Record<string, string>): string {
+  const params = new URLSearchParams(queryString);
+  for (const [key, value] of Object.entries(extra)) params.set(key, value);
+  return `/lead?${params.toString()}#matrix-title`;
+}
+
+/** A column heading that sorts the table by it; a second click reverses the order. */
+function SortableHeading({ label, sortKey, current, dir, queryString, firstDir = 'asc' }: { label: string; sortKey: string; current: string | undefined; dir: 'asc' | 'desc' | undefined; queryString: string; firstDir?: 'asc' | 'desc' }) {
+  const active = current === sortKey;
+  const activeDir = dir ?? 'asc';
+  const nextDir = active ? (activeDir === 'asc' ? 'desc' : 'asc') : firstDir;
+  return (
+    <th scope="col" aria-sort={active ? (activeDir === 'asc' ? 'ascending' : 'descending') : undefined}>
+      <Link to={withQuery(queryString, { sort: sortKey, dir: nextDir })}>
+        {label}
+        <span className="visually-hidden">{active ? `, sorted ${activeDir === 'asc' ? 'ascending' : 'descending'}; ` : '; '}sort {nextDir === 'asc' ? 'ascending' : 'descending'}</span>
+        {active ? <span aria-hidden="true">{activeDir === 'asc' ? ' ▲' : ' ▼'}</span> : null}
+      </Link>
+    </th>
+  );
 }
 
 function percentOf(part: number, whole: number): string {
@@ -211,13 +243,11 @@ export default function LeadDashboard() {
             <caption className="visually-hidden">Each person’s status in each course</caption>
             <thead>
               <tr>
-                <th scope="col">Name</th>
-                {multiSchool ? <th scope="col">School</th> : null}
+                <SortableHeading label="Name" sortKey="name" current={query.sort} dir={query.dir} queryString={data.unsortedQueryString} />
+                {multiSchool ? <SortableHeading label="School" sortKey="school" current={query.sort} dir={query.dir} queryString={data.unsortedQueryString} /> : null}
                 <th scope="col">Roles</th>
                 {data.courses.map((c) => (
-                  <th scope="col" key={c.slug}>
-                    {c.title}
-                  </th>
+                  <SortableHeading key={c.slug} label={c.title} sortKey={c.slug} current={query.sort} dir={query.dir} queryString={data.unsortedQueryString} />
                 ))}
               </tr>
             </thead>
@@ -241,9 +271,33 @@ export default function LeadDashboard() {
           </table>
         </div>
         {data.pages > 1 ? (
-          <nav aria-label="Pages" className="page-actions no-print">
-            {data.page > 1 ? <Link to={`/lead?${data.filterQueryString}&page=${data.page - 1}`}>Previous page</Link> : null}
-            {data.page < data.pages ? <Link to={`/lead?${data.filterQueryString}&page=${data.page + 1}`}>Next page</Link> : null}
+          <nav aria-label="Pages" className="pagination no-print">
+            <ul>
+              {data.page > 1 ? (
+                <li>
+                  <Link to={withQuery(data.filterQueryString, { page: String(data.page - 1) })}>Previous<span className="visually-hidden"> page</span></Link>
+                </li>
+              ) : null}
+              {pageNumbers(data.page, data.pages).map((n, i) =>
+                n === 'gap' ? (
+                  <li key={`gap-${i}`} aria-hidden="true">
+                    …
+                  </li>
+                ) : (
+                  <li key={n}>
+                    <Link to={withQuery(data.filterQueryString, { page: String(n) })} aria-current={n === data.page ? 'page' : undefined}>
+                      <span className="visually-hidden">Page </span>
+                      {n}
+                    </Link>
+                  </li>
+                ),
+              )}
+              {data.page < data.pages ? (
+                <li>
+                  <Link to={withQuery(data.filterQueryString, { page: String(data.page + 1) })}>Next<span className="visually-hidden"> page</span></Link>
+                </li>
+              ) : null}
+            </ul>
           </nav>
         ) : null}
       </section>
