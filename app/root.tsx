@@ -3,6 +3,7 @@ import { json } from '@remix-run/node';
 import { Form, Link, Links, Meta, NavLink, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from '@remix-run/react';
 import type { ReactNode } from 'react';
 import { getSessionUser } from './auth/session.server.ts';
+import { takeFlash } from './utils/flash.server.ts';
 import { hasRole } from './auth/policy.server.ts';
 import { errorTitle, GeneralErrorBoundary } from './components/error-boundary.tsx';
 import { useNonce } from './utils/nonce.tsx';
@@ -16,17 +17,33 @@ export const links: LinksFunction = () => [
 export const meta: MetaFunction = ({ error }) => [{ title: error ? errorTitle(error) : 'Kindred' }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await getSessionUser(request);
-  return json({
-    user: user
-      ? {
-          name: user.name,
-          canCoach: hasRole(user, 'coach'),
-          canLead: hasRole(user, 'leader'),
-          isPlatformAdmin: user.isPlatformAdmin,
-        }
-      : null,
-  });
+  const [user, { flash, headers }] = await Promise.all([getSessionUser(request), takeFlash(request)]);
+  return json(
+    {
+      user: user
+        ? {
+            name: user.name,
+            canCoach: hasRole(user, 'coach'),
+            canLead: hasRole(user, 'leader'),
+            isPlatformAdmin: user.isPlatformAdmin,
+          }
+        : null,
+      flash,
+    },
+    { headers },
+  );
+}
+
+/** What the last post did, said once on the page it redirected to (app/utils/flash.server.ts). */
+function FlashMessage() {
+  const flash = useRouteLoaderData<typeof loader>('root')?.flash;
+  if (!flash) return null;
+  return (
+    <div className="alert alert--success flash" role="status">
+      <p>{flash.message}</p>
+      {flash.link ? <p className="token-box">{flash.link}</p> : null}
+    </div>
+  );
 }
 
 export function useOptionalUser() {
@@ -109,6 +126,7 @@ export function Layout({ children }: { children: ReactNode }) {
         </a>
         <SiteHeader />
         <main id="main" tabIndex={-1}>
+          <FlashMessage />
           {children}
         </main>
         <footer className="site-footer">

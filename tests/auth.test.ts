@@ -183,7 +183,8 @@ describe('account', () => {
       account,
       postRequest('/account', { intent: 'password', currentPassword: DEMO_PASSWORD, newPassword: 'a brand new passphrase', confirmPassword: 'a brand new passphrase' }, here),
     );
-    expect(response.status).toBe(200);
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('/account');
     expect(await getSessionUser(getRequest('/account', here))).not.toBeNull();
     expect(await getSessionUser(getRequest('/account', elsewhere))).toBeNull();
     const events = await getDb().selectFrom('audit_log').select('event').where('subject_user_id', '=', await userIdByEmail(email)).execute();

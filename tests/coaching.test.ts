@@ -102,7 +102,8 @@ describe('a coach', () => {
   test('assigns to their own teachers and groups; someone outside them (an edited id) gets 404 and nothing is written', async () => {
     const coach = await cookieFor(COACH);
     const ok = await run(coachAction, postRequest('/coach', { intent: 'assign', course: 'sample-course', target: `person:${coachedId}`, dueDate: '' }, coach));
-    expect(ok.status).toBe(200);
+    expect(ok.status).toBe(302);
+    expect(ok.headers.get('location')).toBe('/coach');
     const before = await getDb().selectFrom('assignments').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const outside = await run(coachAction, postRequest('/coach', { intent: 'assign', course: 'sample-course', target: `person:${notCoachedId}`, dueDate: '' }, coach));
     expect(outside.status).toBe(404);

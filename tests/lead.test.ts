@@ -86,7 +86,8 @@ describe('the dashboard', () => {
     const leader = await cookieFor(LEADER);
     const due = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
     const response = await run(assignAction, postRequest('/lead/assignments', { intent: 'assign', course: 'sample-course', target: `group:${groupId}`, dueDate: due }, leader));
-    expect(response.status).toBe(200);
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('/lead/assignments');
     const joe = await userIdByEmail('joe.nowak@oakfield.example');
     expect(await assignmentsForLearner(joe)).toEqual([]);
     await addGroupMember(await loadViewer(await userIdByEmail(LEADER)), groupId, joe);
@@ -107,7 +108,7 @@ describe('the dashboard', () => {
     const leader = await cookieFor(LEADER);
     const oakfield = await organisationIdByName('Oakfield Primary School');
     const brookside = await organisationIdByName('Brookside Academy');
-    expect((await run(assignAction, postRequest('/lead/assignments', { intent: 'assign', course: 'flawed-course', target: `role:coach:${oakfield}` }, leader))).status).toBe(200);
+    expect((await run(assignAction, postRequest('/lead/assignments', { intent: 'assign', course: 'flawed-course', target: `role:coach:${oakfield}` }, leader))).status).toBe(302);
     expect(await assignmentsForLearner(await userIdByEmail('coach2@oakfield.example'))).toEqual([expect.objectContaining({ courseSlug: 'flawed-course', dueDate: null })]);
     const other = await userIdByEmail('teacher@brookside.example');
     expect((await run(assignAction, postRequest('/lead/assignments', { intent: 'assign', course: 'flawed-course', target: `person:${other}` }, leader))).status).toBe(404);

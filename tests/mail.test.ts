@@ -12,7 +12,7 @@ import { reminderKind, runSchedule } from '#app/mail/schedule.server.ts';
 import { createMailer, type Mailer } from '#app/mail/transport.server.ts';
 import { action as unsubscribeAction, loader as unsubscribeLoader } from '#app/routes/unsubscribe.$token.tsx';
 import { headerOf, startTestSmtp, type TestSmtp } from './support/smtp.ts';
-import { getRequest, postRequest, run, userIdByEmail } from './utils.ts';
+import { flashOf, getRequest, postRequest, run, userIdByEmail } from './utils.ts';
 
 // The outbox against a real SMTP server (smtp-server), in process: the worker's one step (sendDue)
 // is called directly, and the clock is moved with KINDRED_CLOCK_OFFSET_MS.
@@ -381,7 +381,8 @@ describe('choices on /account and the leaders’ digest', () => {
     const before = await jsonOf<{ emails: Record<string, boolean>; isLeader: boolean }>(await run(accountLoader, getRequest('/account', cookie)));
     expect(before).toMatchObject({ isLeader: true, emails: { assignments: true, reminders: true, coaching: true, leader_digest: false } });
     const saved = await run(accountAction, postRequest('/account', { intent: 'emails', reminders: 'on', leader_digest: 'on' }, cookie));
-    expect(saved.status).toBe(200);
+    expect(saved.status).toBe(302);
+    expect((await flashOf(saved)).message).toBe('Your email choices are saved.');
     const bad = await run(accountAction, postRequest('/account', { intent: 'emails', reminders: 'yes please' }, cookie));
     expect(bad.status).toBe(400);
     const after = await jsonOf<{ emails: Record<string, boolean> }>(await run(accountLoader, getRequest('/account', cookie)));
@@ -413,7 +414,8 @@ describe('a platform admin', () => {
     smtp.received.length = 0;
 
     const resent = await run(adminAction, postRequest('/admin', { intent: 'resend', userId: String(mo.userId), organisationId: String(orgId) }, cookie));
-    expect(resent.status).toBe(200);
+    expect(resent.status).toBe(302);
+    expect((await flashOf(resent)).message).toMatch(/^A new invitation is on its way to Mo Meadow/);
     await drain();
     expect(smtp.received.map((m) => [m.envelopeTo[0], m.parsed.subject])).toEqual([['mo@meadow.example', 'Your invitation to Kindred from Meadow School']]);
     expect(smtp.received[0]!.parsed.text).not.toContain(oldToken);

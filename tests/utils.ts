@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, AppLoadContext, LoaderFunctionArgs } from '@remix-run/node';
 import { createSession } from '#app/auth/session.server.ts';
 import { getDb } from '#app/utils/db.server.ts';
+import { takeFlash, type Flash } from '#app/utils/flash.server.ts';
 
 // Helpers for calling loaders and actions as plain functions with real Requests.
 
@@ -58,4 +59,14 @@ export async function run<A extends LoaderFunctionArgs | ActionFunctionArgs>(
 
 export async function jsonOf<T = Record<string, unknown>>(response: Response): Promise<T> {
   return (await response.json()) as T;
+}
+
+/** The message a redirecting action left for the next page (app/utils/flash.server.ts), read as the root loader reads it. */
+export async function flashOf(response: Response): Promise<Flash> {
+  const setCookie = response.headers.get('set-cookie') ?? '';
+  const cookie = setCookie.split(/,(?=\s*\w+=)/).map((c) => c.trim().split(';')[0]!).find((c) => c.includes('flash='));
+  if (!cookie) throw new Error(`no flash message in the response (status ${response.status})`);
+  const { flash } = await takeFlash(getRequest('/', cookie));
+  if (!flash) throw new Error('the flash cookie did not verify');
+  return flash;
 }

@@ -7,6 +7,7 @@ import { ukDate } from '#app/utils/academic-year.ts';
 import { nowIso } from '#app/utils/db.server.ts';
 import { parseForm } from '#app/utils/forms.ts';
 import { formatDate } from '#app/utils/dates.ts';
+import { redirectWithFlash } from '#app/utils/flash.server.ts';
 import { badRequest, notFound, orNotFound } from '#app/utils/http.server.ts';
 import { assignCourse, listAssignments, withdrawAssignment, type AssignerMode } from '#app/models/assignments.server.ts';
 import { coachedPeople, listGroups } from '#app/models/groups.server.ts';
@@ -71,27 +72,29 @@ function assignSchema(today: string) {
   });
 }
 
-export async function handleAssignmentAction(viewer: SessionUser, mode: AssignerMode, formData: FormData) {
+export async function handleAssignmentAction(viewer: SessionUser, mode: AssignerMode, formData: FormData, returnTo: string) {
   const intent = formData.get('intent');
   if (intent === 'withdraw') {
     const id = Number(formData.get('assignmentId'));
     if (!Number.isSafeInteger(id) || id <= 0) throw notFound();
     const withdrawn = await orNotFound(withdrawAssignment(viewer, mode, id));
-    return json({ fieldErrors: {}, done: `${courseTitle(withdrawn.courseSlug)} is no longer assigned to ${withdrawn.targetLabel}.` });
+    return redirectWithFlash(returnTo, `${courseTitle(withdrawn.courseSlug)} is no longer assigned to ${withdrawn.targetLabel}.`);
   }
   if (intent !== 'assign') throw badRequest('Unknown form.');
   const parsed = parseForm(assignSchema(ukDate(nowIso())), formData);
   if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, done: null }, { status: 400 });
   const result = await orNotFound(assignCourse(viewer, mode, { target: parsed.data.target, courseSlug: parsed.data.course, dueDate: parsed.data.dueDate }));
-  const due = parsed.data.dueDate ? `, due ${formatDate(`${parsed.data.dueDate}T12:00:00Z`)}` : ', with no due date';
+  const due = parsed.data.dueDate ? `due ${formatDate(`${parsed.data.dueDate}T12:00:00Z`)}` : 'with no due date';
   const title = courseTitle(parsed.data.course);
+  const target = (await listAssignments(viewer, mode, { assignmentId: result.id }))[0]?.targetLabel ?? 'them';
   const done =
     result.outcome === 'created'
-      ? `${title} is assigned${due}.`
+      ? `${title} assigned to ${target}, ${due}.`
       : result.outcome === 'updated'
-        ? `${title} was already assigned there: the due date is updated${due.replace(', ', ' (')}).`
-        : `${title} was already assigned there${due}: nothing changed.`;
-  return json({ fieldErrors: {}, done });
+        ? `${title} was already assigned to ${target}: the due date is updated (now ${due}).`
+        : `${title} was already assigned to ${target}, ${due}: nothing changed.`;
+  // Post/Redirect/Get: a refresh does not assign again, and the form comes back empty.
+  return redirectWithFlash(returnTo, done);
 }
 
 /** Dates as every other page writes them: "1 March 2027". */

@@ -8,21 +8,15 @@ interface Props {
   assignments: (Omit<AssignmentRow, 'assignedBy'> & { dueText: string })[];
   today: string;
   errors: Record<string, string | undefined>;
-  done: string | null | undefined;
   /** For leaders: people are found by a search when there are many. */
   personSearch?: PersonSearch | null;
 }
 
 /** Assign a course, and the list of live assignments with a button to withdraw each. */
-export function AssignmentPanel({ courses, targets, assignments, today, errors, done, personSearch }: Props) {
+export function AssignmentPanel({ courses, targets, assignments, today, errors, personSearch }: Props) {
   const courseTitle = (slug: string) => courses.find((c) => c.slug === slug)?.title ?? slug;
   return (
     <>
-      {done ? (
-        <p className="alert alert--success" role="status">
-          {done}
-        </p>
-      ) : null}
       <section aria-labelledby="assign-title">
         <h2 id="assign-title">Assign a course</h2>
         {personSearch && (personSearch.q || personSearch.shown < personSearch.total) ? (

@@ -8,6 +8,7 @@ import { changePassword, updateName } from '#app/models/accounts.server.ts';
 import { getPreferences, setPreferences } from '#app/mail/preferences.server.ts';
 import { Field } from '#app/components/forms.tsx';
 import { parseForm, requiredText, type FieldErrors, readForm } from '#app/utils/forms.ts';
+import { redirectWithFlash } from '#app/utils/flash.server.ts';
 import { badRequest, clientAddress } from '#app/utils/http.server.ts';
 import { formatDateTime } from '#app/utils/dates.ts';
 import { recordAudit } from '#app/models/audit.server.ts';
@@ -55,7 +56,7 @@ function describeDevice(userAgent: string): string {
   return browser ?? system ?? 'Unknown browser';
 }
 
-type ActionData = { intent: 'name' | 'password' | 'end-session' | 'emails'; fieldErrors: FieldErrors; saved?: string };
+type ActionData = { intent: 'name' | 'password' | 'end-session' | 'emails'; fieldErrors: FieldErrors };
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireUser(request);
@@ -65,28 +66,28 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const parsed = parseForm(nameSchema, formData);
     if (!parsed.success) return json<ActionData>({ intent, fieldErrors: parsed.fieldErrors }, { status: 400 });
     await updateName(user.id, parsed.data.name);
-    return json<ActionData>({ intent, fieldErrors: {}, saved: 'Your name is saved.' });
+    return redirectWithFlash('/account', 'Your name is saved.');
   }
   if (intent === 'password') {
     const parsed = parseForm(passwordSchema, formData);
     if (!parsed.success) return json<ActionData>({ intent, fieldErrors: parsed.fieldErrors }, { status: 400 });
     const result = await changePassword(user, parsed.data.currentPassword, parsed.data.newPassword, clientAddress(context));
     if (!result.ok) return json<ActionData>({ intent, fieldErrors: { [result.field]: result.message } }, { status: 400 });
-    return json<ActionData>({ intent, fieldErrors: {}, saved: 'Your password is changed. You have been signed out everywhere else.' });
+    return redirectWithFlash('/account', 'Your password is changed. You have been signed out everywhere else, and we have emailed you to say so.');
   }
   if (intent === 'end-session') {
     const sessionId = String(formData.get('sessionId') ?? '');
     if (!/^[A-Za-z0-9_-]{20,100}$/.test(sessionId) || sessionId === user.sessionId) throw badRequest('Choose one of your other sessions.');
     if (!(await endSessionById(user, sessionId))) throw badRequest('That session has already ended.');
     await recordAudit({ event: 'session_ended', actorUserId: user.id, subjectUserId: user.id, address: clientAddress(context) });
-    return json<ActionData>({ intent, fieldErrors: {}, saved: 'That session is ended: whoever used it is signed out.' });
+    return redirectWithFlash('/account#sessions', 'That session is ended: whoever used it is signed out.');
   }
   if (intent === 'emails') {
     const parsed = parseForm(emailsSchema, formData);
     if (!parsed.success) return json<ActionData>({ intent, fieldErrors: parsed.fieldErrors }, { status: 400 });
     const { intent: _intent, ...choices } = parsed.data;
     await setPreferences(user.id, choices);
-    return json<ActionData>({ intent, fieldErrors: {}, saved: 'Your email choices are saved.' });
+    return redirectWithFlash('/account#emails', 'Your email choices are saved.');
   }
   throw badRequest('Unknown form.');
 }
@@ -110,11 +111,6 @@ export default function Account() {
             </li>
           ))}
         </ul>
-      ) : null}
-      {actionData?.saved ? (
-        <div className="alert alert--success" role="status">
-          {actionData.saved}
-        </div>
       ) : null}
 
       <h2>Your name</h2>

@@ -7,6 +7,7 @@ import { requirePlatformAdmin } from '#app/auth/policy.server.ts';
 import { DuplicateEmailError, renewInvitation } from '#app/models/accounts.server.ts';
 import { pendingLeaderInvitations } from '#app/models/invitation-status.server.ts';
 import { findUserIdByEmail, sendPasswordResetFor } from '#app/models/password-resets.server.ts';
+import { redirectWithFlash } from '#app/utils/flash.server.ts';
 import { formatDate } from '#app/utils/dates.ts';
 import { badRequest, notFound, orNotFound } from '#app/utils/http.server.ts';
 import { createOrganisationWithLeader, listOrganisations, listTrusts } from '#app/models/organisations.server.ts';
@@ -43,11 +44,11 @@ export async function action({ request }: ActionFunctionArgs) {
   const formData = await readForm(request);
   if (formData.get('intent') === 'reset') {
     const parsedReset = parseForm(resetSchema, formData);
-    if (!parsedReset.success) return json({ fieldErrors: parsedReset.fieldErrors, created: null, resent: null, reset: null }, { status: 400 });
+    if (!parsedReset.success) return json({ fieldErrors: parsedReset.fieldErrors, form: 'reset' as const }, { status: 400 });
     const userId = await findUserIdByEmail(parsedReset.data.email);
     const outcome = userId === null ? 'not-found' : await sendPasswordResetFor(admin, userId);
-    if (outcome === 'not-found') return json({ fieldErrors: { email: 'No one who can sign in has that email address' }, created: null, resent: null, reset: null }, { status: 400 });
-    return json({ fieldErrors: {}, created: null, resent: null, reset: outcome === 'sent' ? `A reset link is on its way to ${parsedReset.data.email}. It works once, for one hour.` : 'Three reset links went to that address in the last hour. Wait a while before sending another.' });
+    if (outcome === 'not-found') return json({ fieldErrors: { email: 'No one who can sign in has that email address' }, form: 'reset' as const }, { status: 400 });
+    return redirectWithFlash('/admin#reset-link', outcome === 'sent' ? `A reset link is on its way to ${parsedReset.data.email}. It works once, for one hour.` : 'Three reset links went to that address in the last hour. Wait a while before sending another.');
   }
   if (formData.get('intent') === 'resend') {
     const parsedResend = parseForm(resendSchema, formData);
@@ -56,24 +57,30 @@ export async function action({ request }: ActionFunctionArgs) {
     if (!pending) throw notFound();
     const token = await orNotFound(renewInvitation(admin, pending.userId, pending.organisationId));
     if (!token) throw badRequest('This leader has already set a password; they can sign in.');
-    return json({ fieldErrors: {}, created: null, resent: { name: pending.name, link: `${getEnv().PUBLIC_URL}/invitations/${token}` } });
+    return redirectWithFlash('/admin#leader-invitations', {
+      message: `A new invitation is on its way to ${pending.name}; the old link no longer works. If it does not arrive, give them this link; it works once, for 7 days:`,
+      link: `${getEnv().PUBLIC_URL}/invitations/${token}`,
+    });
   }
   requireRecentPassword(request, admin);
   const parsed = parseForm(createSchema, formData);
-  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, created: null }, { status: 400 });
+  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, form: 'create' as const }, { status: 400 });
   const { name, kind, trustId, leaderName, leaderEmail } = parsed.data;
   if (kind === 'trust' && trustId !== null) {
-    return json({ fieldErrors: { trustId: 'A trust cannot belong to another trust' }, created: null }, { status: 400 });
+    return json({ fieldErrors: { trustId: 'A trust cannot belong to another trust' }, form: 'create' as const }, { status: 400 });
   }
   if (trustId !== null && !(await listTrusts()).some((t) => t.id === trustId)) {
-    return json({ fieldErrors: { trustId: 'Choose a trust from the list' }, created: null }, { status: 400 });
+    return json({ fieldErrors: { trustId: 'Choose a trust from the list' }, form: 'create' as const }, { status: 400 });
   }
   try {
     const { token } = await createOrganisationWithLeader({ name, kind, trustId }, { name: leaderName, email: leaderEmail }, admin);
-    return json({ fieldErrors: {}, created: { name, leaderName, link: `${getEnv().PUBLIC_URL}/invitations/${token}` } });
+    return redirectWithFlash('/admin', {
+      message: `${name} is ready, and an invitation is on its way to ${leaderName}. If it does not arrive, give them this link to set their password; it works once, for 7 days:`,
+      link: `${getEnv().PUBLIC_URL}/invitations/${token}`,
+    });
   } catch (error) {
     if (error instanceof DuplicateEmailError) {
-      return json({ fieldErrors: { leaderEmail: 'Someone already has an account with that email address' }, created: null }, { status: 400 });
+      return json({ fieldErrors: { leaderEmail: 'Someone already has an account with that email address' }, form: 'create' as const }, { status: 400 });
     }
     throw error;
   }
@@ -81,10 +88,10 @@ export async function action({ request }: ActionFunctionArgs) {
 
 export default function Admin() {
   const { organisations, trusts, invitations } = useLoaderData<typeof loader>();
-  const actionData = useActionData<typeof action>() as { fieldErrors: Record<string, string>; created: { name: string; leaderName: string; link: string } | null; resent?: { name: string; link: string } } | undefined;
+  const actionData = useActionData<typeof action>() as { fieldErrors: Record<string, string>; form: 'reset' | 'create' } | undefined;
   const errors: Record<string, string | undefined> = actionData?.fieldErrors ?? {};
-  const resetMessage = actionData && 'reset' in actionData && typeof actionData.reset === 'string' ? actionData.reset : null;
-  const resetAnswered = actionData !== undefined && 'reset' in actionData;
+  const resetAnswered = actionData?.form === 'reset';
+  const createErrors: Record<string, string | undefined> = actionData?.form === 'create' ? errors : {};
   return (
     <div>
       <h1>Organisations</h1>
@@ -111,12 +118,6 @@ export default function Admin() {
         </table>
       </div>
       <h2 id="leader-invitations">Leaders who have not yet accepted their invitation</h2>
-      {actionData?.resent ? (
-        <div className="alert alert--success" role="status">
-          <p>A new invitation is on its way to {actionData.resent.name}; the old link no longer works. If it does not arrive, give them this link; it works once, for 7 days:</p>
-          <p className="token-box">{actionData.resent.link}</p>
-        </div>
-      ) : null}
       {invitations.length === 0 ? (
         <p>None: every leader has set a password.</p>
       ) : (
@@ -137,11 +138,6 @@ export default function Admin() {
         </ul>
       )}
       <h2 id="reset-link">Send someone a password reset link</h2>
-      {resetMessage ? (
-        <p className="alert alert--success" role="status">
-          {resetMessage}
-        </p>
-      ) : null}
       <Form method="post" className="stack" noValidate aria-labelledby="reset-link">
         <input type="hidden" name="intent" value="reset" />
         <Field label="Their email address" name="email" type="email" autoComplete="off" error={resetAnswered ? errors.email : undefined} />
@@ -152,29 +148,20 @@ export default function Admin() {
         </div>
       </Form>
       <h2 id="new-organisation">Add an organisation</h2>
-      {actionData?.created ? (
-        <div className="alert alert--success" role="status">
-          <p>
-            {actionData.created.name} is ready, and an invitation is on its way to {actionData.created.leaderName}. If it does not arrive,
-            give them this link to set their password; it works once, for 7 days:
-          </p>
-          <p className="token-box">{actionData.created.link}</p>
-        </div>
-      ) : null}
-      <FormError message={Object.keys(errors).length ? 'Check the details below.' : null} />
+      <FormError message={Object.keys(createErrors).length ? 'Check the details below.' : null} />
       <Form method="post" className="stack" noValidate aria-labelledby="new-organisation">
-        <Field label="Name" name="name" error={errors.name} />
+        <Field label="Name" name="name" error={createErrors.name} />
         <div className="field">
           <label htmlFor="kind">Kind</label>
           <select id="kind" name="kind" defaultValue="school">
             <option value="school">School</option>
             <option value="trust">Trust</option>
           </select>
-          {errors.kind ? <p className="field-error">{errors.kind}</p> : null}
+          {createErrors.kind ? <p className="field-error">{createErrors.kind}</p> : null}
         </div>
         <div className="field">
           <label htmlFor="trustId">Part of a trust (schools only)</label>
-          <select id="trustId" name="trustId" defaultValue="" aria-invalid={errors.trustId ? true : undefined}>
+          <select id="trustId" name="trustId" defaultValue="" aria-invalid={createErrors.trustId ? true : undefined}>
             <option value="">No trust</option>
             {trusts.map((t) => (
               <option key={t.id} value={t.id}>
@@ -182,10 +169,10 @@ export default function Admin() {
               </option>
             ))}
           </select>
-          {errors.trustId ? <p className="field-error">{errors.trustId}</p> : null}
+          {createErrors.trustId ? <p className="field-error">{createErrors.trustId}</p> : null}
         </div>
-        <Field label="First leader’s name" name="leaderName" error={errors.leaderName} />
-        <Field label="First leader’s email address" name="leaderEmail" type="email" error={errors.leaderEmail} />
+        <Field label="First leader’s name" name="leaderName" error={createErrors.leaderName} />
+        <Field label="First leader’s email address" name="leaderEmail" type="email" error={createErrors.leaderEmail} />
         <div>
           <button type="submit" className="button">
             Create organisation and invitation

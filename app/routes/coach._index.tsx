@@ -58,7 +58,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const viewer = await requireRole(request, 'coach');
-  return handleAssignmentAction(viewer, 'coach', await readForm(request));
+  return handleAssignmentAction(viewer, 'coach', await readForm(request), '/coach');
 }
 
 const SORT_LABELS: Record<Sort, string> = { behind: 'Most behind first', name: 'Name', activity: 'Least recent activity' };
@@ -158,7 +158,7 @@ export default function CoachHome() {
           </table>
         </div>
       )}
-      <AssignmentPanel {...options} errors={actionData?.fieldErrors ?? {}} done={actionData?.done} />
+      <AssignmentPanel {...options} errors={actionData && 'fieldErrors' in actionData ? actionData.fieldErrors : {}} />
     </div>
   );
 }

@@ -16,7 +16,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const viewer = await requireRole(request, 'leader');
-  return handleAssignmentAction(viewer, 'leader', await readForm(request));
+  return handleAssignmentAction(viewer, 'leader', await readForm(request), '/lead/assignments');
 }
 
 export default function LeadAssignments() {
@@ -29,7 +29,7 @@ export default function LeadAssignments() {
       </p>
       <h1>Assign courses</h1>
       <p>Assign to a person, a coaching group (people who join it later are included) or everyone with a role.</p>
-      <AssignmentPanel {...data} errors={actionData?.fieldErrors ?? {}} done={actionData?.done} />
+      <AssignmentPanel {...data} errors={actionData && 'fieldErrors' in actionData ? actionData.fieldErrors : {}} />
     </div>
   );
 }

@@ -185,7 +185,7 @@ export default function ImportRoster() {
                 <input type="hidden" name="organisationId" value={data.organisationId} />
                 <input type="hidden" name="carried" value={data.carried} />
                 <button type="submit" className="button" disabled={data.preview.counts.new + data.preview.counts.updated === 0}>
-                  Import {data.preview.counts.new + data.preview.counts.updated} rows
+                  Import {countOf(data.preview.counts.new + data.preview.counts.updated, 'row', 'rows')}
                 </button>
                 <Link to="/lead/import">Start again</Link>
               </Form>

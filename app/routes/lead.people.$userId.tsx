@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json, redirect } from '@remix-run/node';
 import { requireRecentPassword } from '#app/auth/session.server.ts';
-import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
+import { Form, Link, useLoaderData } from '@remix-run/react';
 import { ledOrganisationIds, requireRole } from '#app/auth/policy.server.ts';
 import { getCourseIndex } from '#app/content/catalogue.server.ts';
 import { listCertificatesOf } from '#app/models/certificates.server.ts';
@@ -10,6 +10,7 @@ import { renewInvitation } from '#app/models/accounts.server.ts';
 import { pendingInvitations } from '#app/models/invitation-status.server.ts';
 import { sendPasswordResetFor } from '#app/models/password-resets.server.ts';
 import { listMembers, setMembershipActive } from '#app/models/organisations.server.ts';
+import { redirectWithFlash } from '#app/utils/flash.server.ts';
 import { getEnv } from '#app/utils/env.server.ts';
 import { staffProgress } from '#app/models/reports.server.ts';
 import { ukDate } from '#app/utils/academic-year.ts';
@@ -65,13 +66,16 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (intent === 'invite') {
     const token = await orNotFound(renewInvitation(viewer, userId, organisationId));
     if (!token) throw badRequest('This person has already set a password; they can sign in.');
-    return json({ invitationLink: `${getEnv().PUBLIC_URL}/invitations/${token}` });
+    return redirectWithFlash(`/lead/people/${userId}`, {
+      message: 'A new invitation is on its way; the old link no longer works. If it does not arrive, give them this link; it works once, for 7 days:',
+      link: `${getEnv().PUBLIC_URL}/invitations/${token}`,
+    });
   }
   if (intent === 'reset') {
     if ((await listMembers(viewer, { userId, organisationId })).length === 0) throw notFound();
     const outcome = await orNotFound(sendPasswordResetFor(viewer, userId));
     if (outcome === 'not-found') throw badRequest('This person cannot sign in, so a reset link would not help.');
-    return json({ resetMessage: outcome === 'sent' ? 'A password reset link is on its way to them. It works once, for one hour.' : 'Three reset links have been sent in the last hour. Wait a while before sending another.' });
+    return redirectWithFlash(`/lead/people/${userId}`, outcome === 'sent' ? 'A password reset link is on its way to them. It works once, for one hour.' : 'Three reset links have been sent in the last hour. Wait a while before sending another.');
   }
   if (intent !== 'deactivate' && intent !== 'reactivate') throw badRequest('Unknown form.');
   if (userId === viewer.id) throw badRequest('You cannot deactivate yourself: ask another leader or a platform admin.');
@@ -82,7 +86,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
 
 export default function Person() {
   const { name, email, memberships, progress, certificates, isSelf, invitationExpiresText, hasPassword } = useLoaderData<typeof loader>();
-  const actionData = useActionData<typeof action>() as { invitationLink?: string; resetMessage?: string } | undefined;
   return (
     <div>
       <p>
@@ -152,12 +155,6 @@ export default function Person() {
           </li>
         ))}
       </ul>
-      {actionData?.invitationLink ? (
-        <div className="alert alert--success" role="status">
-          <p>A new invitation is on its way to {name}; the old link no longer works. If it does not arrive, give them this link; it works once, for 7 days:</p>
-          <p className="token-box">{actionData.invitationLink}</p>
-        </div>
-      ) : null}
       {hasPassword && !isSelf ? (
         <>
           <h2>Password</h2>
@@ -170,11 +167,6 @@ export default function Person() {
             </button>
           </Form>
         </>
-      ) : null}
-      {actionData?.resetMessage ? (
-        <div className="alert alert--success" role="status">
-          <p>{actionData.resetMessage}</p>
-        </div>
       ) : null}
       <p className="muted">Deactivated people cannot sign in and drop out of the dashboard’s counts; their certificates stay valid.</p>
     </div>

@@ -7,6 +7,7 @@ import { ledOrganisationIds, requireLeaderOf, requireRole } from '#app/auth/poli
 import { DuplicateEmailError, inviteMember } from '#app/models/accounts.server.ts';
 import { listMembers, ledOrganisations } from '#app/models/organisations.server.ts';
 import { pendingInvitations } from '#app/models/invitation-status.server.ts';
+import { redirectWithFlash } from '#app/utils/flash.server.ts';
 import { formatDate } from '#app/utils/dates.ts';
 import { Field, FormError, RoleCheckboxes, SelectField } from '#app/components/forms.tsx';
 import { emailField, parseForm, requiredText, readForm } from '#app/utils/forms.ts';
@@ -62,7 +63,10 @@ export async function action({ request }: ActionFunctionArgs) {
   await requireLeaderOf(user, organisationId);
   try {
     const token = await inviteMember(user, organisationId, { name, email, roles: roles as typeof ROLES[number][] });
-    return json({ fieldErrors: {}, invitation: { name, email, link: `${getEnv().PUBLIC_URL}/invitations/${token}` } });
+    return redirectWithFlash('/lead/people#add-person', {
+      message: `${name} has been added and an invitation is on its way to ${email}. If it does not arrive, give them this link; it works once, for 7 days:`,
+      link: `${getEnv().PUBLIC_URL}/invitations/${token}`,
+    });
   } catch (error) {
     if (error instanceof DuplicateEmailError) {
       // Say so only when the person is already here; whether an address is used elsewhere is not this leader's to learn.
@@ -131,14 +135,6 @@ export default function People() {
       ) : null}
 
       <h2 id="add-person">Add a person</h2>
-      {actionData?.invitation ? (
-        <div className="alert alert--success" role="status">
-          <p>
-            {actionData.invitation.name} has been added and an invitation is on its way to {actionData.invitation.email}. If it does not arrive, give them this link; it works once, for 7 days:
-          </p>
-          <p className="token-box">{actionData.invitation.link}</p>
-        </div>
-      ) : null}
       <FormError message={Object.keys(errors).length ? 'Check the details below.' : null} />
       <Form method="post" className="stack" noValidate aria-labelledby="add-person">
         <SelectField label="School" name="organisationId" options={organisations.map((o) => ({ value: o.id, label: o.name }))} error={errors.organisationId} />

@@ -37,6 +37,13 @@ async function get(path: string, cookie?: string) {
   return fetch(server.url + path, { redirect: 'manual', headers: cookie ? { cookie } : {} });
 }
 
+/** After a post that redirected (Post/Redirect/Get): the page it went to, with the message it left. */
+async function followWithFlash(response: Response, cookie: string): Promise<string> {
+  expect(response.status).toBe(302);
+  const flash = response.headers.getSetCookie().find((c) => c.includes('flash='))!.split(';')[0]!;
+  return (await get(response.headers.get('location')!, `${cookie}; ${flash}`)).text();
+}
+
 /** Signs in from a given client address (the server trusts X-Forwarded-For from loopback here). */
 async function signInFrom(address: string, email: string, password: string) {
   return post('/sign-in', { email, password }, { headers: { 'x-forwarded-for': address } });
@@ -213,7 +220,7 @@ describe('6 and 10. passwords and invitations', () => {
   async function invite(email: string): Promise<string> {
     const leader = await signInOverHttp(server.url, 'leader@oakfield.example', DEMO_PASSWORD);
     const response = await post('/lead/people', { organisationId: String(ids.oakfield), name: 'Invited Person', email, roles: 'teacher' }, { cookie: leader });
-    const link = /\/invitations\/([A-Za-z0-9_-]{32})/.exec(await response.text());
+    const link = /\/invitations\/([A-Za-z0-9_-]{32})/.exec(await followWithFlash(response, leader));
     expect(link, 'an invitation link on the page').not.toBeNull();
     return link![1]!;
   }
@@ -291,7 +298,8 @@ describe('9. sessions', () => {
     expect(page).toContain('This browser');
     const other = /name="sessionId" value="([A-Za-z0-9_-]+)"/.exec(page)![1]!;
     const ended = await post('/account', { intent: 'end-session', sessionId: other }, { cookie: first });
-    expect(ended.status).toBe(200);
+    expect(ended.status).toBe(302);
+    expect(await followWithFlash(ended, first)).toContain('That session is ended: whoever used it is signed out.');
     expect((await get('/learn', second)).status).toBe(302);
     expect((await get('/learn', first)).status).toBe(200);
     // Someone else's session id ends nothing.
@@ -325,7 +333,7 @@ describe('11. truly concurrent submissions write once', () => {
     const teacher = await signInOverHttp(server.url, 'teacher@oakfield.example', DEMO_PASSWORD);
     const assignment = { intent: 'assign', course: 'sample-course', target: `person:${ids.teacher}:${ids.oakfield}`, dueDate: '' };
     const assigned = await Promise.all(Array.from({ length: 10 }, () => post('/lead/assignments', assignment, { cookie: leader })));
-    expect(assigned.every((r) => r.status === 200)).toBe(true);
+    expect(assigned.every((r) => r.status === 302)).toBe(true);
     expect(count("select count(*) as n from assignments where target_user_id = ? and withdrawn_at is null and course_slug = 'sample-course'", ids.teacher)).toBe(1);
 
     const cpd = { title: 'Concurrent course', provider: 'Hub', date: '2025-02-02', hours: '2' };
@@ -346,11 +354,21 @@ describe('11. truly concurrent submissions write once', () => {
     expect(count("select count(*) as n from reflection_comments where reflection_id = ? and body = 'Thanks!'", reflectionId)).toBe(2);
   });
 
-  test('assigning the same course to the same person again updates the due date and says so', async () => {
+  test('assigning the same course to the same person again updates the due date and says so, once, after a redirect', async () => {
     const leader = await signInOverHttp(server.url, 'leader@oakfield.example', DEMO_PASSWORD);
     const due = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
     const response = await post('/lead/assignments', { intent: 'assign', course: 'sample-course', target: `person:${ids.teacher}:${ids.oakfield}`, dueDate: due }, { cookie: leader });
-    expect(await response.text()).toMatch(/already assigned there: the due date is updated/);
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('/lead/assignments');
+    const page = await get('/lead/assignments', `${leader}; ${response.headers.get('set-cookie')!.split(';')[0]!}`);
+    const html = await page.text();
+    expect(html).toMatch(/Sample course was already assigned to Amina Khan: the due date is updated \(now due \d{1,2} \w+ \d{4}\)/);
+    // The message is said once: the page clears it, and a refresh shows the page without it.
+    expect(page.headers.get('set-cookie')).toMatch(/kindred_flash=;.*Max-Age=0/);
+    expect(await (await get('/lead/assignments', leader)).text()).not.toMatch(/already assigned/);
+    // A cookie that was not signed by the server says nothing.
+    const forged = `kindred_flash=${Buffer.from(JSON.stringify({ message: 'Your account is suspended, call 0900' })).toString('base64')}`;
+    expect(await (await get('/lead/assignments', `${leader}; ${forged}`)).text()).not.toMatch(/suspended/);
     expect(count("select count(*) as n from assignments where target_user_id = ? and withdrawn_at is null and due_date = ?", ids.teacher, due)).toBe(1);
   });
 });
