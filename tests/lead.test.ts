@@ -461,6 +461,18 @@ describe('the governors’ summary', () => {
     const named = await jsonOf<Summary>(await run(governorsLoader, getRequest('/lead/governors?names=1', cookie)));
     expect(named.people.length).toBe(plain.staff);
   });
+
+  test('carries the pictures: completion over the year per course, and by school for a trust, the same figures as the dashboard', async () => {
+    const { loader: governorsLoader } = await import('#app/routes/lead.governors.tsx');
+    type Charts = { trends: { slug: string; months: { completed: number }[] }[]; bySchool: { organisationName: string; courses: { slug: string; assigned: number; assignedCompleted: number }[] }[] };
+    const trust = await jsonOf<Charts>(await run(governorsLoader, getRequest('/lead/governors', await cookieFor('trust.leader@northfield.example'))));
+    const dashboardData = await dashboard('trust.leader@northfield.example');
+    expect(trust.trends.map((t) => t.slug)).toEqual(dashboardData.summary.map((s) => s.slug));
+    expect(trust.bySchool.map((s) => s.organisationName)).toEqual(['Brookside Academy', 'Oakfield Primary School']);
+    expect(trust.bySchool).toEqual(dashboardData.bySchool.map((s) => expect.objectContaining({ organisationName: s.organisationName, courses: s.courses })));
+    const school = await jsonOf<Charts>(await run(governorsLoader, getRequest('/lead/governors', await cookieFor(LEADER))));
+    expect(school.bySchool).toEqual([]);
+  });
 });
 
 describe('completion over the school year', () => {

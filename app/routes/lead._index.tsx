@@ -5,6 +5,7 @@ import { requireRole } from '#app/auth/policy.server.ts';
 import { cellText, leaderDashboard, readDashboardQuery } from '#app/models/dashboard.server.ts';
 import { CompletionBar } from '#app/components/completion-bar.tsx';
 import { CompletionTrendChart } from '#app/components/completion-trend.tsx';
+import { CompletionBySchoolChart, coursesBySchool } from '#app/components/completion-by-school.tsx';
 import { SelectField } from '#app/components/forms.tsx';
 
 export const meta: MetaFunction = () => [{ title: 'Staff progress – Kindred' }];
@@ -179,6 +180,13 @@ export default function LeadDashboard() {
               </tbody>
             </table>
           </div>
+          <ul className="trend-list">
+            {coursesBySchool(data.courses, data.bySchool).map((c) => (
+              <li key={c.slug}>
+                <CompletionBySchoolChart title={c.title} schools={c.schools} />
+              </li>
+            ))}
+          </ul>
         </section>
       ) : null}
 

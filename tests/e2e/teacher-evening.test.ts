@@ -345,7 +345,9 @@ describe('a considered look', () => {
     { who: 'kwame.mensah@oakfield.example', urls: ['/learn', '/learn/cpd', '/account', '/courses/sample-course/first-steps', '/courses/sample-course/second-steps'] },
     { who: 'priya.patel@oakfield.example', urls: ['/learn', '/courses/sample-course/second-steps'] },
     { who: 'coach@oakfield.example', urls: ['/coach'] },
-    { who: 'leader@oakfield.example', urls: ['/lead', '/lead/people'] },
+    { who: 'leader@oakfield.example', urls: ['/lead', '/lead/people', '/lead/assignments', '/lead/groups', '/lead/governors', '/audit'] },
+    { who: 'admin@kindred.example', urls: ['/admin'] },
+    { who: 'trust.leader@northfield.example', urls: ['/lead', '/lead/governors'] },
   ];
 
   test('the main pages: no sideways scrolling at 1280, 390 and 320 px, and axe finds nothing', async () => {
