@@ -103,6 +103,7 @@ export type AuditEvent =
   | 'invitation_created'
   | 'invitation_accepted'
   | 'organisation_created'
+  | 'organisation_changed'
   | 'member_deactivated'
   | 'member_reactivated'
   | 'certificate_revoked'

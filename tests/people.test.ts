@@ -7,7 +7,7 @@ import { loader as leadLoader } from '#app/routes/lead._index.tsx';
 import { action as adminAction, loader as adminLoader } from '#app/routes/admin._index.tsx';
 import { loader as coachLoader } from '#app/routes/coach._index.tsx';
 import { action as acceptAction, loader as invitationLoader } from '#app/routes/invitations.$token.tsx';
-import { getSessionUser } from '#app/auth/session.server.ts';
+import { getSessionUser, loadViewer } from '#app/auth/session.server.ts';
 import { cookieFor, getRequest, jsonOf, postRequest, run, userIdByEmail, flashOf } from './utils.ts';
 
 const OAKFIELD_LEADER = 'leader@oakfield.example';
@@ -188,6 +188,50 @@ describe('platform admin', () => {
     const response = await run(adminAction, postRequest('/admin', { name: 'Ghost School', kind: 'school', trustId: '', leaderName: 'Dup', leaderEmail: OAKFIELD_LEADER }, cookie));
     expect(response.status).toBe(400);
     expect(await getDb().selectFrom('organisations').select('id').where('name', '=', 'Ghost School').executeTakeFirst()).toBeUndefined();
+  });
+});
+
+describe('a platform admin manages an organisation', () => {
+  test('a duplicate name is refused, whatever its case; renaming and moving a school into a trust are audited, and the trust leader sees its staff at once', async () => {
+    const { loader: orgLoader, action: orgAction } = await import('#app/routes/admin.organisations.$id.tsx');
+    const { ledOrganisationIds } = await import('#app/auth/policy.server.ts');
+    const cookie = await cookieFor('admin@kindred.example');
+    const duplicate = await run(adminAction, postRequest('/admin', { name: '  oakfield primary school ', kind: 'school', trustId: '', leaderName: 'Dup Head', leaderEmail: 'dup.head@elsewhere.example' }, cookie));
+    expect(duplicate.status).toBe(400);
+    expect((await jsonOf<{ fieldErrors: Record<string, string> }>(duplicate)).fieldErrors.name).toMatch(/already an organisation with this name/);
+    expect(await getDb().selectFrom('users').select('id').where('email', '=', 'dup.head@elsewhere.example').executeTakeFirst()).toBeUndefined();
+
+    await run(adminAction, postRequest('/admin', { name: 'Riverside Primary', kind: 'school', trustId: '', leaderName: 'Rita Head', leaderEmail: 'rita@riverside.example' }, cookie));
+    const riverside = await organisationId('Riverside Primary');
+    const trust = await organisationId('Northfield Learning Trust');
+    const trustLeader = await loadViewer(await userIdByEmail('trust.leader@northfield.example'));
+    expect(await ledOrganisationIds(trustLeader)).not.toContain(riverside);
+
+    const taken = await run(orgAction, postRequest(`/admin/organisations/${riverside}`, { name: 'Brookside Academy', trustId: '' }, cookie), { id: String(riverside) });
+    expect(taken.status).toBe(400);
+    const moved = await run(orgAction, postRequest(`/admin/organisations/${riverside}`, { name: 'Riverside Primary School', trustId: String(trust) }, cookie), { id: String(riverside) });
+    expect(moved.status).toBe(302);
+    expect((await flashOf(moved)).message).toBe('Saved: Riverside Primary School, part of Northfield Learning Trust.');
+    expect(await ledOrganisationIds(trustLeader)).toContain(riverside);
+    const audit = await getDb().selectFrom('audit_log').select(['event', 'detail']).where('organisation_id', '=', riverside).where('event', '=', 'organisation_changed').executeTakeFirstOrThrow();
+    expect(JSON.parse(audit.detail)).toEqual({ from: { name: 'Riverside Primary', trustId: null }, to: { name: 'Riverside Primary School', trustId: trust } });
+
+    // The page: the trust lists the school; the school's people can be searched.
+    type Page = { organisation: { name: string; schools: { name: string }[] }; total: number; people: { name: string; email: string }[] };
+    const trustPage = await jsonOf<Page>(await run(orgLoader, getRequest(`/admin/organisations/${trust}`, cookie), { id: String(trust) }));
+    expect(trustPage.organisation.schools.map((s) => s.name)).toContain('Riverside Primary School');
+    const oakfield = await organisationId('Oakfield Primary School');
+    const found = await jsonOf<Page>(await run(orgLoader, getRequest(`/admin/organisations/${oakfield}?q=GRACE`, cookie), { id: String(oakfield) }));
+    expect(found.people.map((p) => p.email)).toEqual(['grace.okafor@oakfield.example']);
+    const wildcard = await jsonOf<Page>(await run(orgLoader, getRequest(`/admin/organisations/${oakfield}?q=%25`, cookie), { id: String(oakfield) }));
+    expect(wildcard.total).toBe(0);
+
+    // Nobody else opens or changes it; an unknown id is 404.
+    const leader = await cookieFor(OAKFIELD_LEADER);
+    expect((await run(orgLoader, getRequest(`/admin/organisations/${oakfield}`, leader), { id: String(oakfield) })).status).toBe(403);
+    expect((await run(orgAction, postRequest(`/admin/organisations/${oakfield}`, { name: 'Mine now', trustId: '' }, leader), { id: String(oakfield) })).status).toBe(403);
+    expect((await run(orgLoader, getRequest('/admin/organisations/999999', cookie), { id: '999999' })).status).toBe(404);
+    expect(await organisationId('Oakfield Primary School')).toBe(oakfield);
   });
 });
 

@@ -1,4 +1,4 @@
-import { Form } from '@remix-run/react';
+import { Form, useLocation } from '@remix-run/react';
 import type { AssignmentRow } from '#app/models/assignments.server.ts';
 import type { PersonSearch, TargetOption } from '#app/actions/assignment.server.ts';
 
@@ -15,6 +15,8 @@ interface Props {
 /** Assign a course, and the list of live assignments with a button to withdraw each. */
 export function AssignmentPanel({ courses, targets, assignments, today, errors, personSearch }: Props) {
   const courseTitle = (slug: string) => courses.find((c) => c.slug === slug)?.title ?? slug;
+  // After a post redirects back here (a new location), the form starts empty again, with or without JavaScript.
+  const { key: formKey } = useLocation();
   return (
     <>
       <section aria-labelledby="assign-title">
@@ -37,7 +39,7 @@ export function AssignmentPanel({ courses, targets, assignments, today, errors, 
             </div>
           </Form>
         ) : null}
-        <Form method="post" className="stack" noValidate>
+        <Form key={formKey} method="post" className="stack" noValidate>
           <input type="hidden" name="intent" value="assign" />
           <div className="field">
             <label htmlFor="course">Course</label>

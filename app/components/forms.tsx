@@ -113,18 +113,25 @@ interface SelectFieldProps {
   emptyOption?: string;
   defaultValue?: string | number;
   error?: string;
+  hint?: ReactNode;
   id?: string;
 }
 
 /** A labelled select whose error sits next to it and is announced with it. */
-export function SelectField({ label, name, options, emptyOption, defaultValue, error, id }: SelectFieldProps) {
+export function SelectField({ label, name, options, emptyOption, defaultValue, error, hint, id }: SelectFieldProps) {
   const fallbackId = useId();
   const selectId = id ?? `${name}-${fallbackId}`;
   const errorId = error ? `${selectId}-error` : undefined;
+  const hintId = hint ? `${selectId}-hint` : undefined;
   return (
     <div className="field">
       <label htmlFor={selectId}>{label}</label>
-      <select id={selectId} name={name} defaultValue={defaultValue} aria-invalid={error ? true : undefined} aria-describedby={errorId}>
+      {hint ? (
+        <span id={hintId} className="hint">
+          {hint}
+        </span>
+      ) : null}
+      <select id={selectId} name={name} defaultValue={defaultValue} aria-invalid={error ? true : undefined} aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}>
         {emptyOption !== undefined ? <option value="">{emptyOption}</option> : null}
         {options.map((option) => (
           <option key={option.value} value={option.value}>

@@ -43,6 +43,7 @@ export const AUDIT_EVENT_LABELS: Record<AuditEvent, string> = {
   invitation_created: 'Invited',
   invitation_accepted: 'Accepted invitation',
   organisation_created: 'Organisation created',
+  organisation_changed: 'Organisation renamed or moved',
   member_deactivated: 'Deactivated',
   member_reactivated: 'Reactivated',
   certificate_revoked: 'Certificate revoked',

@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
-import type { Role } from '#db/schema.ts';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, Role } from '#db/schema.ts';
 import { AccessDenied, assertPlatformAdmin, ledOrganisationIds, mayManageMembership } from '#app/auth/policy.server.ts';
 import type { SessionUser } from '#app/auth/session.server.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
@@ -50,6 +50,7 @@ export async function createOrganisationWithLeader(
   assertPlatformAdmin(viewer);
   const adminUserId = viewer.id;
   const db = getDb();
+  if (await organisationNameTaken(values.name)) throw new DuplicateOrganisationNameError(values.name);
   const organisation = await db
     .insertInto('organisations')
     .values({ name: values.name, kind: values.kind, trust_id: values.trustId, created_at: nowIso() })
@@ -141,4 +142,111 @@ export async function setMembershipActive(viewer: SessionUser, organisationId: n
     await recordAudit({ event: active ? 'member_reactivated' : 'member_deactivated', actorUserId: actorId, subjectUserId: userId, organisationId }, trx);
     return true;
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// A platform admin's view of one organisation
+
+export class DuplicateOrganisationNameError extends Error {}
+
+/** Another organisation already has this name, ignoring case and spaces at the ends. */
+export async function organisationNameTaken(name: string, exceptId?: number, db: Kysely<Database> | Transaction<Database> = getDb()): Promise<boolean> {
+  let query = db.selectFrom('organisations').select('id').where(sql<string>`lower(trim(name))`, '=', name.trim().toLowerCase());
+  if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
+  return (await query.executeTakeFirst()) !== undefined;
+}
+
+export interface OrganisationDetail {
+  id: number;
+  name: string;
+  kind: 'school' | 'trust';
+  trustId: number | null;
+  trustName: string | null;
+  schools: { id: number; name: string }[];
+  memberCount: number;
+}
+
+export async function getOrganisation(viewer: SessionUser, organisationId: number): Promise<OrganisationDetail | null> {
+  assertPlatformAdmin(viewer);
+  const db = getDb();
+  const row = await db
+    .selectFrom('organisations as o')
+    .leftJoin('organisations as t', 't.id', 'o.trust_id')
+    .select((eb) => ['o.id', 'o.name', 'o.kind', 'o.trust_id', 't.name as trustName', eb.selectFrom('memberships as m').whereRef('m.organisation_id', '=', 'o.id').select(eb.fn.countAll<number>().as('c')).as('memberCount')])
+    .where('o.id', '=', organisationId)
+    .executeTakeFirst();
+  if (!row) return null;
+  const schools = row.kind === 'trust' ? await db.selectFrom('organisations').select(['id', 'name']).where('trust_id', '=', organisationId).orderBy('name').execute() : [];
+  return { id: row.id, name: row.name, kind: row.kind, trustId: row.trust_id, trustName: row.trustName, schools, memberCount: Number(row.memberCount ?? 0) };
+}
+
+/**
+ * Renames an organisation, or moves a school into a trust (or out of one). A school's trust
+ * leaders gain or lose sight of its people at once, since who leads what is worked out from
+ * trust_id on every request; the audit trail says who moved it and from where.
+ */
+export async function updateOrganisation(viewer: SessionUser, organisationId: number, values: { name: string; trustId: number | null }): Promise<'saved' | 'unchanged'> {
+  assertPlatformAdmin(viewer);
+  return getDb()
+    .transaction()
+    .execute(async (trx) => {
+      const before = await trx.selectFrom('organisations').select(['name', 'kind', 'trust_id']).where('id', '=', organisationId).executeTakeFirst();
+      if (!before) throw new AccessDenied('organisation');
+      const trustId = before.kind === 'trust' ? null : values.trustId;
+      if (before.name === values.name && before.trust_id === trustId) return 'unchanged' as const;
+      if (await organisationNameTaken(values.name, organisationId, trx)) throw new DuplicateOrganisationNameError(values.name);
+      await trx.updateTable('organisations').set({ name: values.name, trust_id: trustId }).where('id', '=', organisationId).execute();
+      await recordAudit(
+        { event: 'organisation_changed', actorUserId: viewer.id, organisationId, detail: { from: { name: before.name, trustId: before.trust_id }, to: { name: values.name, trustId } } },
+        trx,
+      );
+      return 'saved' as const;
+    });
+}
+
+export interface OrganisationPerson {
+  userId: number;
+  name: string;
+  email: string;
+  roles: Role[];
+  invitationPending: boolean;
+  deactivated: boolean;
+}
+
+export const ADMIN_PEOPLE_PAGE_SIZE = 50;
+
+/** The people of one organisation for a platform admin, searched by name or email and paged. */
+export async function searchOrganisationPeople(viewer: SessionUser, organisationId: number, q: string, page: number): Promise<{ total: number; people: OrganisationPerson[] }> {
+  assertPlatformAdmin(viewer);
+  const db = getDb();
+  let base = db.selectFrom('memberships as m').innerJoin('users as u', 'u.id', 'm.user_id').where('m.organisation_id', '=', organisationId);
+  const needle = q.trim().toLowerCase();
+  if (needle) {
+    const pattern = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    base = base.where((eb) => eb.or([eb(sql`lower(u.name)`, 'like', sql`${pattern} escape '\\'`), eb(sql`lower(u.email)`, 'like', sql`${pattern} escape '\\'`)]));
+  }
+  const [{ total }, rows] = await Promise.all([
+    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+    base
+      .select(['u.id as userId', 'u.name', 'u.email', 'u.password_hash', 'm.id as membershipId', 'm.deactivated_at'])
+      .orderBy('u.name')
+      .orderBy('u.id')
+      .limit(ADMIN_PEOPLE_PAGE_SIZE)
+      .offset((page - 1) * ADMIN_PEOPLE_PAGE_SIZE)
+      .execute(),
+  ]);
+  const roles = rows.length
+    ? await db.selectFrom('membership_roles').select(['membership_id', 'role']).where('membership_id', 'in', rows.map((r) => r.membershipId)).execute()
+    : [];
+  return {
+    total: Number(total),
+    people: rows.map((r) => ({
+      userId: r.userId,
+      name: r.name,
+      email: r.email,
+      roles: roles.filter((x) => x.membership_id === r.membershipId).map((x) => x.role),
+      invitationPending: r.password_hash === null,
+      deactivated: r.deactivated_at !== null,
+    })),
+  };
 }

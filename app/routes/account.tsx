@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
-import { Form, useActionData, useLoaderData } from '@remix-run/react';
+import { Form, useActionData, useLoaderData, useLocation } from '@remix-run/react';
 import { z } from 'zod';
 import { newPasswordSchema } from '#app/auth/password.server.ts';
 import { endSessionById, listSessions, requireUser } from '#app/auth/session.server.ts';
@@ -97,6 +97,8 @@ export default function Account() {
   const actionData = useActionData<typeof action>();
   const nameErrors = actionData?.intent === 'name' ? actionData.fieldErrors : {};
   const passwordErrors = actionData?.intent === 'password' ? actionData.fieldErrors : {};
+  // A new location after each successful post: the password fields start empty again.
+  const { key: formKey } = useLocation();
   return (
     <div className="stack">
       <h1>Your account</h1>
@@ -153,7 +155,7 @@ export default function Account() {
       </Form>
 
       <h2>Change password</h2>
-      <Form method="post" className="stack" noValidate>
+      <Form key={formKey} method="post" className="stack" noValidate>
         <input type="hidden" name="intent" value="password" />
         <Field label="Current password" name="currentPassword" type="password" autoComplete="current-password" error={passwordErrors.currentPassword} />
         <Field

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
-import { Form, useActionData, useLoaderData } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useLocation } from '@remix-run/react';
 import { z } from 'zod';
 import { requireRecentPassword } from '#app/auth/session.server.ts';
 import { requirePlatformAdmin } from '#app/auth/policy.server.ts';
@@ -10,7 +10,7 @@ import { findUserIdByEmail, sendPasswordResetFor } from '#app/models/password-re
 import { redirectWithFlash } from '#app/utils/flash.server.ts';
 import { formatDate } from '#app/utils/dates.ts';
 import { badRequest, notFound, orNotFound } from '#app/utils/http.server.ts';
-import { createOrganisationWithLeader, listOrganisations, listTrusts } from '#app/models/organisations.server.ts';
+import { createOrganisationWithLeader, DuplicateOrganisationNameError, listOrganisations, listTrusts } from '#app/models/organisations.server.ts';
 import { Field, FormError } from '#app/components/forms.tsx';
 import { emailField, parseForm, requiredText, readForm } from '#app/utils/forms.ts';
 import { getEnv } from '#app/utils/env.server.ts';
@@ -79,6 +79,9 @@ export async function action({ request }: ActionFunctionArgs) {
       link: `${getEnv().PUBLIC_URL}/invitations/${token}`,
     });
   } catch (error) {
+    if (error instanceof DuplicateOrganisationNameError) {
+      return json({ fieldErrors: { name: 'There is already an organisation with this name: open it from the list above, or add something to tell them apart (a town, say)' }, form: 'create' as const }, { status: 400 });
+    }
     if (error instanceof DuplicateEmailError) {
       return json({ fieldErrors: { leaderEmail: 'Someone already has an account with that email address' }, form: 'create' as const }, { status: 400 });
     }
@@ -91,6 +94,8 @@ export default function Admin() {
   const actionData = useActionData<typeof action>() as { fieldErrors: Record<string, string>; form: 'reset' | 'create' } | undefined;
   const errors: Record<string, string | undefined> = actionData?.fieldErrors ?? {};
   const resetAnswered = actionData?.form === 'reset';
+  // Each successful post redirects here again (a new location): the forms start empty.
+  const { key: formKey } = useLocation();
   const createErrors: Record<string, string | undefined> = actionData?.form === 'create' ? errors : {};
   return (
     <div>
@@ -108,7 +113,9 @@ export default function Admin() {
           <tbody>
             {organisations.map((o) => (
               <tr key={o.id}>
-                <th scope="row">{o.name}</th>
+                <th scope="row">
+                  <Link to={`/admin/organisations/${o.id}`}>{o.name}</Link>
+                </th>
                 <td>{o.kind}</td>
                 <td>{o.trustName ?? '—'}</td>
                 <td>{o.memberCount}</td>
@@ -138,7 +145,7 @@ export default function Admin() {
         </ul>
       )}
       <h2 id="reset-link">Send someone a password reset link</h2>
-      <Form method="post" className="stack" noValidate aria-labelledby="reset-link">
+      <Form key={formKey} method="post" className="stack" noValidate aria-labelledby="reset-link">
         <input type="hidden" name="intent" value="reset" />
         <Field label="Their email address" name="email" type="email" autoComplete="off" error={resetAnswered ? errors.email : undefined} />
         <div>
@@ -149,7 +156,7 @@ export default function Admin() {
       </Form>
       <h2 id="new-organisation">Add an organisation</h2>
       <FormError message={Object.keys(createErrors).length ? 'Check the details below.' : null} />
-      <Form method="post" className="stack" noValidate aria-labelledby="new-organisation">
+      <Form key={formKey} method="post" className="stack" noValidate aria-labelledby="new-organisation">
         <Field label="Name" name="name" error={createErrors.name} />
         <div className="field">
           <label htmlFor="kind">Kind</label>

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useLocation } from '@remix-run/react';
 import { z } from 'zod';
 import { ROLES } from '#db/schema.ts';
 import { ledOrganisationIds, requireLeaderOf, requireRole } from '#app/auth/policy.server.ts';
@@ -82,6 +82,8 @@ const PEOPLE_PAGE_SIZE = 100;
 export default function People() {
   const { organisations, members, total, page, pages, q, school, filterQueryString } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
+  // After someone is added the page is a new location, and the form starts empty.
+  const { key: formKey } = useLocation();
   const errors: Record<string, string | undefined> = actionData?.fieldErrors ?? {};
   return (
     <div>
@@ -136,7 +138,7 @@ export default function People() {
 
       <h2 id="add-person">Add a person</h2>
       <FormError message={Object.keys(errors).length ? 'Check the details below.' : null} />
-      <Form method="post" className="stack" noValidate aria-labelledby="add-person">
+      <Form key={formKey} method="post" className="stack" noValidate aria-labelledby="add-person">
         <SelectField label="School" name="organisationId" options={organisations.map((o) => ({ value: o.id, label: o.name }))} error={errors.organisationId} />
         <Field label="Name" name="name" autoComplete="off" error={errors.name} />
         <Field label="Email address" name="email" type="email" autoComplete="off" error={errors.email} />

@@ -350,7 +350,7 @@ describe('a considered look', () => {
     { who: 'trust.leader@northfield.example', urls: ['/lead', '/lead/governors'] },
   ];
 
-  test('the main pages: no sideways scrolling at 1280, 390 and 320 px, and axe finds nothing', async () => {
+  test('the main pages: no sideways scrolling at 1280, 390 and 320 px, and axe finds nothing', { timeout: 240_000 }, async () => {
     for (const { who, urls } of PAGES) {
       const context = await newContext(ctx.browser, ctx.server.url);
       const page = await context.newPage();

@@ -16,6 +16,7 @@ const EMAILS = VISITOR_EMAILS;
 const CERTIFICATE = 'ABC234-DEF567-GHJ789';
 let teacherId = 0;
 let coacheeId = 0;
+let oakfieldId = 0;
 let groupId = 0;
 let cpdId = 0;
 
@@ -67,6 +68,7 @@ const MATRIX: Record<string, Entry> = {
   'routes/lead.export[.csv]': { url: () => '/lead/export.csv', expect: leadersOnly() },
   'routes/lead.invitations[.csv]': { url: () => '/lead/invitations.csv', expect: everyone(400) },
   'routes/admin._index': { url: () => '/admin', expect: signedIn(403, { admin: 200 }) },
+  'routes/admin.organisations.$id': { url: () => `/admin/organisations/${oakfieldId}`, expect: signedIn(403, { admin: 200 }), shows: 'Grace Okafor' },
   'routes/audit': { url: () => '/audit', expect: leadersOnly({ admin: 200 }), shows: 'Audit trail entries' },
   'routes/audit[.csv]': { url: () => '/audit.csv', expect: leadersOnly({ admin: 200 }) },
   'routes/confirm-password': { url: () => '/confirm-password?redirectTo=/account', expect: signedIn(200) },
@@ -91,6 +93,7 @@ beforeAll(async () => {
   const now = new Date().toISOString();
   groupId = Number(db.prepare('insert into groups (organisation_id, name, coach_user_id, created_at) values (?, ?, ?, ?)').run(oakfield, 'Matrix group', id(EMAILS.coach), now).lastInsertRowid);
   coacheeId = id('grace.okafor@oakfield.example');
+  oakfieldId = oakfield;
   db.prepare('insert into group_members (group_id, user_id, added_at) values (?, ?, ?)').run(groupId, coacheeId, now);
   db.prepare(
     "insert into certificates (code, user_id, course_slug, course_title, content_version, cpd_hours, learner_name, organisation_id, organisation_name, completed_at) values (?, ?, 'sample-course', 'Sample course', '1', 0.5, 'Amina Khan', ?, 'Oakfield Primary School', ?)",
