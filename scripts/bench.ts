@@ -381,6 +381,10 @@ async function modulePhase() {
 
 // --- Phase: leader dashboard ---------------------------------------------------------------------
 
+/** The pages a trust leader opens, measured at each staff size (issue 13: each ≤ 250 KB at 2,000 staff). */
+const LEADER_PAGES = ['/lead', '/lead/people', '/lead/governors', '/lead/assignments', '/lead/groups', '/audit'];
+const LEADER_PAGE_BUDGET_BYTES = 250 * 1024;
+
 async function dashboardAt(staff: number, measureLatency: boolean) {
   const template = await largeTemplate(staff);
   return withServer(freshCopy(template.path), { SEED_DEMO_DATA: 'never' }, async (_server, client, memory) => {
@@ -407,6 +411,12 @@ async function dashboardAt(staff: number, measureLatency: boolean) {
       }
     }
     const serviceMs = { lead: percentile(sequential.lead!, 0.5), csv: percentile(sequential.csv!, 0.5) };
+    // Every leader page stays light however large the trust: its size (uncompressed) and statements.
+    const pages: { path: string; bytes: number; queries: number; status: number }[] = [];
+    for (const pathname of LEADER_PAGES) {
+      const page = await get(client, pathname, cookie);
+      pages.push({ path: pathname, bytes: page.body.length, queries: page.queries, status: page.status });
+    }
     let latency: Summary | null = null;
     let abandoned = 0;
     if (measureLatency) {
@@ -416,7 +426,7 @@ async function dashboardAt(staff: number, measureLatency: boolean) {
       latency = summarise(run.kinds.lead, run.durationS);
       abandoned = run.abandoned;
     }
-    return { staff, seedSeconds: template.seconds, serviceMs, leadQueries: lead, csvQueries: csv, leadBytes, csvRows, latency, abandoned, peakRss: memory.peakRss };
+    return { staff, seedSeconds: template.seconds, serviceMs, leadQueries: lead, csvQueries: csv, leadBytes, csvRows, pages, latency, abandoned, peakRss: memory.peakRss };
   });
 }
 
@@ -713,6 +723,14 @@ function budgets(r: Results): BudgetRow[] {
     const d = r.dashboard;
     rows.push({ budget: 'Statements per /lead request do not grow with staff (200 → 2000)', measured: `${d.small.leadQueries.at(-1)} → ${d.large.leadQueries.at(-1)}`, holds: d.leadSame });
     rows.push({ budget: 'Statements per /lead/export.csv request do not grow with staff (200 → 2000)', measured: `${d.small.csvQueries.at(-1)} → ${d.large.csvQueries.at(-1)}`, holds: d.csvSame });
+    for (const page of d.large.pages) {
+      const small = d.small.pages.find((p) => p.path === page.path)!;
+      rows.push({
+        budget: `${page.path} for the trust leader at 2000 staff: ≤ 250 KB uncompressed, statements do not grow (200 → 2000)`,
+        measured: `${(page.bytes / 1024).toFixed(0)} KB (${(small.bytes / 1024).toFixed(0)} KB at 200); ${small.queries} → ${page.queries} statements; HTTP ${page.status}`,
+        holds: page.status === 200 && page.bytes <= LEADER_PAGE_BUDGET_BYTES && page.queries === small.queries,
+      });
+    }
     if (d.large.latency) rows.push({ budget: '/lead p95 < 100 ms for the trust leader, 2000 staff, 20 requests/s', measured: `p95 ${ms(d.large.latency.p95)} (p50 ${ms(d.large.latency.p50)}, ${d.large.latency.errors} errors)`, holds: d.large.latency.p95 < 100 && d.large.latency.errors === 0 });
     rss.push({ where: 'dashboard phase (2000 staff)', bytes: d.large.peakRss });
   }
