@@ -11,6 +11,28 @@ export interface OrganisationsTable {
   kind: 'school' | 'trust';
   trust_id: number | null;
   created_at: string;
+  /** 1: members sign in only through single sign-on; their passwords are refused. */
+  sso_only: Generated<0 | 1>;
+  /** The school's Microsoft Entra tenant: Microsoft sign-ins for its domains must come from it. */
+  microsoft_tenant_id: string | null;
+}
+
+/** An email domain a platform admin has verified for an organisation (lower case). */
+export interface OrganisationDomainsTable {
+  domain: string;
+  organisation_id: number;
+  created_at: string;
+}
+
+/** A single sign-on under way: one-time, keyed by the HMAC of the random `kindred_sso` cookie. */
+export interface SsoAttemptsTable {
+  id: string;
+  provider: string;
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  redirect_to: string;
+  expires_at: string;
 }
 
 export interface UsersTable {
@@ -115,7 +137,11 @@ export type AuditEvent =
   | 'group_member_removed'
   | 'session_ended'
   | 'password_reset_requested'
-  | 'password_reset';
+  | 'password_reset'
+  | 'sso_sign_in'
+  | 'sso_sign_in_refused'
+  | 'sso_member_created'
+  | 'sso_settings_changed';
 
 export interface EnrolmentsTable {
   id: Generated<number>;
@@ -304,6 +330,8 @@ export interface AssignmentNoticesTable {
 
 export interface Database {
   organisations: OrganisationsTable;
+  organisation_domains: OrganisationDomainsTable;
+  sso_attempts: SsoAttemptsTable;
   users: UsersTable;
   memberships: MembershipsTable;
   membership_roles: MembershipRolesTable;

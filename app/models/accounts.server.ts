@@ -8,6 +8,7 @@ import { getDb, now, nowIso } from '#app/utils/db.server.ts';
 import { getEnv } from '#app/utils/env.server.ts';
 import { queueInvitation } from '#app/mail/messages.server.ts';
 import { recordAudit } from './audit.server.ts';
+import { passwordsTurnedOff } from './sso.server.ts';
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -38,6 +39,8 @@ export function accountDelayMs(failures: number): number {
 export type SignInResult =
   | { ok: true; userId: number }
   | { ok: false; reason: 'invalid' }
+  /** The person's school signs them in through single sign-on only. */
+  | { ok: false; reason: 'sso-only' }
   | { ok: false; reason: 'rate-limited'; retryAt: Date };
 
 /** When this account may be tried again from this address, or null if it may be tried now. */
@@ -70,6 +73,12 @@ export async function attemptSignIn(rawEmail: string, password: string, address:
   const email = normaliseEmail(rawEmail);
   const retryAt = await signInRetryAt(email, address);
   if (retryAt) return { ok: false, reason: 'rate-limited', retryAt };
+
+  // No password is checked, so none can be guessed; the time taken matches a wrong password's.
+  if (await passwordsTurnedOff(email)) {
+    await verifyAgainstDummy(password);
+    return { ok: false, reason: 'sso-only' };
+  }
 
   const db = getDb();
   const user = await db

@@ -42,6 +42,10 @@ export default function ForgotPassword() {
         </p>
         <p>If nothing arrives within a few minutes, check your junk folder, or ask a leader at your school to send you a reset link.</p>
         <p>
+          If your school signs you in with its own account (such as Microsoft or Google), no link is sent: use that button on the{' '}
+          <Link to="/sign-in">sign-in page</Link> instead.
+        </p>
+        <p>
           <Link to="/sign-in">Back to sign in</Link>
         </p>
       </div>
