@@ -97,7 +97,8 @@ function ssoCookieName(): string {
 
 function serializeSsoCookie(value: string, maxAgeSeconds: number): string {
   // Lax: the provider sends the person back with a top-level GET, which carries Lax cookies.
-  const parts = [`${ssoCookieName()}=${value}`, 'Path=/auth', 'HttpOnly', 'SameSite=Lax', `Max-Age=${maxAgeSeconds}`];
+  // Path=/ because the __Host- prefix of production requires it.
+  const parts = [`${ssoCookieName()}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${maxAgeSeconds}`];
   if (getEnv().isProduction) parts.push('Secure');
   return parts.join('; ');
 }
@@ -134,7 +135,6 @@ export async function beginSignIn(provider: SsoProvider, redirectTo: string): Pr
     code_challenge_method: 'S256',
     state,
     nonce,
-    ...(provider.id === 'google' ? { hd: '*' } : {}),
   });
   return { location: url.href, cookie: serializeSsoCookie(token, ATTEMPT_TTL_MS / 1000) };
 }

@@ -274,6 +274,39 @@ describe('single sign-on through a real OpenID Connect provider', () => {
     expect(withOldCookie.headers.get('location')).toMatch(/^\/sign-in/);
   });
 
+  test('only a platform admin may change an organisation’s single sign-on (others: 403, nothing written)', async () => {
+    const before = query('select * from organisation_domains order by domain');
+    for (const email of ['leader@oakfield.example', 'trust.leader@northfield.example', 'teacher@brookside.example']) {
+      const cookie = await signInOverHttp(server.url, email, DEMO_PASSWORD);
+      const response = await fetch(`${server.url}/admin`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url, cookie },
+        body: new URLSearchParams({ intent: 'sso', organisationId: String(oakfieldId), domains: 'oakfield.example evil.example', ssoOnly: 'on' }),
+      });
+      expect(response.status, email).toBe(403);
+    }
+    expect(query('select * from organisation_domains order by domain')).toEqual(before);
+    expect(query<{ sso_only: number }>('select sso_only from organisations where id = ?', oakfieldId)[0]!.sso_only).toBe(0);
+  });
+
+  test('the admin form refuses a bad domain or tenant with a message next to the field, and a domain already taken', async () => {
+    const admin = await signInOverHttp(server.url, 'admin@kindred.example', DEMO_PASSWORD);
+    const save = (fields: Record<string, string>) =>
+      fetch(`${server.url}/admin`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url, cookie: admin }, body: new URLSearchParams({ intent: 'sso', ...fields }) });
+    const brookside = query<{ id: number }>("select id from organisations where name = 'Brookside Academy'")[0]!.id;
+    const badDomain = await save({ organisationId: String(brookside), domains: 'not a domain!' });
+    expect(badDomain.status).toBe(400);
+    expect(await badDomain.text()).toContain('Write domains like oakfield.sch.uk');
+    const badTenant = await save({ organisationId: String(brookside), domains: 'brookside.example', microsoftTenantId: 'nope' });
+    expect(badTenant.status).toBe(400);
+    expect(await badTenant.text()).toContain('A tenant id looks like');
+    const taken = await save({ organisationId: String(brookside), domains: 'brookside.example oakfield.example' });
+    expect(taken.status).toBe(400);
+    expect(await taken.text()).toContain('oakfield.example is already verified for another organisation');
+    expect(query('select domain from organisation_domains where organisation_id = ?', brookside)).toEqual([]);
+  });
+
   test('an unknown provider is a 404, and a GET to start one changes nothing', async () => {
     expect((await fetch(`${server.url}/auth/nosuch/callback`, { redirect: 'manual' })).status).toBe(404);
     const attempts = query<{ n: number }>('select count(*) as n from sso_attempts')[0]!.n;
