@@ -1,7 +1,7 @@
 import * as client from 'openid-client';
 import { getDb, now, nowIso } from '#app/utils/db.server.ts';
 import { getEnv, type Env } from '#app/utils/env.server.ts';
-import { hashToken, isWellFormedToken, randomToken } from './tokens.server.ts';
+import { hashToken, randomToken, readTokenCookie, tokenCookie } from './tokens.server.ts';
 
 // Single sign-on through OpenID Connect (docs/decisions/014-single-sign-on.md): authorisation
 // code with PKCE (S256), state and nonce kept server-side for one use, and the ID token checked
@@ -96,23 +96,7 @@ function ssoCookieName(): string {
 }
 
 function serializeSsoCookie(value: string, maxAgeSeconds: number): string {
-  // Lax: the provider sends the person back with a top-level GET, which carries Lax cookies.
-  // Path=/ because the __Host- prefix of production requires it.
-  const parts = [`${ssoCookieName()}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${maxAgeSeconds}`];
-  if (getEnv().isProduction) parts.push('Secure');
-  return parts.join('; ');
-}
-
-function readSsoToken(request: Request): string | null {
-  const header = request.headers.get('cookie') ?? '';
-  for (const pair of header.split(';')) {
-    const [name, ...rest] = pair.trim().split('=');
-    if (name === ssoCookieName()) {
-      const token = rest.join('=');
-      return isWellFormedToken(token) ? token : null;
-    }
-  }
-  return null;
+  return tokenCookie(ssoCookieName(), value, maxAgeSeconds);
 }
 
 /** Starts a sign-in: the provider's address to send the browser to, and the cookie that ties the return to it. */
@@ -160,7 +144,7 @@ export function clearSsoCookie(): string {
  * code is exchanged and the ID token checked against its state, nonce and PKCE verifier.
  */
 export async function completeSignIn(provider: SsoProvider, request: Request): Promise<CallbackResult> {
-  const token = readSsoToken(request);
+  const token = readTokenCookie(request, ssoCookieName());
   if (!token) return { ok: false, reason: 'expired', detail: 'no sign-in under way in this browser' };
   const attempt = await getDb().deleteFrom('sso_attempts').where('id', '=', hashToken(token)).where('provider', '=', provider.id).returningAll().executeTakeFirst();
   if (!attempt || attempt.expires_at <= nowIso()) return { ok: false, reason: 'expired', detail: 'sign-in attempt unknown, used or expired' };
