@@ -41,6 +41,8 @@ export interface UsersTable {
   name: string;
   password_hash: string | null;
   created_at: string;
+  /** First sign-in through single sign-on: from then on the person has joined, with or without a password. */
+  sso_linked_at: Generated<string | null>;
 }
 
 export interface MembershipsTable {

@@ -176,7 +176,7 @@ export async function completeSignIn(provider: SsoProvider, request: Request): P
       claims: {
         issuer: claims.iss,
         subject: claims.sub,
-        email: typeof claims.email === 'string' ? claims.email : null,
+        email: emailOf(provider, claims),
         emailVerified: claims.email_verified === true,
         name: typeof claims.name === 'string' ? claims.name : null,
         tenantId: typeof claims.tid === 'string' ? claims.tid : null,
@@ -185,6 +185,16 @@ export async function completeSignIn(provider: SsoProvider, request: Request): P
   } catch (error) {
     return { ok: false, reason: 'invalid', detail: describeFailure(error) };
   }
+}
+
+/**
+ * Microsoft sends `email` only when the account has a mailbox address; otherwise its sign-in name
+ * (`preferred_username`, whose domain the tenant must have verified) is the school address.
+ */
+function emailOf(provider: SsoProvider, claims: client.IDToken): string | null {
+  if (typeof claims.email === 'string') return claims.email;
+  if (provider.multiTenant && typeof claims.preferred_username === 'string' && claims.preferred_username.includes('@')) return claims.preferred_username;
+  return null;
 }
 
 /** For the audit log: the library's message, and which claim failed when it says (`exp`, `nonce`…). */

@@ -225,8 +225,8 @@ export async function renewInvitation(viewer: SessionUser, userId: number, organ
     .execute(async (trx) => {
       const member = await trx.selectFrom('memberships').select('id').where('user_id', '=', userId).where('organisation_id', '=', organisationId).executeTakeFirst();
       if (!member) throw new AccessDenied('not a member');
-      const user = await trx.selectFrom('users').select(['password_hash', 'name', 'email']).where('id', '=', userId).executeTakeFirst();
-      if (!user || user.password_hash !== null) return null;
+      const user = await trx.selectFrom('users').select(['password_hash', 'sso_linked_at', 'name', 'email']).where('id', '=', userId).executeTakeFirst();
+      if (!user || user.password_hash !== null || user.sso_linked_at !== null) return null;
       await trx.updateTable('invitations').set({ expires_at: created.toISOString() }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
       await trx
         .insertInto('invitations')

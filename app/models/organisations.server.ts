@@ -94,6 +94,7 @@ export async function listMembers(viewer: SessionUser, only: { userId?: number; 
       'o.name as organisationName',
       'm.deactivated_at',
       'u.password_hash',
+      'u.sso_linked_at',
       eb
         .selectFrom('membership_roles as r')
         .whereRef('r.membership_id', '=', 'm.id')
@@ -112,7 +113,7 @@ export async function listMembers(viewer: SessionUser, only: { userId?: number; 
     organisationId: row.organisationId,
     organisationName: row.organisationName,
     roles: String(row.roles ?? '').split(',').filter(Boolean) as Role[],
-    invitationPending: row.password_hash === null,
+    invitationPending: row.password_hash === null && row.sso_linked_at === null,
     deactivated: row.deactivated_at !== null,
   }));
 }

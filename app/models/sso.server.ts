@@ -64,6 +64,7 @@ export async function resolveSsoAccount(provider: SsoProvider, claims: VerifiedC
   if (user) {
     const active = user.adminId !== null || (await loadMemberships(user.id)).length > 0;
     if (!active) return refuse('inactive', user.id);
+    await getDb().updateTable('users').set({ sso_linked_at: nowIso() }).where('id', '=', user.id).where('sso_linked_at', 'is', null).execute();
     await recordAudit({ event: 'sso_sign_in', actorUserId: user.id, subjectUserId: user.id, address, detail: { provider: provider.id } });
     return { ok: true, userId: user.id, created: false };
   }
@@ -82,7 +83,7 @@ export async function resolveSsoAccount(provider: SsoProvider, claims: VerifiedC
 
 async function createMember(trx: Transaction<Database>, organisationId: number, email: string, name: string, provider: SsoProvider, address: string): Promise<number> {
   const created = nowIso();
-  const user = await trx.insertInto('users').values({ email, name: name.slice(0, 120), password_hash: null, created_at: created }).returning('id').executeTakeFirstOrThrow();
+  const user = await trx.insertInto('users').values({ email, name: name.slice(0, 120), password_hash: null, created_at: created, sso_linked_at: created }).returning('id').executeTakeFirstOrThrow();
   const membership = await trx.insertInto('memberships').values({ user_id: user.id, organisation_id: organisationId, deactivated_at: null, created_at: created }).returning('id').executeTakeFirstOrThrow();
   await trx.insertInto('membership_roles').values({ membership_id: membership.id, role: 'teacher' }).execute();
   await recordAudit({ event: 'sso_member_created', actorUserId: user.id, subjectUserId: user.id, organisationId, address, detail: { provider: provider.id, roles: ['teacher'] } }, trx);

@@ -7,6 +7,8 @@ import type { Kysely } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('organisations').addColumn('sso_only', 'integer', (c) => c.notNull().defaultTo(0)).execute();
   await db.schema.alterTable('organisations').addColumn('microsoft_tenant_id', 'text').execute();
+  // Someone who signs in through single sign-on has joined, password or not (no invitation pending).
+  await db.schema.alterTable('users').addColumn('sso_linked_at', 'text').execute();
 
   // A domain belongs to one organisation at most: it decides where new people are created.
   await db.schema
@@ -36,4 +38,5 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('organisation_domains').execute();
   await db.schema.alterTable('organisations').dropColumn('microsoft_tenant_id').execute();
   await db.schema.alterTable('organisations').dropColumn('sso_only').execute();
+  await db.schema.alterTable('users').dropColumn('sso_linked_at').execute();
 }

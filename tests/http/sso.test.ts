@@ -185,6 +185,10 @@ describe('single sign-on through a real OpenID Connect provider', () => {
     expect(rows).toEqual([{ name: 'Nia Newcomer', organisation_id: oakfieldId, role: 'teacher', password_hash: null }]);
     const created = query<{ organisation_id: number }>("select organisation_id from audit_log where event = 'sso_member_created' and subject_user_id = (select id from users where email = 'new.colleague@oakfield.example')");
     expect(created).toEqual([{ organisation_id: oakfieldId }]);
+    // Joined, not "invitation pending", on the leader's list.
+    const leader = await signInOverHttp(server.url, 'leader@oakfield.example', DEMO_PASSWORD);
+    const people = await (await fetch(`${server.url}/lead/people?q=Newcomer`, { headers: { cookie: leader } })).text();
+    expect(/Nia Newcomer[\s\S]*?<\/tr>/.exec(people)?.[0]).toContain('<td>Active</td>');
     // The second time, the same account: nobody is created twice.
     await signIn('newcomer');
     expect(query<{ n: number }>("select count(*) as n from users where email = 'new.colleague@oakfield.example'")[0]!.n).toBe(1);
@@ -306,6 +310,21 @@ describe('single sign-on through a real OpenID Connect provider', () => {
     expect(await taken.text()).toContain('oakfield.example is already verified for another organisation');
     expect(query('select domain from organisation_domains where organisation_id = ?', brookside)).toEqual([]);
   });
+
+  test('a provider that cannot be reached: the server starts anyway, and the button leads to a readable page', async () => {
+    const closedPort = await freePort();
+    const offline = await startBuiltServer({ databasePath: tempDatabasePath(TEMPLATE_DB), env: { ...providerEnv(), OIDC_ISSUER: `http://127.0.0.1:${closedPort}` } });
+    try {
+      const browser = new Browser();
+      const start = await browser.request(`${offline.url}/auth/oidc`, { form: {} });
+      expect(start.headers.get('location')).toBe('/sign-in?sso=unavailable&provider=oidc');
+      const page = await browser.request(`${offline.url}/sign-in?sso=unavailable&provider=oidc`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('Sign-in with Test Schools Login is not available at the moment');
+    } finally {
+      await offline.stop();
+    }
+  }, 60_000);
 
   test('an unknown provider is a 404, and a GET to start one changes nothing', async () => {
     expect((await fetch(`${server.url}/auth/nosuch/callback`, { redirect: 'manual' })).status).toBe(404);

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type Configuration } from 'oidc-provider';
@@ -31,7 +32,10 @@ export async function startTestProvider(options: { redirectUris: string[]; accou
   const clientId = 'kindred-test';
   const clientSecret = 'kindred-test-secret-of-enough-length';
 
+  // A signing key of its own, published at the provider's JWKS, which Kindred checks ID tokens against.
+  const signingKey = { ...crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), kid: 'test-signing-key', use: 'sig', alg: 'RS256' };
   const configuration: Configuration = {
+    jwks: { keys: [signingKey] },
     clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: options.redirectUris, grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_post' }],
     claims: { openid: ['sub', 'tid'], email: ['email', 'email_verified'], profile: ['name'] },
     // As Microsoft and Google do: the claims asked for by scope are in the ID token itself.
