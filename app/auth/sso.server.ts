@@ -197,13 +197,16 @@ function emailOf(provider: SsoProvider, claims: client.IDToken): string | null {
   return null;
 }
 
-/** For the audit log: the library's message, and which claim failed when it says (`exp`, `nonce`…). */
+/** For the audit log: the library's messages down its chain of causes, and the claim or parameter that failed. */
 function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  let claim: unknown;
-  // openid-client wraps oauth4webapi's error, whose cause names the claim.
-  for (let cause: unknown = error.cause; cause && typeof cause === 'object' && claim === undefined; cause = (cause as { cause?: unknown }).cause) {
-    claim = (cause as { claim?: unknown }).claim;
+  const parts = [`${error.name}: ${error.message}`];
+  // openid-client wraps oauth4webapi's error, whose own cause names what failed (`exp`, `nonce`, `state`).
+  for (let cause: unknown = error.cause, depth = 0; cause && typeof cause === 'object' && depth < 4; cause = (cause as { cause?: unknown }).cause, depth += 1) {
+    const { message, claim, attribute } = cause as { message?: unknown; claim?: unknown; attribute?: unknown };
+    if (typeof message === 'string' && message) parts.push(message);
+    if (typeof claim === 'string') parts.push(`claim ${claim}`);
+    if (typeof attribute === 'string') parts.push(`parameter ${attribute}`);
   }
-  return `${error.name}: ${error.message}${typeof claim === 'string' ? ` (${claim})` : ''}`;
+  return parts.join('; ');
 }

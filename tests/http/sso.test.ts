@@ -67,6 +67,11 @@ function providerEnv(): Record<string, string> {
   return { OIDC_ISSUER: provider.issuer, OIDC_CLIENT_ID: provider.clientId, OIDC_CLIENT_SECRET: provider.clientSecret, OIDC_NAME: 'Test Schools Login', COURSES_PATH: 'tests/fixtures/courses' };
 }
 
+/** Why the last refused single sign-on was refused, as the audit log has it. */
+function lastRefusal(): string {
+  return query<{ detail: string }>("select detail from audit_log where event = 'sso_sign_in_refused' order by id desc limit 1")[0]?.detail ?? '';
+}
+
 function query<T>(sql: string, ...params: unknown[]): T[] {
   const db = new SQLite(databasePath, { readonly: true });
   try {
@@ -224,6 +229,7 @@ describe('single sign-on through a real OpenID Connect provider', () => {
     callback.searchParams.set('state', 'a-state-this-browser-never-sent');
     const { location } = await finish(browser, callback);
     expect(location).toBe('/sign-in?sso=invalid&provider=oidc');
+    expect(lastRefusal()).toMatch(/unexpected \\"state\\" response parameter value/);
     expect(browser.cookieFor(server.url, 'kindred_session')).toBeUndefined();
   });
 
@@ -241,6 +247,7 @@ describe('single sign-on through a real OpenID Connect provider', () => {
     const replayed = await toCallback(second, 'teacher', (url) => url.searchParams.set('nonce', firstNonce));
     const { location } = await finish(second, replayed);
     expect(location).toBe('/sign-in?sso=invalid&provider=oidc');
+    expect(lastRefusal()).toMatch(/unexpected ID Token \\"nonce\\" claim value|claim nonce/);
     expect(second.cookieFor(server.url, 'kindred_session')).toBeUndefined();
   });
 
@@ -258,7 +265,7 @@ describe('single sign-on through a real OpenID Connect provider', () => {
     const db = new SQLite(laterDatabase, { readonly: true });
     const refusal = db.prepare("select detail from audit_log where event = 'sso_sign_in_refused' order by id desc limit 1").get() as { detail: string };
     db.close();
-    expect(refusal.detail).toMatch(/timestamp claim value failed validation \(exp\)/);
+    expect(refusal.detail).toMatch(/timestamp claim value failed validation.*claim exp/);
   }, 60_000);
 
   test('a callback without the browser’s sign-in cookie is refused', async () => {
