@@ -29,7 +29,7 @@ const WRONG_DETAILS = 'That email address and password do not match an account. 
 const SSO_ONLY = 'Your school signs you in with its own account, not a Kindred password. Use the button for your school’s sign-in above.';
 
 // Why a single sign-on came back refused, by the reason in ?sso= (never the provider's own words).
-const SSO_REFUSALS: Record<string, (provider: string) => string> = {
+const SSO_REFUSALS = new Map<string, (provider: string) => string>(Object.entries({
   expired: () => 'That sign-in was not finished in time, or was started in another browser or tab. Please try again.',
   invalid: (provider) => `We could not check the answer from ${provider}, so you are not signed in. Please try again.`,
   unavailable: (provider) => `Sign-in with ${provider} is not available at the moment. Please try again later.`,
@@ -38,13 +38,14 @@ const SSO_REFUSALS: Record<string, (provider: string) => string> = {
   'wrong-tenant': () => 'That account does not belong to your school’s organisation. Sign in with the account your school gave you.',
   'no-account': () => 'There is no Kindred account for that email address, and your school has not set up sign-in for its domain. Ask a leader at your school for an invitation.',
   inactive: () => 'Your Kindred account is not active at your school. Ask a leader at your school if you think this is wrong.',
-};
+}));
 
 export async function loader({ request }: LoaderFunctionArgs) {
   if (await getSessionUser(request)) throw redirect('/learn');
   const url = new URL(request.url);
   const providers = configuredProviders().map((p) => ({ id: p.id, label: p.label }));
-  const refusal = SSO_REFUSALS[url.searchParams.get('sso') ?? ''];
+  // A Map, so ?sso=constructor finds nothing rather than Object's own properties.
+  const refusal = SSO_REFUSALS.get(url.searchParams.get('sso') ?? '');
   const providerLabel = providers.find((p) => p.id === url.searchParams.get('provider'))?.label ?? 'your school’s sign-in';
   return json({ providers, ssoError: refusal ? refusal(providerLabel) : null });
 }

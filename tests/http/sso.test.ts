@@ -333,7 +333,12 @@ describe('single sign-on through a real OpenID Connect provider', () => {
     }
   }, 60_000);
 
-  test('an unknown provider is a 404, and a GET to start one changes nothing', async () => {
+  test('an unknown provider is a 404, an unknown refusal reason is ignored, and a GET to start one changes nothing', async () => {
+    for (const reason of ['hasOwnProperty', 'constructor', '__proto__', 'x'.repeat(500)]) {
+      const page = await fetch(`${server.url}/sign-in?sso=${reason}&provider=toString`);
+      expect(page.status, reason).toBe(200);
+      expect(await page.text()).not.toContain('role="alert"');
+    }
     expect((await fetch(`${server.url}/auth/nosuch/callback`, { redirect: 'manual' })).status).toBe(404);
     const attempts = query<{ n: number }>('select count(*) as n from sso_attempts')[0]!.n;
     const get = await fetch(`${server.url}/auth/oidc`, { redirect: 'manual' });
