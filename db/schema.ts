@@ -11,6 +11,28 @@ export interface OrganisationsTable {
   kind: 'school' | 'trust';
   trust_id: number | null;
   created_at: string;
+  /** 1: members sign in only through single sign-on; their passwords are refused. */
+  sso_only: Generated<0 | 1>;
+  /** The school's Microsoft Entra tenant: Microsoft sign-ins for its domains must come from it. */
+  microsoft_tenant_id: string | null;
+}
+
+/** An email domain a platform admin has verified for an organisation (lower case). */
+export interface OrganisationDomainsTable {
+  domain: string;
+  organisation_id: number;
+  created_at: string;
+}
+
+/** A single sign-on under way: one-time, keyed by the HMAC of the random `kindred_sso` cookie. */
+export interface SsoAttemptsTable {
+  id: string;
+  provider: string;
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  redirect_to: string;
+  expires_at: string;
 }
 
 export interface UsersTable {
@@ -19,6 +41,8 @@ export interface UsersTable {
   name: string;
   password_hash: string | null;
   created_at: string;
+  /** First sign-in through single sign-on: from then on the person has joined, with or without a password. */
+  sso_linked_at: Generated<string | null>;
 }
 
 export interface MembershipsTable {
@@ -116,7 +140,11 @@ export type AuditEvent =
   | 'group_member_removed'
   | 'session_ended'
   | 'password_reset_requested'
-  | 'password_reset';
+  | 'password_reset'
+  | 'sso_sign_in'
+  | 'sso_sign_in_refused'
+  | 'sso_member_created'
+  | 'sso_settings_changed';
 
 export interface EnrolmentsTable {
   id: Generated<number>;
@@ -305,6 +333,8 @@ export interface AssignmentNoticesTable {
 
 export interface Database {
   organisations: OrganisationsTable;
+  organisation_domains: OrganisationDomainsTable;
+  sso_attempts: SsoAttemptsTable;
   users: UsersTable;
   memberships: MembershipsTable;
   membership_roles: MembershipRolesTable;

@@ -1,8 +1,7 @@
 import { redirect } from '@remix-run/node';
 import { getDb, now, nowIso } from '#app/utils/db.server.ts';
-import { getEnv } from '#app/utils/env.server.ts';
 import { readSessionToken, type SessionUser } from './session.server.ts';
-import { hashToken, isWellFormedToken, randomToken } from './tokens.server.ts';
+import { hashToken, randomToken, readTokenCookie, tokenCookie } from './tokens.server.ts';
 
 // When a session has ended, what the person just posted is kept for them until they sign in
 // again: nothing a teacher types may be lost. The text waits server-side under the hash of a
@@ -19,20 +18,11 @@ const MAX_KEPT_DRAFTS = 2_000;
 export type KeptFields = Record<string, string[]>;
 
 function draftCookie(value: string, maxAgeSeconds: number): string {
-  const parts = [`${DRAFT_COOKIE}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${maxAgeSeconds}`];
-  if (getEnv().isProduction) parts.push('Secure');
-  return parts.join('; ');
+  return tokenCookie(DRAFT_COOKIE, value, maxAgeSeconds);
 }
 
 function readDraftToken(request: Request): string | null {
-  for (const pair of (request.headers.get('cookie') ?? '').split(';')) {
-    const [name, ...rest] = pair.trim().split('=');
-    if (name === DRAFT_COOKIE) {
-      const token = rest.join('=');
-      return isWellFormedToken(token) ? token : null;
-    }
-  }
-  return null;
+  return readTokenCookie(request, DRAFT_COOKIE);
 }
 
 /** The owner of the session cookie the request still carries, even though it has expired. */

@@ -4,7 +4,7 @@ import type { Database, Role } from '#db/schema.ts';
 import { getDb, now } from '#app/utils/db.server.ts';
 import { getEnv } from '#app/utils/env.server.ts';
 import { memoForRequest } from '#app/utils/request-scope.server.ts';
-import { hashToken, isWellFormedToken, randomToken } from './tokens.server.ts';
+import { hashToken, randomToken, readTokenCookie, tokenCookie } from './tokens.server.ts';
 
 // Sessions to OWASP ASVS level 2 (docs/decisions/011-hardening.md): an absolute lifetime, an idle
 // timeout (shorter for platform admins), a list of one's sessions, and the password asked again
@@ -44,22 +44,11 @@ export interface SessionUser {
 }
 
 function serializeCookie(value: string, maxAgeSeconds: number): string {
-  const parts = [`${sessionCookieName()}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${maxAgeSeconds}`];
-  if (getEnv().isProduction) parts.push('Secure');
-  return parts.join('; ');
+  return tokenCookie(sessionCookieName(), value, maxAgeSeconds);
 }
 
 export function readSessionToken(request: Request): string | null {
-  const header = request.headers.get('cookie');
-  if (!header) return null;
-  for (const pair of header.split(';')) {
-    const [name, ...rest] = pair.trim().split('=');
-    if (name === sessionCookieName()) {
-      const token = rest.join('=');
-      return isWellFormedToken(token) ? token : null;
-    }
-  }
-  return null;
+  return readTokenCookie(request, sessionCookieName());
 }
 
 /** Starts a session with a fresh token; returns the Set-Cookie header value. */

@@ -14,3 +14,25 @@ export function hashToken(token: string): string {
 export function isWellFormedToken(token: string, bytes = 16): boolean {
   return token.length === Math.ceil((bytes * 4) / 3) && /^[A-Za-z0-9_-]+$/.test(token);
 }
+
+/**
+ * A Set-Cookie value for a random token: HttpOnly, SameSite=Lax (a top-level GET from another
+ * site, such as a sign-in provider's redirect, still carries it), Secure in production.
+ */
+export function tokenCookie(name: string, value: string, maxAgeSeconds: number): string {
+  const parts = [`${name}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${maxAgeSeconds}`];
+  if (getEnv().isProduction) parts.push('Secure');
+  return parts.join('; ');
+}
+
+/** The well-formed token in the cookie `name`, or null when it is missing or malformed. */
+export function readTokenCookie(request: Request, name: string): string | null {
+  for (const pair of (request.headers.get('cookie') ?? '').split(';')) {
+    const [cookieName, ...rest] = pair.trim().split('=');
+    if (cookieName === name) {
+      const token = rest.join('=');
+      return isWellFormedToken(token) ? token : null;
+    }
+  }
+  return null;
+}

@@ -9,6 +9,7 @@ import { getEnv } from '#app/utils/env.server.ts';
 import { queueInvitation } from '#app/mail/messages.server.ts';
 import { queueEmail } from '#app/mail/outbox.server.ts';
 import { recordAudit } from './audit.server.ts';
+import { passwordsTurnedOff } from './sso.server.ts';
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -39,6 +40,8 @@ export function accountDelayMs(failures: number): number {
 export type SignInResult =
   | { ok: true; userId: number }
   | { ok: false; reason: 'invalid' }
+  /** The person's school signs them in through single sign-on only. */
+  | { ok: false; reason: 'sso-only' }
   | { ok: false; reason: 'rate-limited'; retryAt: Date };
 
 /** When this account may be tried again from this address, or null if it may be tried now. */
@@ -71,6 +74,12 @@ export async function attemptSignIn(rawEmail: string, password: string, address:
   const email = normaliseEmail(rawEmail);
   const retryAt = await signInRetryAt(email, address);
   if (retryAt) return { ok: false, reason: 'rate-limited', retryAt };
+
+  // No password is checked, so none can be guessed; the time taken matches a wrong password's.
+  if (await passwordsTurnedOff(email)) {
+    await verifyAgainstDummy(password);
+    return { ok: false, reason: 'sso-only' };
+  }
 
   const db = getDb();
   const user = await db
@@ -222,8 +231,8 @@ export async function renewInvitation(viewer: SessionUser, userId: number, organ
     .execute(async (trx) => {
       const member = await trx.selectFrom('memberships').select('id').where('user_id', '=', userId).where('organisation_id', '=', organisationId).executeTakeFirst();
       if (!member) throw new AccessDenied('not a member');
-      const user = await trx.selectFrom('users').select(['password_hash', 'name', 'email']).where('id', '=', userId).executeTakeFirst();
-      if (!user || user.password_hash !== null) return null;
+      const user = await trx.selectFrom('users').select(['password_hash', 'sso_linked_at', 'name', 'email']).where('id', '=', userId).executeTakeFirst();
+      if (!user || user.password_hash !== null || user.sso_linked_at !== null) return null;
       await trx.updateTable('invitations').set({ expires_at: created.toISOString() }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
       await trx
         .insertInto('invitations')

@@ -56,6 +56,10 @@ export const AUDIT_EVENT_LABELS: Record<AuditEvent, string> = {
   assignment_withdrawn: 'Assignment withdrawn',
   password_reset_requested: 'Password reset asked for',
   password_reset: 'Password reset',
+  sso_sign_in: 'Signed in with single sign-on',
+  sso_sign_in_refused: 'Single sign-on refused',
+  sso_member_created: 'Joined through single sign-on',
+  sso_settings_changed: 'Single sign-on settings changed',
 };
 
 export const AUDIT_PAGE_SIZE = 100;

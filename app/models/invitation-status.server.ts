@@ -32,7 +32,8 @@ export async function pendingInvitations(organisationIds: number[], only: { user
     .where('i.organisation_id', 'in', organisationIds)
     .where('i.used_at', 'is', null)
     .where('i.expires_at', '>', nowIso())
-    .where('u.password_hash', 'is', null);
+    .where('u.password_hash', 'is', null)
+    .where('u.sso_linked_at', 'is', null);
   if (only.userId !== undefined) query = query.where('i.user_id', '=', only.userId);
   const rows = await query.execute();
   return rows.map((r) => ({ userId: r.user_id, organisationId: r.organisation_id, expiresAt: r.expires_at, emailedAt: r.emailedAt ?? null, emailFailed: r.emailStatus === 'failed' }));
@@ -72,6 +73,7 @@ export async function pendingLeaderInvitations(): Promise<LeaderInvitation[]> {
     ])
     .where('r.role', '=', 'leader')
     .where('u.password_hash', 'is', null)
+    .where('u.sso_linked_at', 'is', null)
     .where('m.deactivated_at', 'is', null)
     .orderBy('o.name')
     .orderBy('u.name')

@@ -95,6 +95,7 @@ export async function listMembers(viewer: SessionUser, only: { userId?: number; 
       'o.name as organisationName',
       'm.deactivated_at',
       'u.password_hash',
+      'u.sso_linked_at',
       eb
         .selectFrom('membership_roles as r')
         .whereRef('r.membership_id', '=', 'm.id')
@@ -113,7 +114,7 @@ export async function listMembers(viewer: SessionUser, only: { userId?: number; 
     organisationId: row.organisationId,
     organisationName: row.organisationName,
     roles: String(row.roles ?? '').split(',').filter(Boolean) as Role[],
-    invitationPending: row.password_hash === null,
+    invitationPending: row.password_hash === null && row.sso_linked_at === null,
     deactivated: row.deactivated_at !== null,
   }));
 }
@@ -228,7 +229,7 @@ export async function searchOrganisationPeople(viewer: SessionUser, organisation
   const [{ total }, rows] = await Promise.all([
     base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
     base
-      .select(['u.id as userId', 'u.name', 'u.email', 'u.password_hash', 'm.id as membershipId', 'm.deactivated_at'])
+      .select(['u.id as userId', 'u.name', 'u.email', 'u.password_hash', 'u.sso_linked_at', 'm.id as membershipId', 'm.deactivated_at'])
       .orderBy('u.name')
       .orderBy('u.id')
       .limit(ADMIN_PEOPLE_PAGE_SIZE)
@@ -245,7 +246,7 @@ export async function searchOrganisationPeople(viewer: SessionUser, organisation
       name: r.name,
       email: r.email,
       roles: roles.filter((x) => x.membership_id === r.membershipId).map((x) => x.role),
-      invitationPending: r.password_hash === null,
+      invitationPending: r.password_hash === null && r.sso_linked_at === null,
       deactivated: r.deactivated_at !== null,
     })),
   };

@@ -7,6 +7,7 @@ import { getDb, now, nowIso } from '#app/utils/db.server.ts';
 import { getEnv } from '#app/utils/env.server.ts';
 import { normaliseEmail } from './accounts.server.ts';
 import { recordAudit } from './audit.server.ts';
+import { passwordsTurnedOff } from './sso.server.ts';
 
 // Password reset by email: a single-use link, stored only as its HMAC, that lasts an hour. Asking
 // for one says nothing about whether the address has an account.
@@ -62,7 +63,10 @@ async function issueReset(user: { id: number; name: string; email: string }, req
  * in, and does nothing otherwise. The caller answers the same either way.
  */
 export async function requestPasswordReset(rawEmail: string, address: string): Promise<void> {
-  const user = await findResettableUser(normaliseEmail(rawEmail));
+  const email = normaliseEmail(rawEmail);
+  // A school that signs in only through single sign-on has no passwords to reset; the page says so.
+  if (await passwordsTurnedOff(email)) return;
+  const user = await findResettableUser(email);
   if (user) await issueReset(user, null, address);
 }
 

@@ -14,6 +14,8 @@ import { createOrganisationWithLeader, DuplicateOrganisationNameError, listOrgan
 import { Field, FormError } from '#app/components/forms.tsx';
 import { emailField, parseForm, requiredText, readForm } from '#app/utils/forms.ts';
 import { getEnv } from '#app/utils/env.server.ts';
+import { configuredProviders } from '#app/auth/sso.server.ts';
+import { DomainTakenError, listSsoSettings, saveSsoSettings } from '#app/models/sso.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Organisations – Kindred admin' }];
 
@@ -31,12 +33,38 @@ const createSchema = z.object({
 
 const resetSchema = z.object({ intent: z.literal('reset'), email: emailField });
 
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+const ssoSchema = z.object({
+  intent: z.literal('sso'),
+  organisationId: z.coerce.number().int().positive(),
+  domains: z
+    .string()
+    .max(2000, 'At most 2,000 characters of domains')
+    .optional()
+    .transform((v) => [...new Set((v ?? '').toLowerCase().split(/[\s,]+/).filter(Boolean))])
+    .pipe(z.array(z.string().regex(DOMAIN, 'Write domains like oakfield.sch.uk, separated by spaces or commas')).max(20, 'At most 20 domains')),
+  microsoftTenantId: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .optional()
+    .transform((v) => v || null)
+    .pipe(z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'A tenant id looks like 72f988bf-86f1-41af-91ab-2d7cd011db47').nullable()),
+  ssoOnly: z.literal('on').optional().transform((v) => v === 'on'),
+});
+
 const resendSchema = z.object({ intent: z.literal('resend'), userId: z.coerce.number().int().positive(), organisationId: z.coerce.number().int().positive() });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const admin = await requirePlatformAdmin(request);
-  const [organisations, trusts, invitations] = await Promise.all([listOrganisations(admin), listTrusts(), pendingLeaderInvitations()]);
-  return json({ organisations, trusts, invitations: invitations.map((i) => ({ ...i, expiresText: i.expiresAt ? formatDate(i.expiresAt) : null })) });
+  const [organisations, trusts, invitations, ssoSettings] = await Promise.all([listOrganisations(admin), listTrusts(), pendingLeaderInvitations(), listSsoSettings(admin)]);
+  return json({
+    organisations: organisations.map((o) => ({ ...o, sso: ssoSettings.find((s) => s.organisationId === o.id) ?? null })),
+    trusts,
+    invitations: invitations.map((i) => ({ ...i, expiresText: i.expiresAt ? formatDate(i.expiresAt) : null })),
+    ssoProviders: configuredProviders().map((p) => p.label),
+  });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -49,6 +77,23 @@ export async function action({ request }: ActionFunctionArgs) {
     const outcome = userId === null ? 'not-found' : await sendPasswordResetFor(admin, userId);
     if (outcome === 'not-found') return json({ fieldErrors: { email: 'No one who can sign in has that email address' }, form: 'reset' as const }, { status: 400 });
     return redirectWithFlash('/admin#reset-link', outcome === 'sent' ? `A reset link is on its way to ${parsedReset.data.email}. It works once, for one hour.` : 'Three reset links went to that address in the last hour. Wait a while before sending another.');
+  }
+  if (formData.get('intent') === 'sso') {
+    // Who may skip passwords, and who is created where: as sensitive as creating an organisation.
+    requireRecentPassword(request, admin);
+    const parsedSso = parseForm(ssoSchema, formData);
+    if (!parsedSso.success) {
+      return json({ fieldErrors: parsedSso.fieldErrors, form: 'sso' as const, ssoFor: Number(formData.get('organisationId')) || null }, { status: 400 });
+    }
+    const { organisationId, ...settings } = parsedSso.data;
+    try {
+      if (!(await saveSsoSettings(admin, organisationId, settings))) throw notFound();
+    } catch (error) {
+      if (!(error instanceof DomainTakenError)) throw error;
+      return json({ fieldErrors: { domains: `${error.domain} is already verified for another organisation` }, form: 'sso' as const, ssoFor: organisationId }, { status: 400 });
+    }
+    const organisationName = (await listOrganisations(admin)).find((o) => o.id === organisationId)?.name ?? 'the organisation';
+    return redirectWithFlash('/admin#single-sign-on', `Single sign-on for ${organisationName} is saved.`);
   }
   if (formData.get('intent') === 'resend') {
     const parsedResend = parseForm(resendSchema, formData);
@@ -90,8 +135,8 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function Admin() {
-  const { organisations, trusts, invitations } = useLoaderData<typeof loader>();
-  const actionData = useActionData<typeof action>() as { fieldErrors: Record<string, string>; form: 'reset' | 'create' } | undefined;
+  const { organisations, trusts, invitations, ssoProviders } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>() as { fieldErrors: Record<string, string>; form: 'reset' | 'create' | 'sso'; ssoFor?: number | null } | undefined;
   const errors: Record<string, string | undefined> = actionData?.fieldErrors ?? {};
   const resetAnswered = actionData?.form === 'reset';
   // Each successful post redirects here again (a new location): the forms start empty.
@@ -108,6 +153,8 @@ export default function Admin() {
               <th scope="col">Kind</th>
               <th scope="col">Trust</th>
               <th scope="col">Members</th>
+              <th scope="col">Verified domains</th>
+              <th scope="col">Passwords</th>
             </tr>
           </thead>
           <tbody>
@@ -119,11 +166,47 @@ export default function Admin() {
                 <td>{o.kind}</td>
                 <td>{o.trustName ?? '—'}</td>
                 <td>{o.memberCount}</td>
+                <td>{o.sso?.domains.join(', ') || '—'}</td>
+                <td>{o.sso?.ssoOnly ? 'Off: single sign-on only' : 'Allowed'}</td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
+      <h2 id="single-sign-on">Single sign-on</h2>
+      <p>
+        {ssoProviders.length > 0 ? `Configured: ${ssoProviders.join(', ')}.` : 'No provider is configured on this server (see the README).'} People whose verified email
+        is in an organisation’s domains join it as teachers the first time they sign in; Microsoft sign-ins count only from the organisation’s tenant.
+      </p>
+      {organisations.map((o) => {
+        const mine = actionData?.form === 'sso' && actionData.ssoFor === o.id;
+        return (
+          <details key={o.id} open={mine || undefined}>
+            <summary>Single sign-on for {o.name}</summary>
+            <Form method="post" className="stack" noValidate aria-label={`Single sign-on for ${o.name}`}>
+              <input type="hidden" name="intent" value="sso" />
+              <input type="hidden" name="organisationId" value={o.id} />
+              <Field
+                label="Verified email domains"
+                name="domains"
+                id={`domains-${o.id}`}
+                hint="Separated by spaces or commas, e.g. oakfield.sch.uk"
+                defaultValue={o.sso?.domains.join(' ') ?? ''}
+                error={mine ? errors.domains : undefined}
+              />
+              <Field label="Microsoft tenant id" name="microsoftTenantId" id={`tenant-${o.id}`} defaultValue={o.sso?.microsoftTenantId ?? ''} error={mine ? errors.microsoftTenantId : undefined} />
+              <label className="checkbox-row">
+                <input type="checkbox" name="ssoOnly" defaultChecked={o.sso?.ssoOnly ?? false} /> Single sign-on only: members cannot use passwords
+              </label>
+              <div>
+                <button type="submit" className="button">
+                  Save single sign-on<span className="visually-hidden"> for {o.name}</span>
+                </button>
+              </div>
+            </Form>
+          </details>
+        );
+      })}
       <h2 id="leader-invitations">Leaders who have not yet accepted their invitation</h2>
       {invitations.length === 0 ? (
         <p>None: every leader has set a password.</p>

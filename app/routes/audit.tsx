@@ -61,7 +61,8 @@ export default function AuditTrail() {
       <p>
         {data.total.toLocaleString('en-GB')} {data.total === 1 ? 'entry' : 'entries'}. <a href={csvHref}>Download these as CSV</a>
       </p>
-      <div className="table-wrap">
+      {/* Wide at any size: the scroller takes keyboard focus so its columns can be reached without a mouse. */}
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Audit trail entries">
         <table>
           <caption className="visually-hidden">Audit trail entries</caption>
           <thead>

@@ -1,10 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json, redirect } from '@remix-run/node';
-import { Form, useActionData, useSearchParams } from '@remix-run/react';
+import { Form, useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
 import { z } from 'zod';
 import { markPasswordConfirmed, requireUser } from '#app/auth/session.server.ts';
 import { confirmOwnPassword } from '#app/models/accounts.server.ts';
 import { Field } from '#app/components/forms.tsx';
+import { SsoButtons } from '#app/components/sso-buttons.tsx';
+import { configuredProviders } from '#app/auth/sso.server.ts';
 import { parseForm, readForm } from '#app/utils/forms.ts';
 import { clientAddress, safeRedirectPath } from '#app/utils/http.server.ts';
 
@@ -17,7 +19,7 @@ const confirmSchema = z.object({
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireUser(request);
-  return null;
+  return json({ providers: configuredProviders().map((p) => ({ id: p.id, label: p.label })) });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -32,6 +34,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function ConfirmPassword() {
   const actionData = useActionData<typeof action>();
+  const { providers } = useLoaderData<typeof loader>();
   const [searchParams] = useSearchParams();
   return (
     <div className="stack">
@@ -46,6 +49,12 @@ export default function ConfirmPassword() {
           </button>
         </div>
       </Form>
+      {providers.length > 0 ? (
+        <section className="stack" aria-labelledby="confirm-with-school">
+          <h2 id="confirm-with-school">Or sign in again with your school account</h2>
+          <SsoButtons providers={providers} redirectTo={searchParams.get('redirectTo') ?? ''} verb="Confirm" />
+        </section>
+      ) : null}
     </div>
   );
 }

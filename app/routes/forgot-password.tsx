@@ -1,8 +1,9 @@
 import type { ActionFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
-import { Form, Link, useActionData } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { requestPasswordReset } from '#app/models/password-resets.server.ts';
+import { configuredProviders } from '#app/auth/sso.server.ts';
 import { Field } from '#app/components/forms.tsx';
 import { emailField, parseForm, readForm } from '#app/utils/forms.ts';
 import { clientAddress } from '#app/utils/http.server.ts';
@@ -16,7 +17,7 @@ const schema = z.object({ email: emailField });
 const ANSWER_AFTER_MS = 400;
 
 export async function loader() {
-  return null;
+  return json({ schoolSignIn: configuredProviders().length > 0 });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -31,6 +32,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function ForgotPassword() {
   const actionData = useActionData<typeof action>();
+  const { schoolSignIn } = useLoaderData<typeof loader>();
   const errors: Record<string, string | undefined> = actionData?.fieldErrors ?? {};
   if (actionData?.sentTo) {
     return (
@@ -41,6 +43,12 @@ export default function ForgotPassword() {
           works once, for one hour.
         </p>
         <p>If nothing arrives within a few minutes, check your junk folder, or ask a leader at your school to send you a reset link.</p>
+        {schoolSignIn ? (
+          <p>
+            If your school signs you in with its own account (such as Microsoft or Google), no link is sent: use that button on the{' '}
+            <Link to="/sign-in">sign-in page</Link> instead.
+          </p>
+        ) : null}
         <p>
           <Link to="/sign-in">Back to sign in</Link>
         </p>

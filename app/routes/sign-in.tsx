@@ -1,10 +1,12 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json, redirect } from '@remix-run/node';
-import { Form, Link, useActionData, useSearchParams } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
 import { z } from 'zod';
 import { createSession, endSession, getSessionUser, loadMemberships } from '#app/auth/session.server.ts';
 import { attemptSignIn } from '#app/models/accounts.server.ts';
+import { configuredProviders } from '#app/auth/sso.server.ts';
 import { Field, FormError } from '#app/components/forms.tsx';
+import { SsoButtons } from '#app/components/sso-buttons.tsx';
 import { clientAddress, safeRedirectPath } from '#app/utils/http.server.ts';
 import { parseForm, readForm } from '#app/utils/forms.ts';
 
@@ -24,9 +26,28 @@ const signInSchema = z.object({
 
 const WRONG_DETAILS = 'That email address and password do not match an account. Check them and try again.';
 
+const SSO_ONLY = 'Your school signs you in with its own account, not a Kindred password. Use the button for your school’s sign-in above.';
+
+// Why a single sign-on came back refused, by the reason in ?sso= (never the provider's own words).
+const SSO_REFUSALS = new Map<string, (provider: string) => string>(Object.entries({
+  expired: () => 'That sign-in was not finished in time, or was started in another browser or tab. Please try again.',
+  invalid: (provider) => `We could not check the answer from ${provider}, so you are not signed in. Please try again.`,
+  unavailable: (provider) => `Sign-in with ${provider} is not available at the moment. Please try again later.`,
+  'no-email': (provider) => `Your ${provider} account did not tell us your email address, so we cannot find your Kindred account.`,
+  unverified: (provider) => `Your email address is not verified with ${provider}, so it cannot open a Kindred account.`,
+  'wrong-tenant': () => 'That account does not belong to your school’s organisation. Sign in with the account your school gave you.',
+  'no-account': () => 'There is no Kindred account for that email address, and your school has not set up sign-in for its domain. Ask a leader at your school for an invitation.',
+  inactive: () => 'Your Kindred account is not active at your school. Ask a leader at your school if you think this is wrong.',
+}));
+
 export async function loader({ request }: LoaderFunctionArgs) {
   if (await getSessionUser(request)) throw redirect('/learn');
-  return null;
+  const url = new URL(request.url);
+  const providers = configuredProviders().map((p) => ({ id: p.id, label: p.label }));
+  // A Map, so ?sso=constructor finds nothing rather than Object's own properties.
+  const refusal = SSO_REFUSALS.get(url.searchParams.get('sso') ?? '');
+  const providerLabel = providers.find((p) => p.id === url.searchParams.get('provider'))?.label ?? 'your school’s sign-in';
+  return json({ providers, ssoError: refusal ? refusal(providerLabel) : null });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -46,6 +67,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { status: 429, headers: { 'Retry-After': String(seconds) } },
     );
   }
+  if (!result.ok && result.reason === 'sso-only') return json({ fieldErrors: {}, formError: SSO_ONLY, email }, { status: 403 });
   // The email address goes back into its field: only the password has to be typed again.
   if (!result.ok) return json({ fieldErrors: {}, formError: WRONG_DETAILS, email }, { status: 401 });
 
@@ -60,6 +82,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function SignIn() {
   const actionData = useActionData<typeof action>();
+  const { providers, ssoError } = useLoaderData<typeof loader>();
   const [searchParams] = useSearchParams();
   const errors: Record<string, string | undefined> = actionData?.fieldErrors ?? {};
   const sessionEnded = searchParams.get('session') === 'ended';
@@ -81,7 +104,14 @@ export default function SignIn() {
           Your password is changed and you have been signed out everywhere. Sign in with your new password.
         </div>
       ) : null}
-      <FormError message={actionData?.formError} />
+      <FormError message={actionData?.formError ?? (actionData ? null : ssoError)} />
+      {providers.length > 0 ? (
+        <section className="stack" aria-labelledby="school-sign-in">
+          <h2 id="school-sign-in">With your school account</h2>
+          <SsoButtons providers={providers} redirectTo={searchParams.get('redirectTo') ?? ''} />
+        </section>
+      ) : null}
+      {providers.length > 0 ? <h2>With a Kindred password</h2> : null}
       <Form method="post" className="stack" noValidate>
         <input type="hidden" name="redirectTo" value={searchParams.get('redirectTo') ?? ''} />
         <Field label="Email address" name="email" type="email" autoComplete="username" required error={errors.email} defaultValue={actionData?.email ?? undefined} />

@@ -37,6 +37,15 @@ const envSchema = z
     MAIL_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(2 * 60 * 1000),
     MAIL_RETRY_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
     MAIL_SCHEDULE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(15 * 60 * 1000),
+    // Single sign-on (docs/decisions/014-single-sign-on.md): each provider only when configured.
+    MICROSOFT_CLIENT_ID: z.string().trim().max(200).optional(),
+    MICROSOFT_CLIENT_SECRET: z.string().max(500).optional(),
+    GOOGLE_CLIENT_ID: z.string().trim().max(300).optional(),
+    GOOGLE_CLIENT_SECRET: z.string().max(500).optional(),
+    OIDC_ISSUER: z.url({ message: 'must be the provider’s issuer URL, such as https://login.example.org' }).optional(),
+    OIDC_CLIENT_ID: z.string().trim().max(300).optional(),
+    OIDC_CLIENT_SECRET: z.string().max(500).optional(),
+    OIDC_NAME: z.string().trim().max(60).optional(),
   })
   .transform((raw, ctx) => {
     if (raw.SESSION_SECRET === undefined && raw.NODE_ENV === 'production') {
@@ -60,6 +69,11 @@ const envSchema = z
       ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'is required with SMTP_URL in production, e.g. "Kindred <cpd@school.org.uk>"' });
       return z.NEVER;
     }
+    const providerProblem = ssoProblem(raw);
+    if (providerProblem) {
+      ctx.addIssue({ code: 'custom', path: [providerProblem.variable], message: providerProblem.message });
+      return z.NEVER;
+    }
     return {
       ...raw,
       TRUST_PROXY: trustProxy,
@@ -71,6 +85,26 @@ const envSchema = z
       isProduction: raw.NODE_ENV === 'production',
     };
   });
+
+/** A provider half-configured is a mistake to name at start-up, not a button that fails later. */
+type SsoVariable = 'MICROSOFT_CLIENT_ID' | 'MICROSOFT_CLIENT_SECRET' | 'GOOGLE_CLIENT_ID' | 'GOOGLE_CLIENT_SECRET' | 'OIDC_ISSUER' | 'OIDC_CLIENT_ID' | 'OIDC_CLIENT_SECRET' | 'OIDC_NAME';
+
+function ssoProblem(raw: { [name in SsoVariable]?: string } & { NODE_ENV: string }): { variable: string; message: string } | null {
+  const pairs: [SsoVariable, SsoVariable][] = [
+    ['MICROSOFT_CLIENT_ID', 'MICROSOFT_CLIENT_SECRET'],
+    ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET'],
+    ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'],
+  ];
+  for (const [id, secret] of pairs) {
+    if (raw[id] && !raw[secret]) return { variable: secret, message: `is required with ${id}` };
+    if (raw[secret] && !raw[id]) return { variable: id, message: `is required with ${secret}` };
+  }
+  const generic = ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_NAME'] as const;
+  const missing = generic.find((name) => !raw[name]);
+  if (missing && generic.some((name) => raw[name])) return { variable: missing, message: `is required with ${generic.filter((name) => raw[name]).join(' and ')}` };
+  if (raw.OIDC_ISSUER && raw.NODE_ENV === 'production' && !raw.OIDC_ISSUER.startsWith('https://')) return { variable: 'OIDC_ISSUER', message: 'must start with https:// in production' };
+  return null;
+}
 
 /** The public host, or a reserved name when it is an IP address or a single label such as localhost. */
 function defaultMailDomain(publicUrl: string): string {

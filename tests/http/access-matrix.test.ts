@@ -43,6 +43,9 @@ const MATRIX: Record<string, Entry> = {
   'routes/$': { url: () => '/no/such/page', expect: everyone(404) },
   'routes/sign-in': { url: () => '/sign-in', expect: { ...everyone('away'), signedOut: 200, deactivated: 200 } },
   'routes/sign-out': { url: () => '/sign-out', expect: everyone('away') },
+  // Single sign-on is not configured here: no provider answers (tests/http/sso.test.ts has one).
+  'routes/auth.$provider': { url: () => '/auth/oidc', expect: everyone('in') },
+  'routes/auth.$provider_.callback': { url: () => '/auth/oidc/callback?code=x&state=y', expect: everyone(404) },
   'routes/healthz': { url: () => '/healthz', expect: everyone(200) },
   'routes/account': { url: () => '/account', expect: signedIn(200) },
   'routes/invitations.$token': { url: () => '/invitations/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', expect: everyone(404) },

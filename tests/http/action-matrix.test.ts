@@ -53,6 +53,8 @@ const MATRIX: Record<string, Entry> = {
   'routes/coach.people.$userId': { url: () => `/coach/people/${ids.grace}`, body: () => ({ intent: 'comment', reflectionId: String(ids.reflection), body: 'A reply' }), expect: signedIn(403, { coach: 'away' }) },
   'routes/admin._index': { url: () => '/admin', body: (v) => ({ name: `School of ${v}`, kind: 'school', trustId: '', leaderName: 'New Head', leaderEmail: `head.${v.toLowerCase()}@newschool.example` }), expect: signedIn(403, { admin: 'away' }) },
   'routes/admin.organisations.$id': { url: () => `/admin/organisations/${ids.oakfield}`, body: () => ({ name: 'Oakfield Primary School', trustId: String(ids.trust) }), expect: signedIn(403, { admin: 'away' }) },
+  // Not configured here, so nothing to start (tests/http/sso.test.ts drives a configured one).
+  'routes/auth.$provider': { url: () => '/auth/oidc', body: () => ({ redirectTo: '/learn' }), expect: everyone(404) },
   'routes/forgot-password': { url: () => '/forgot-password', body: (v) => ({ email: `nobody.${v.toLowerCase()}@nowhere.example` }), expect: everyone(200) },
   'routes/reset-password.$token': { url: () => '/reset-password/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', body: () => ({ password: 'copper kettle under moonlight', confirmPassword: 'copper kettle under moonlight' }), expect: everyone(410) },
   'routes/unsubscribe.$token': { url: () => `/unsubscribe/${ids.teacher}.reminders.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`, body: () => ({}), expect: everyone(404) },

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+export { freePort } from '../../scripts/bench-server.ts';
 import { freePort, startServer, tempDatabasePath as tempDatabaseIn, type BenchServer } from '../../scripts/bench-server.ts';
 
 // Starts the built server (build/server.js) as a real process, for HTTP, browser and bench runs.
@@ -12,9 +13,10 @@ export function tempDatabasePath(copyFrom?: string): string {
 }
 
 /** The built server on a database (a fresh one unless given), answering at its own address. */
-export async function startBuiltServer(options: { env?: Record<string, string>; databasePath?: string; timeoutMs?: number } = {}): Promise<RunningServer> {
+export async function startBuiltServer(options: { env?: Record<string, string>; databasePath?: string; timeoutMs?: number; port?: number } = {}): Promise<RunningServer> {
   if (!fs.existsSync('build/server.js')) throw new Error('build/server.js is missing: run `npm run build` first');
-  const port = await freePort();
+  // A port chosen beforehand lets a test register the server's address elsewhere first (an OIDC provider's redirect URI).
+  const port = options.port ?? (await freePort());
   return startServer({
     serverJs: 'build/server.js',
     databasePath: options.databasePath ?? tempDatabasePath(),
