@@ -75,14 +75,17 @@ describe('over HTTP', () => {
     expect(page).not.toContain('Hacked');
     expect(page).toContain('Grace Okafor');
     const sameOrigin = await fetch(`${server.url}/account`, form({ intent: 'name', name: 'Grace O. Okafor' }, server.url, cookie));
-    expect(sameOrigin.status).toBe(200);
+    expect(sameOrigin.status).toBe(302);
   });
 
-  test('after a change of name, the page the form returns already shows the new name', async () => {
+  test('after a change of name, the page the form redirects to already shows the new name, and says it is saved', async () => {
     const cookie = await signInOverHttp(server.url, 'hannah.lewis@oakfield.example', DEMO_PASSWORD);
     const response = await fetch(`${server.url}/account`, form({ intent: 'name', name: 'Hannah Lewis-Brown' }, server.url, cookie));
-    const html = await response.text();
+    expect(response.status).toBe(302);
+    const flash = response.headers.getSetCookie().find((c) => c.startsWith('kindred_flash='))!.split(';')[0]!;
+    const html = await (await fetch(`${server.url}${response.headers.get('location')}`, { headers: { cookie: `${cookie}; ${flash}` } })).text();
     expect(html).toContain('<span class="muted">Hannah Lewis-Brown</span>');
+    expect(html).toContain('Your name is saved.');
   });
 
   test('the 6th failed sign-in from one address gets a 429 page that says when to try again', async () => {
