@@ -11,6 +11,8 @@ export interface OrganisationsTable {
   kind: 'school' | 'trust';
   trust_id: number | null;
   created_at: string;
+  /** Months a deactivated person is kept before being erased; null keeps them until asked. */
+  retention_months: number | null;
 }
 
 export interface UsersTable {
@@ -19,6 +21,8 @@ export interface UsersTable {
   name: string;
   password_hash: string | null;
   created_at: string;
+  /** Set when the person was erased: the row stays, pseudonymised, so ids in the audit trail resolve. */
+  erased_at: string | null;
 }
 
 export interface MembershipsTable {
@@ -115,7 +119,8 @@ export type AuditEvent =
   | 'group_member_removed'
   | 'session_ended'
   | 'password_reset_requested'
-  | 'password_reset';
+  | 'password_reset'
+  | 'person_erased';
 
 export interface EnrolmentsTable {
   id: Generated<number>;
@@ -186,6 +191,11 @@ export interface CertificatesTable {
   revoked_by: number | null;
   revocation_reason: RevocationReason | null;
   revocation_note: string | null;
+  /** The holder's identity in the credential: sha256$hex(lower-case email + salt). */
+  recipient_salt: string | null;
+  recipient_hash: string | null;
+  /** Set when the holder was erased: the name is withheld, the certificate still verifies. */
+  holder_withheld_at: string | null;
 }
 
 export interface ExternalCpdTable {

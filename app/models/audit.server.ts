@@ -55,6 +55,7 @@ export const AUDIT_EVENT_LABELS: Record<AuditEvent, string> = {
   assignment_withdrawn: 'Assignment withdrawn',
   password_reset_requested: 'Password reset asked for',
   password_reset: 'Password reset',
+  person_erased: 'Personal data erased',
 };
 
 export const AUDIT_PAGE_SIZE = 100;

@@ -8,6 +8,7 @@ import * as reportIndexes from './006-report-indexes.ts';
 import * as hardening from './007-hardening.ts';
 import * as email from './008-email.ts';
 import * as keptDrafts from './009-kept-drafts.ts';
+import * as credentialsAndDataRights from './011-credentials-and-data-rights.ts';
 
 // An explicit list, not a directory scan, so the bundled server carries every migration.
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '007-hardening': hardening,
   '008-email': email,
   '009-kept-drafts': keptDrafts,
+  '011-credentials-and-data-rights': credentialsAndDataRights,
 };
