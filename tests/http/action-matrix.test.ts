@@ -52,6 +52,7 @@ const MATRIX: Record<string, Entry> = {
   'routes/coach._index': { url: () => '/coach', body: () => ({ intent: 'assign', course: 'sample-course', target: `person:${ids.grace}`, dueDate: '' }), expect: signedIn(403, { coach: 200 }) },
   'routes/coach.people.$userId': { url: () => `/coach/people/${ids.grace}`, body: () => ({ intent: 'comment', reflectionId: String(ids.reflection), body: 'A reply' }), expect: signedIn(403, { coach: 'away' }) },
   'routes/admin._index': { url: () => '/admin', body: (v) => ({ name: `School of ${v}`, kind: 'school', trustId: '', leaderName: 'New Head', leaderEmail: `head.${v.toLowerCase()}@newschool.example` }), expect: signedIn(403, { admin: 200 }) },
+  'routes/admin.data': { url: () => '/admin/data', body: () => ({ intent: 'erase', userId: String(ids.erasable), confirm: 'yes' }), expect: signedIn(403, { admin: 'away' }) },
   'routes/forgot-password': { url: () => '/forgot-password', body: (v) => ({ email: `nobody.${v.toLowerCase()}@nowhere.example` }), expect: everyone(200) },
   'routes/reset-password.$token': { url: () => '/reset-password/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', body: () => ({ password: 'copper kettle under moonlight', confirmPassword: 'copper kettle under moonlight' }), expect: everyone(410) },
   'routes/unsubscribe.$token': { url: () => `/unsubscribe/${ids.teacher}.reminders.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`, body: () => ({}), expect: everyone(404) },
@@ -92,6 +93,7 @@ beforeAll(async () => {
     tom: id('tom.brennan@oakfield.example'),
     grace: id('grace.okafor@oakfield.example'),
     hannah: id('hannah.lewis@oakfield.example'),
+    erasable: (db.prepare("select id from users where email like '%@oakfield.example' and email not in ('tom.brennan@oakfield.example', 'grace.okafor@oakfield.example', 'hannah.lewis@oakfield.example', ?, ?, ?, ?) order by id desc limit 1").get(EMAILS.teacher, EMAILS.coach, EMAILS.leader, EMAILS.deactivated) as { id: number }).id,
     oakfield: (db.prepare("select id from organisations where name = 'Oakfield Primary School'").get() as { id: number }).id,
   });
   ids.group = Number(db.prepare('insert into groups (organisation_id, name, coach_user_id, created_at) values (?, ?, ?, ?)').run(ids.oakfield, 'Matrix group', ids.coach, now).lastInsertRowid);
