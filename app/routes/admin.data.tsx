@@ -31,15 +31,17 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const admin = await requirePlatformAdmin(request);
   const url = new URL(request.url);
   const organisations = await listRetention(admin);
+  const retentionOptions = RETENTION_CHOICES.map((months) => ({ value: String(months), label: months % 12 === 0 ? `${months / 12} year${months === 12 ? '' : 's'}` : `${months} months` }));
   const erased = url.searchParams.get('erased') === '1';
-  if (!url.searchParams.has('email')) return json({ organisations, erased, search: null });
+  if (!url.searchParams.has('email')) return json({ organisations, retentionOptions, erased, search: null });
   const form = new FormData();
   form.set('email', url.searchParams.get('email') ?? '');
   const parsed = parseForm(findSchema, form);
-  if (!parsed.success) return json({ organisations, erased, search: { email: url.searchParams.get('email') ?? '', error: parsed.fieldErrors.email ?? 'Enter an email address', person: null } });
+  if (!parsed.success) return json({ organisations, retentionOptions, erased, search: { email: url.searchParams.get('email') ?? '', error: parsed.fieldErrors.email ?? 'Enter an email address', person: null } });
   const person = await findPersonToErase(admin, parsed.data.email);
   return json({
     organisations,
+    retentionOptions,
     erased,
     search: {
       email: parsed.data.email,
@@ -66,10 +68,8 @@ export async function action({ request }: ActionFunctionArgs) {
   return redirect('/admin/data?erased=1');
 }
 
-const retentionOptions = RETENTION_CHOICES.map((months) => ({ value: String(months), label: months % 12 === 0 ? `${months / 12} year${months === 12 ? '' : 's'}` : `${months} months` }));
-
 export default function PersonalData() {
-  const { organisations, erased, search } = useLoaderData<typeof loader>();
+  const { organisations, retentionOptions, erased, search } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const errors: Record<string, string | undefined> = actionData?.fieldErrors ?? {};
   return (

@@ -4,7 +4,8 @@ import { createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { TEMPLATE_DB } from '#tests/setup/paths.ts';
-import { startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
+import { DEMO_PASSWORD } from '#db/seed.ts';
+import { signInOverHttp, startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
 
 // The credentials are checked by code that did not sign them: jose verifies each token against the
 // JWKS fetched over HTTP from the built server, and the credential's shape is checked against a
@@ -162,9 +163,24 @@ describe('Open Badges 3.0 credentials', () => {
     for (const key of keys) expect(key.d).toBeUndefined();
   });
 
-  test('the certificate page links the downloads', async () => {
+  test('the certificate page links the downloads, and offers the holder "Add to LinkedIn profile"', async () => {
     const page = await (await fetch(`${server!.url}/certificates/${code}`)).text();
     expect(page).toContain(`/certificates/${code}/credential.jwt`);
     expect(page).toContain(`/certificates/${code}/credential.json`);
+    expect(page).not.toContain('Add to LinkedIn profile');
+    const cookie = await signInOverHttp(server!.url, holderEmail, DEMO_PASSWORD);
+    const own = await (await fetch(`${server!.url}/certificates/${code}`, { headers: { cookie } })).text();
+    const href = /href="(https:\/\/www\.linkedin\.com\/profile\/add\?[^"]+)"/.exec(own)?.[1];
+    expect(href).toBeDefined();
+    const params = new URL(href!.replaceAll('&amp;', '&')).searchParams;
+    expect(Object.fromEntries(params)).toMatchObject({
+      startTask: 'CERTIFICATION_NAME',
+      name: 'Closing the gap',
+      organizationName: 'Oakfield Primary School',
+      issueYear: '2026',
+      issueMonth: '11',
+      certUrl: `${server!.url}/certificates/${code}`,
+      certId: code,
+    });
   });
 });
