@@ -10,6 +10,7 @@ import { closeDb, getDb } from '#app/utils/db.server.ts';
 import { ConfigError, getEnv, type Env } from '#app/utils/env.server.ts';
 import { startMailWorker, type MailWorker } from '#app/mail/worker.server.ts';
 import { startRetentionSweep } from '#app/models/retention-sweep.server.ts';
+import { keyRing } from '#app/credentials/keys.server.ts';
 import { installMetrics } from './metrics.ts';
 import { remixHandler } from './remix-handler.ts';
 import { limitBodySize, plainPage, refuseCrossOriginWrites, refuseMalformedRequests, securityHeaders } from './security.ts';
@@ -66,6 +67,12 @@ export async function startServer({ useVite }: { useVite: boolean }): Promise<vo
   } catch (error) {
     if (error instanceof DatabaseOpenError) fail(error.message);
     fail(`Could not prepare the database at ${path.resolve(env.DATABASE_PATH)}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  try {
+    await keyRing();
+  } catch (error) {
+    fail(`Could not load the credential signing key: ${error instanceof Error ? error.message : String(error)}`);
   }
 
   const app = express();

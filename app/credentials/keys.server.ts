@@ -53,7 +53,11 @@ async function loadKeyRing(): Promise<KeyRing> {
   const privateJwk: JWK = env.CREDENTIAL_SIGNING_KEY ?? (await generatedPrivateJwk());
   const current = await publicJwk(privateJwk);
   const previous = await Promise.all((env.CREDENTIAL_PREVIOUS_KEYS ?? []).map((jwk) => publicJwk(jwk)));
-  const privateKey = (await importJWK({ ...privateJwk, alg: 'EdDSA' }, 'EdDSA')) as CryptoKey;
+  // Web Crypto refuses a JWK whose x is not the public half of its d: such a key would sign
+  // tokens no one can verify.
+  const privateKey = (await importJWK({ ...privateJwk, alg: 'EdDSA' }, 'EdDSA').catch(() => {
+    throw new Error('CREDENTIAL_SIGNING_KEY: "x" is not the public key of "d"');
+  })) as CryptoKey;
   const seen = new Set<string>();
   const publicKeys = [current, ...previous].filter((key) => !seen.has(key.kid!) && seen.add(key.kid!));
   return { signing: { kid: current.kid!, privateKey }, publicKeys };

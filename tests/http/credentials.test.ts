@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { TEMPLATE_DB } from '#tests/setup/paths.ts';
 import { DEMO_PASSWORD } from '#db/seed.ts';
-import { signInOverHttp, startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
+import { runServerExpectingExit, signInOverHttp, startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
 
 // The credentials are checked by code that did not sign them: jose verifies each token against the
 // JWKS fetched over HTTP from the built server, and the credential's shape is checked against a
@@ -182,5 +182,13 @@ describe('Open Badges 3.0 credentials', () => {
       certUrl: `${server!.url}/certificates/${code}`,
       certId: code,
     });
+  });
+
+  test('a signing key whose public half does not match its private half stops the server at start', async () => {
+    const one = await ed25519Key();
+    const two = await ed25519Key();
+    const { code: exitCode, output } = await runServerExpectingExit({ PORT: '3997', DATABASE_PATH: tempDatabasePath(), CREDENTIAL_SIGNING_KEY: JSON.stringify({ ...one.privateJwk, x: two.publicJwk.x }) });
+    expect(exitCode).toBe(1);
+    expect(output).toContain('CREDENTIAL_SIGNING_KEY: "x" is not the public key of "d"');
   });
 });
