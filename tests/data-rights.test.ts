@@ -1,4 +1,9 @@
+import crypto from 'node:crypto';
+import { Migrator } from 'kysely';
 import { describe, expect, test } from 'vitest';
+import { openDatabase } from '#db/database.server.ts';
+import { migrations } from '#db/migrations/index.ts';
+import { TEST_ROOT } from '#tests/setup/paths.ts';
 import { loader as exportLoader } from '#app/routes/account.export.ts';
 import { action as dataAction, loader as dataLoader } from '#app/routes/admin.data.tsx';
 import { loader as certificateLoader } from '#app/routes/certificates.$code.tsx';
@@ -134,5 +139,23 @@ describe('retention', () => {
     expect(rows.find((r) => r.id === recentlyGone)?.erased_at).toBeNull();
     // A second run finds nothing left to do.
     expect(await eraseExpiredPeople()).toBe(0);
+  });
+});
+
+describe('migration 011', () => {
+  test('gives certificates issued before it a salted hash of the holder’s email', async () => {
+    const db = openDatabase(`${TEST_ROOT}/migration-011-${Date.now()}.db`);
+    const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < '011'));
+    await new Migrator({ db, provider: { getMigrations: async () => before } }).migrateToLatest();
+    const at = now();
+    const user = await db.insertInto('users').values({ email: 'Old.Holder@school.example', name: 'Old Holder', password_hash: null, created_at: at }).returning('id').executeTakeFirstOrThrow();
+    await db
+      .insertInto('certificates')
+      .values({ code: 'OLD234-OLD567-OLD789', user_id: user.id, course_slug: 'c', course_title: 'C', content_version: '1', cpd_hours: 1, learner_name: 'Old Holder', organisation_id: null, organisation_name: 'Kindred', completed_at: at, revoked_at: null, revoked_by: null, revocation_reason: null, revocation_note: null })
+      .execute();
+    await new Migrator({ db, provider: { getMigrations: async () => migrations } }).migrateToLatest();
+    const row = await db.selectFrom('certificates').select(['recipient_salt', 'recipient_hash']).executeTakeFirstOrThrow();
+    expect(row.recipient_hash).toBe(`sha256$${crypto.createHash('sha256').update(`old.holder@school.example${row.recipient_salt}`).digest('hex')}`);
+    await db.destroy();
   });
 });
