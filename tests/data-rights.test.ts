@@ -124,6 +124,7 @@ describe('retention', () => {
     const oakfield = (await getDb().selectFrom('organisations').select('id').where('name', '=', 'Oakfield Primary School').executeTakeFirstOrThrow()).id;
     const bad = await run(dataAction, postRequest('/admin/data', { intent: 'retention', organisationId: String(oakfield), months: '5' }, admin));
     expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ fieldErrors: { months: 'Choose a period from the list' }, organisationId: oakfield });
     const saved = await run(dataAction, postRequest('/admin/data', { intent: 'retention', organisationId: String(oakfield), months: '12' }, admin));
     expect(saved.status).toBe(200);
 

@@ -57,13 +57,16 @@ export async function action({ request }: ActionFunctionArgs) {
   requireRecentPassword(request, admin);
   if (formData.get('intent') === 'retention') {
     const parsed = parseForm(retentionSchema, formData);
-    if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, saved: null }, { status: 400 });
+    if (!parsed.success) {
+      const row = parseForm(retentionSchema.pick({ organisationId: true }), formData);
+      return json({ fieldErrors: parsed.fieldErrors, saved: null, organisationId: row.success ? row.data.organisationId : null }, { status: 400 });
+    }
     await orNotFound(setRetention(admin, parsed.data.organisationId, parsed.data.months === '' ? null : Number(parsed.data.months)));
-    return json({ fieldErrors: {}, saved: parsed.data.organisationId });
+    return json({ fieldErrors: {}, saved: parsed.data.organisationId, organisationId: parsed.data.organisationId });
   }
   if (formData.get('intent') !== 'erase') throw badRequest('Choose what to do.');
   const parsed = parseForm(eraseSchema, formData);
-  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, saved: null }, { status: 400 });
+  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, saved: null, organisationId: null }, { status: 400 });
   await orNotFound(erasePerson(admin, parsed.data.userId));
   return redirect('/admin/data?erased=1');
 }
@@ -153,7 +156,7 @@ export default function PersonalData() {
                       options={retentionOptions}
                       emptyOption="Until the school asks"
                       defaultValue={o.retentionMonths === null ? '' : String(o.retentionMonths)}
-                      error={actionData?.saved === null && errors.months ? errors.months : undefined}
+                      error={actionData?.saved === null && actionData.organisationId === o.id ? errors.months : undefined}
                     />{' '}
                     <button type="submit" className="button button--quiet">
                       Save<span className="visually-hidden"> the retention period for {o.name}</span>
