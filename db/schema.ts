@@ -11,6 +11,8 @@ export interface OrganisationsTable {
   kind: 'school' | 'trust';
   trust_id: number | null;
   created_at: string;
+  /** Months a deactivated person is kept before being erased; null keeps them until asked. */
+  retention_months: number | null;
   /** 1: members sign in only through single sign-on; their passwords are refused. */
   sso_only: Generated<0 | 1>;
   /** The school's Microsoft Entra tenant: Microsoft sign-ins for its domains must come from it. */
@@ -41,6 +43,8 @@ export interface UsersTable {
   name: string;
   password_hash: string | null;
   created_at: string;
+  /** Set when the person was erased: the row stays, pseudonymised, so ids in the audit trail resolve. */
+  erased_at: string | null;
   /** First sign-in through single sign-on: from then on the person has joined, with or without a password. */
   sso_linked_at: Generated<string | null>;
 }
@@ -144,7 +148,8 @@ export type AuditEvent =
   | 'sso_sign_in'
   | 'sso_sign_in_refused'
   | 'sso_member_created'
-  | 'sso_settings_changed';
+  | 'sso_settings_changed'
+  | 'person_erased';
 
 export interface EnrolmentsTable {
   id: Generated<number>;
@@ -215,6 +220,11 @@ export interface CertificatesTable {
   revoked_by: number | null;
   revocation_reason: RevocationReason | null;
   revocation_note: string | null;
+  /** The holder's identity in the credential: sha256$hex(lower-case email + salt). */
+  recipient_salt: string | null;
+  recipient_hash: string | null;
+  /** Set when the holder was erased: the name is withheld, the certificate still verifies. */
+  holder_withheld_at: string | null;
 }
 
 export interface ExternalCpdTable {

@@ -9,6 +9,8 @@ import { seedDemoDataIfEmpty } from '#db/seed.ts';
 import { closeDb, getDb } from '#app/utils/db.server.ts';
 import { ConfigError, getEnv, type Env } from '#app/utils/env.server.ts';
 import { startMailWorker, type MailWorker } from '#app/mail/worker.server.ts';
+import { startRetentionSweep } from '#app/models/retention-sweep.server.ts';
+import { keyRing } from '#app/credentials/keys.server.ts';
 import { installMetrics } from './metrics.ts';
 import { remixHandler } from './remix-handler.ts';
 import { limitBodySize, plainPage, refuseCrossOriginWrites, refuseMalformedRequests, securityHeaders } from './security.ts';
@@ -67,6 +69,12 @@ export async function startServer({ useVite }: { useVite: boolean }): Promise<vo
     fail(`Could not prepare the database at ${path.resolve(env.DATABASE_PATH)}: ${error instanceof Error ? error.message : String(error)}`);
   }
 
+  try {
+    await keyRing();
+  } catch (error) {
+    fail(`Could not load the credential signing key: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
   const app = express();
   app.disable('x-powered-by');
   // Behind a proxy every request comes from the proxy: TRUST_PROXY says whose X-Forwarded-For to believe.
@@ -103,6 +111,7 @@ export async function startServer({ useVite }: { useVite: boolean }): Promise<vo
   server.on('error', (error) => fail(`Could not listen on port ${env.PORT}: ${error.message}`));
   // Email is sent from here, never from a request (docs/decisions/012-email-outbox.md).
   const mailWorker: MailWorker | null = env.MAIL_WORKER === 'on' ? startMailWorker() : null;
+  const retentionSweep = startRetentionSweep(env.RETENTION_SWEEP_MS);
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -111,7 +120,7 @@ export async function startServer({ useVite }: { useVite: boolean }): Promise<vo
     console.log(`${signal} received: finishing requests in flight, then closing the database.`);
     // In-flight requests finish; idle keep-alive connections close now so close() can complete.
     server.close(() => {
-      (mailWorker?.stop() ?? Promise.resolve())
+      Promise.all([mailWorker?.stop(), retentionSweep.stop()])
         .then(() => closeDb())
         .then(() => process.exit(0))
         .catch((error: unknown) => fail(`Could not close the database cleanly: ${String(error)}`));

@@ -31,3 +31,22 @@ describe('configuration', () => {
     expect(env.PUBLIC_URL).toBe('https://cpd.example.org');
   });
 });
+
+describe('credential signing keys', () => {
+  const key = { kty: 'OKP', crv: 'Ed25519', x: 'A'.repeat(43), d: 'B'.repeat(43) };
+
+  test('a private Ed25519 JWK and previous public keys are accepted', () => {
+    const env = parseEnv({ CREDENTIAL_SIGNING_KEY: JSON.stringify(key), CREDENTIAL_PREVIOUS_KEYS: JSON.stringify([{ kty: 'OKP', crv: 'Ed25519', x: 'C'.repeat(43) }]) });
+    expect(env.CREDENTIAL_SIGNING_KEY?.d).toBe('B'.repeat(43));
+    expect(env.CREDENTIAL_PREVIOUS_KEYS).toHaveLength(1);
+  });
+
+  test.each([
+    [{ CREDENTIAL_SIGNING_KEY: 'not json' }, /^Invalid configuration: CREDENTIAL_SIGNING_KEY: must be a private Ed25519 JWK/],
+    [{ CREDENTIAL_SIGNING_KEY: JSON.stringify({ ...key, d: undefined }) }, /^Invalid configuration: CREDENTIAL_SIGNING_KEY: /],
+    [{ CREDENTIAL_SIGNING_KEY: JSON.stringify({ ...key, crv: 'P-256' }) }, /^Invalid configuration: CREDENTIAL_SIGNING_KEY: /],
+    [{ CREDENTIAL_PREVIOUS_KEYS: JSON.stringify(key) }, /^Invalid configuration: CREDENTIAL_PREVIOUS_KEYS: must be a JSON array/],
+  ])('a bad key stops with one line naming the variable (%o)', (source, message) => {
+    expect(() => parseEnv(source)).toThrow(message);
+  });
+});

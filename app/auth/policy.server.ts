@@ -40,6 +40,16 @@ export function assertPlatformAdmin(viewer: SessionUser): void {
   if (!viewer.isPlatformAdmin) throw new AccessDenied('platform admins only');
 }
 
+/**
+ * Erasure is done by a platform admin at the school's request (the school is the controller).
+ * Nobody erases themselves or another platform admin: that would lock the platform out of itself.
+ */
+export async function mayErasePerson(viewer: SessionUser, personId: number): Promise<boolean> {
+  if (!viewer.isPlatformAdmin || viewer.id === personId) return false;
+  const admin = await getDb().selectFrom('platform_admins').select('user_id').where('user_id', '=', personId).executeTakeFirst();
+  return !admin;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Leaders
 

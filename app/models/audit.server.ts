@@ -60,6 +60,7 @@ export const AUDIT_EVENT_LABELS: Record<AuditEvent, string> = {
   sso_sign_in_refused: 'Single sign-on refused',
   sso_member_created: 'Joined through single sign-on',
   sso_settings_changed: 'Single sign-on settings changed',
+  person_erased: 'Personal data erased',
 };
 
 export const AUDIT_PAGE_SIZE = 100;

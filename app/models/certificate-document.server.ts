@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import type { PublicCertificate } from './certificates.server.ts';
-import { REVOCATION_REASONS } from './certificates.server.ts';
+import { NAME_WITHHELD, REVOCATION_REASONS } from './certificates.server.ts';
 import { formatDate } from '#app/utils/dates.ts';
 
 const require = createRequire(import.meta.url);
@@ -58,7 +58,7 @@ export async function certificatePdf(certificate: PublicCertificate, url: string
   tagged('H1', () => doc.fillColor('#111827').font('Bold').fontSize(30).text('Certificate of completion', 56, 96, { width: textWidth }));
   tagged('P', () => {
     doc.font('Regular').fontSize(14).fillColor('#374151').text('This certifies that', 56, 160, { width: textWidth });
-    doc.font('Bold').fontSize(26).fillColor('#111827').text(certificate.learnerName, 56, 184, { width: textWidth });
+    doc.font('Bold').fontSize(26).fillColor('#111827').text(certificate.learnerName ?? NAME_WITHHELD, 56, 184, { width: textWidth });
     doc.font('Regular').fontSize(14).fillColor('#374151').text('has completed the course', { width: textWidth });
     doc.moveDown(0.3);
     doc.font('Bold').fontSize(20).fillColor('#111827').text(certificate.courseTitle, { width: textWidth });

@@ -43,15 +43,18 @@ export function issueCertificateOnCompletion(userId: number, course: CourseEntry
       .selectFrom('users as u')
       .leftJoin('memberships as m', (join) => join.onRef('m.user_id', '=', 'u.id').on('m.deactivated_at', 'is', null))
       .leftJoin('organisations as o', 'o.id', 'm.organisation_id')
-      .select(['u.name', 'o.id as organisationId', 'o.name as organisationName', 'o.kind'])
+      .select(['u.name', 'u.email', 'o.id as organisationId', 'o.name as organisationName', 'o.kind'])
       .where('u.id', '=', userId)
       // A learner in a school and its trust: the school issues.
       .orderBy('o.kind', 'asc')
       .orderBy('m.id', 'asc')
       .executeTakeFirstOrThrow();
+    const recipient = recipientIdentity(person.email);
     await trx
       .insertInto('certificates')
       .values({
+        recipient_salt: recipient.salt,
+        recipient_hash: recipient.hash,
         code: generateCertificateCode(),
         user_id: userId,
         course_slug: course.slug,
@@ -72,9 +75,18 @@ export function issueCertificateOnCompletion(userId: number, course: CourseEntry
   };
 }
 
+/** How the holder is named in the credential (Open Badges IdentityObject): a salted hash of the email. */
+export function recipientIdentity(email: string, salt = crypto.randomBytes(16).toString('hex')): { salt: string; hash: string } {
+  return { salt, hash: `sha256$${crypto.createHash('sha256').update(`${email.toLowerCase()}${salt}`).digest('hex')}` };
+}
+
+/** What the page and PDF say in place of an erased holder's name. */
+export const NAME_WITHHELD = "Name withheld at the holder's request";
+
 export interface PublicCertificate {
   code: string;
-  learnerName: string;
+  /** Null when the holder was erased: the certificate still verifies, their name is withheld. */
+  learnerName: string | null;
   courseTitle: string;
   cpdHours: number;
   completedAt: string;
@@ -85,12 +97,12 @@ export interface PublicCertificate {
   revocationReason: RevocationReason | null;
 }
 
-const PUBLIC_COLUMNS = ['code', 'learner_name', 'course_title', 'cpd_hours', 'completed_at', 'organisation_name', 'content_version', 'course_slug', 'revoked_at', 'revocation_reason'] as const;
+const PUBLIC_COLUMNS = ['code', 'learner_name', 'holder_withheld_at', 'course_title', 'cpd_hours', 'completed_at', 'organisation_name', 'content_version', 'course_slug', 'revoked_at', 'revocation_reason'] as const;
 
 function toPublic(row: Pick<Database['certificates'], (typeof PUBLIC_COLUMNS)[number]> & { cpd_hours: number }): PublicCertificate {
   return {
     code: row.code,
-    learnerName: row.learner_name,
+    learnerName: row.holder_withheld_at ? null : row.learner_name,
     courseTitle: row.course_title,
     cpdHours: row.cpd_hours,
     completedAt: row.completed_at,
@@ -123,6 +135,27 @@ export async function certificateForCourse(userId: number, courseSlug: string): 
     .orderBy('completed_at', 'desc')
     .executeTakeFirst();
   return row ? toPublic(row) : null;
+}
+
+/** What the Open Badges credential needs beyond the public facts: who issued it and the holder's hashed identity. */
+export async function findCredentialFacts(code: string): Promise<(PublicCertificate & { organisationId: number | null; recipientSalt: string | null; recipientHash: string | null }) | null> {
+  const row = await getDb()
+    .selectFrom('certificates')
+    .select([...PUBLIC_COLUMNS, 'organisation_id', 'recipient_salt', 'recipient_hash'])
+    .where('code', '=', code)
+    .executeTakeFirst();
+  return row ? { ...toPublic(row), organisationId: row.organisation_id, recipientSalt: row.recipient_salt, recipientHash: row.recipient_hash } : null;
+}
+
+/** An organisation by id, only if it has issued a certificate: issuer profiles are public, other organisations are not. */
+export async function findIssuingOrganisation(id: number): Promise<{ id: number; name: string } | null> {
+  const row = await getDb()
+    .selectFrom('organisations as o')
+    .select(['o.id', 'o.name'])
+    .where('o.id', '=', id)
+    .where(({ exists, selectFrom }) => exists(selectFrom('certificates as c').select('c.id').whereRef('c.organisation_id', '=', 'o.id')))
+    .executeTakeFirst();
+  return row ?? null;
 }
 
 /** The certificate behind a code with its owner, for access checks on PDFs and revocation. */

@@ -215,6 +215,17 @@ export default function Account() {
           </tbody>
         </table>
       </div>
+
+      <h2 id="your-data">Your data</h2>
+      <p>
+        Download everything Kindred holds about you (your profile, memberships, progress, reflections and their comments, CPD log, certificates,
+        emails sent to you and your sessions) as one JSON file. To have your data erased, ask your school: it decides as the data controller.
+      </p>
+      <p>
+        <a className="button" href="/account/export" download>
+          Download your data
+        </a>
+      </p>
     </div>
   );
 }

@@ -145,6 +145,9 @@ export default function Admin() {
   return (
     <div>
       <h1>Organisations</h1>
+      <p>
+        <a href="/admin/data">Personal data: retention periods and erasure</a>
+      </p>
       <div className="table-wrap">
         <table>
           <thead>

@@ -6,7 +6,8 @@ import { getSessionUser, requireUser, requireRecentPassword } from '#app/auth/se
 import { canDownloadCertificate, canRevokeCertificate } from '#app/auth/policy.server.ts';
 import { standardLabelsOfCourse } from '#app/content/catalogue.server.ts';
 import { qrSvg, verificationUrl } from '#app/models/certificate-document.server.ts';
-import { findCertificateOwner, findPublicCertificate, normaliseCertificateCode, REVOCATION_REASONS, revokeCertificate } from '#app/models/certificates.server.ts';
+import { findCertificateOwner, findPublicCertificate, NAME_WITHHELD, normaliseCertificateCode, REVOCATION_REASONS, revokeCertificate } from '#app/models/certificates.server.ts';
+import { credentialUrls, linkedInAddToProfileUrl } from '#app/credentials/open-badge.server.ts';
 import { TextAreaField } from '#app/components/forms.tsx';
 import { formatDate } from '#app/utils/dates.ts';
 import { getEnv } from '#app/utils/env.server.ts';
@@ -31,6 +32,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     found: true as const,
     certificate: {
       ...certificate,
+      learnerName: certificate.learnerName ?? NAME_WITHHELD,
       completedAtText: formatDate(certificate.completedAt),
       revokedAtText: certificate.revokedAt ? formatDate(certificate.revokedAt) : null,
       revocationReasonText: certificate.revocationReason ? REVOCATION_REASONS[certificate.revocationReason] : null,
@@ -39,6 +41,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     url,
     qr: await qrSvg(url),
     canDownload,
+    credential: { ...credentialUrls(certificate.code), linkedIn: viewer && owner && viewer.id === owner.userId && !certificate.revokedAt ? linkedInAddToProfileUrl(certificate) : null },
     canRevoke: canRevoke && !certificate.revokedAt,
     reasons: Object.entries(REVOCATION_REASONS).map(([value, label]) => ({ value, label })),
   });
@@ -76,7 +79,7 @@ export default function CertificatePage() {
       </div>
     );
   }
-  const { certificate, url, qr, canDownload, canRevoke, reasons, standards } = data;
+  const { certificate, url, qr, canDownload, canRevoke, reasons, standards, credential } = data;
   const revoked = certificate.revokedAtText !== null;
   return (
     <div className="certificate-page">
@@ -127,6 +130,32 @@ export default function CertificatePage() {
           </a>
         </p>
       ) : null}
+      <section aria-labelledby="credential-title" className="no-print stack">
+        <h2 id="credential-title">Digital credential</h2>
+        <p>
+          This certificate is also an Open Badges 3.0 credential, signed by Kindred, that other systems can check. It names the holder only by a
+          protected (salted and hashed) email address.
+        </p>
+        <ul>
+          <li>
+            <a href={credential.jwt} download>
+              Download the signed credential (.jwt)
+            </a>
+          </li>
+          <li>
+            <a href={credential.json} download>
+              Download the credential as JSON
+            </a>
+          </li>
+        </ul>
+        {credential.linkedIn ? (
+          <p>
+            <a className="button" href={credential.linkedIn} rel="noopener noreferrer">
+              Add to LinkedIn profile
+            </a>
+          </p>
+        ) : null}
+      </section>
       {canRevoke ? (
         <section aria-labelledby="revoke-title" className="no-print">
           <h2 id="revoke-title">Revoke this certificate</h2>

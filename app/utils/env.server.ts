@@ -3,6 +3,24 @@ import { z } from 'zod';
 
 const DEVELOPMENT_SESSION_SECRET = 'development-only-secret-do-not-use-in-production';
 
+const base64url = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes in base64url');
+const ed25519Jwk = z.object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: base64url });
+
+/** A variable holding JSON that must match `schema`; one message for any way it can be wrong. */
+function jsonOf<T extends z.ZodType>(schema: T, message: string) {
+  return z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.unknown().refine((value) => schema.safeParse(value).success, message).transform((value) => schema.parse(value) as z.output<T>));
+}
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -46,6 +64,11 @@ const envSchema = z
     OIDC_CLIENT_ID: z.string().trim().max(300).optional(),
     OIDC_CLIENT_SECRET: z.string().max(500).optional(),
     OIDC_NAME: z.string().trim().max(60).optional(),
+    // Open Badges credentials (docs/decisions/015-credentials-and-data-rights.md).
+    CREDENTIAL_SIGNING_KEY: jsonOf(ed25519Jwk.extend({ d: base64url }), 'must be a private Ed25519 JWK as JSON: {"kty":"OKP","crv":"Ed25519","x":"…","d":"…"}').optional(),
+    CREDENTIAL_PREVIOUS_KEYS: jsonOf(z.array(ed25519Jwk), 'must be a JSON array of public Ed25519 JWKs: [{"kty":"OKP","crv":"Ed25519","x":"…"}]').optional(),
+    // How often people deactivated longer than their organisation's retention period are erased.
+    RETENTION_SWEEP_MS: z.coerce.number().int().min(1000).max(7 * 86_400_000).default(6 * 60 * 60 * 1000),
   })
   .transform((raw, ctx) => {
     if (raw.SESSION_SECRET === undefined && raw.NODE_ENV === 'production') {

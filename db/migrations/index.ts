@@ -9,6 +9,7 @@ import * as hardening from './007-hardening.ts';
 import * as email from './008-email.ts';
 import * as keptDrafts from './009-kept-drafts.ts';
 import * as singleSignOn from './010-single-sign-on.ts';
+import * as credentialsAndDataRights from './011-credentials-and-data-rights.ts';
 
 // An explicit list, not a directory scan, so the bundled server carries every migration.
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '008-email': email,
   '009-kept-drafts': keptDrafts,
   '010-single-sign-on': singleSignOn,
+  '011-credentials-and-data-rights': credentialsAndDataRights,
 };

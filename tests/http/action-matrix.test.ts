@@ -55,6 +55,7 @@ const MATRIX: Record<string, Entry> = {
   'routes/admin.organisations.$id': { url: () => `/admin/organisations/${ids.oakfield}`, body: () => ({ name: 'Oakfield Primary School', trustId: String(ids.trust) }), expect: signedIn(403, { admin: 'away' }) },
   // Not configured here, so nothing to start (tests/http/sso.test.ts drives a configured one).
   'routes/auth.$provider': { url: () => '/auth/oidc', body: () => ({ redirectTo: '/learn' }), expect: everyone(404) },
+  'routes/admin.data': { url: () => '/admin/data', body: () => ({ intent: 'erase', userId: String(ids.erasable), confirm: 'yes' }), expect: signedIn(403, { admin: 'away' }) },
   'routes/forgot-password': { url: () => '/forgot-password', body: (v) => ({ email: `nobody.${v.toLowerCase()}@nowhere.example` }), expect: everyone(200) },
   'routes/reset-password.$token': { url: () => '/reset-password/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', body: () => ({ password: 'copper kettle under moonlight', confirmPassword: 'copper kettle under moonlight' }), expect: everyone(410) },
   'routes/unsubscribe.$token': { url: () => `/unsubscribe/${ids.teacher}.reminders.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`, body: () => ({}), expect: everyone(404) },
@@ -95,6 +96,7 @@ beforeAll(async () => {
     tom: id('tom.brennan@oakfield.example'),
     grace: id('grace.okafor@oakfield.example'),
     hannah: id('hannah.lewis@oakfield.example'),
+    erasable: (db.prepare("select id from users where email like '%@oakfield.example' and email not in ('tom.brennan@oakfield.example', 'grace.okafor@oakfield.example', 'hannah.lewis@oakfield.example', ?, ?, ?, ?) order by id desc limit 1").get(EMAILS.teacher, EMAILS.coach, EMAILS.leader, EMAILS.deactivated) as { id: number }).id,
     oakfield: (db.prepare("select id from organisations where name = 'Oakfield Primary School'").get() as { id: number }).id,
     trust: (db.prepare("select id from organisations where name = 'Northfield Learning Trust'").get() as { id: number }).id,
   });
