@@ -11,10 +11,11 @@ async function run(command: string | undefined, args: string[]): Promise<string>
   process.env.SESSION_SECRET ||= 'not-used-by-the-database-commands-0000000000';
   const env = getEnv();
   const db = getDb();
+  const where = env.DATABASE_URL ? withoutPassword(env.DATABASE_URL) : path.resolve(env.DATABASE_PATH);
   switch (command) {
     case 'migrate': {
       const applied = await migrateToLatest(db);
-      return applied.length ? `Applied ${applied.join(', ')} to ${path.resolve(env.DATABASE_PATH)}` : `Already up to date: ${path.resolve(env.DATABASE_PATH)}`;
+      return applied.length ? `Applied ${applied.join(', ')} to ${where}` : `Already up to date: ${where}`;
     }
     case 'seed': {
       await migrateToLatest(db);
@@ -34,13 +35,21 @@ async function run(command: string | undefined, args: string[]): Promise<string>
     }
     case 'backup': {
       const file = args[0];
+      if (env.DATABASE_URL) throw new Error('db:backup copies SQLite files only; on PostgreSQL use pg_dump: pg_dump --format=custom --file=kindred.dump "$DATABASE_URL" (README, Backups).');
       if (!file) throw new Error('Say where to write the backup: npm run db:backup -- FILE');
       const written = await backupDatabase(db, file);
-      return `Backed up ${path.resolve(env.DATABASE_PATH)} to ${written}`;
+      return `Backed up ${where} to ${written}`;
     }
     default:
       throw new Error(`Unknown command "${command ?? ''}": use migrate, seed or backup`);
   }
+}
+
+/** A database URL fit to print: the password is not. */
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
 }
 
 run(process.argv[2], process.argv.slice(3))

@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
 import type { Role } from '#db/schema.ts';
 import { AccessDenied, assertPlatformAdmin, ledOrganisationIds, mayManageMembership } from '#app/auth/policy.server.ts';
 import type { SessionUser } from '#app/auth/session.server.ts';
+import { joinedText } from '#db/dialect.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
 import { inviteMember, type NewMember } from './accounts.server.ts';
 import { recordAudit } from './audit.server.ts';
@@ -97,7 +97,7 @@ export async function listMembers(viewer: SessionUser, only: { userId?: number; 
       eb
         .selectFrom('membership_roles as r')
         .whereRef('r.membership_id', '=', 'm.id')
-        .select(sql<string>`group_concat(r.role)`.as('roles'))
+        .select(joinedText(getDb(), 'r.role').as('roles'))
         .as('roles'),
     ])
     .where('m.organisation_id', 'in', organisationIds)

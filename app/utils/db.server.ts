@@ -7,7 +7,7 @@ import { countStatementForRequest } from './request-metrics.server.ts';
 export function getDb(): DB {
   return singleton('db', () => {
     const env = getEnv();
-    return openDatabase(env.DATABASE_PATH, { slowQueryMs: env.SLOW_QUERY_MS, onQuery: countQuery });
+    return openDatabase(env.DATABASE_URL ?? env.DATABASE_PATH, { slowQueryMs: env.SLOW_QUERY_MS, onQuery: countQuery, poolSize: env.DATABASE_POOL_SIZE });
   });
 }
 
