@@ -1,9 +1,8 @@
 // npm run db:migrate | db:seed | db:backup -- FILE
-import path from 'node:path';
 import { backupDatabase, migrateToLatest } from './database.server.ts';
 import { seedDemoData, seedDemoDataIfEmpty } from './seed.ts';
 import { LARGE_TRUST, seedLarge } from './seed-large.ts';
-import { closeDb, getDb } from '#app/utils/db.server.ts';
+import { closeDb, describeDatabase, getDb } from '#app/utils/db.server.ts';
 import { getEnv } from '#app/utils/env.server.ts';
 
 async function run(command: string | undefined, args: string[]): Promise<string> {
@@ -11,7 +10,7 @@ async function run(command: string | undefined, args: string[]): Promise<string>
   process.env.SESSION_SECRET ||= 'not-used-by-the-database-commands-0000000000';
   const env = getEnv();
   const db = getDb();
-  const where = env.DATABASE_URL ? withoutPassword(env.DATABASE_URL) : path.resolve(env.DATABASE_PATH);
+  const where = describeDatabase(env);
   switch (command) {
     case 'migrate': {
       const applied = await migrateToLatest(db);
@@ -43,13 +42,6 @@ async function run(command: string | undefined, args: string[]): Promise<string>
     default:
       throw new Error(`Unknown command "${command ?? ''}": use migrate, seed or backup`);
   }
-}
-
-/** A database URL fit to print: the password is not. */
-function withoutPassword(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
 }
 
 run(process.argv[2], process.argv.slice(3))
