@@ -1,9 +1,8 @@
 // npm run db:migrate | db:seed | db:backup -- FILE
-import path from 'node:path';
 import { backupDatabase, migrateToLatest } from './database.server.ts';
 import { seedDemoData, seedDemoDataIfEmpty } from './seed.ts';
 import { LARGE_TRUST, seedLarge } from './seed-large.ts';
-import { closeDb, getDb } from '#app/utils/db.server.ts';
+import { closeDb, describeDatabase, getDb } from '#app/utils/db.server.ts';
 import { getEnv } from '#app/utils/env.server.ts';
 
 async function run(command: string | undefined, args: string[]): Promise<string> {
@@ -11,10 +10,11 @@ async function run(command: string | undefined, args: string[]): Promise<string>
   process.env.SESSION_SECRET ||= 'not-used-by-the-database-commands-0000000000';
   const env = getEnv();
   const db = getDb();
+  const where = describeDatabase(env);
   switch (command) {
     case 'migrate': {
       const applied = await migrateToLatest(db);
-      return applied.length ? `Applied ${applied.join(', ')} to ${path.resolve(env.DATABASE_PATH)}` : `Already up to date: ${path.resolve(env.DATABASE_PATH)}`;
+      return applied.length ? `Applied ${applied.join(', ')} to ${where}` : `Already up to date: ${where}`;
     }
     case 'seed': {
       await migrateToLatest(db);
@@ -34,9 +34,10 @@ async function run(command: string | undefined, args: string[]): Promise<string>
     }
     case 'backup': {
       const file = args[0];
+      if (env.DATABASE_URL) throw new Error('db:backup copies SQLite files only; on PostgreSQL use pg_dump: pg_dump --format=custom --file=kindred.dump "$DATABASE_URL" (README, Backups).');
       if (!file) throw new Error('Say where to write the backup: npm run db:backup -- FILE');
       const written = await backupDatabase(db, file);
-      return `Backed up ${path.resolve(env.DATABASE_PATH)} to ${written}`;
+      return `Backed up ${where} to ${written}`;
     }
     default:
       throw new Error(`Unknown command "${command ?? ''}": use migrate, seed or backup`);

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type LogEvent, type MigrationProvider } from 'kysely';
+import { isPostgres } from './dialect.ts';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 
@@ -13,11 +15,55 @@ interface OpenOptions {
   slowQueryMs?: number;
   /** Called once per SQL statement; the benchmark counts statements per request with it. */
   onQuery?: (sqlText: string, durationMs: number) => void;
+  /** PostgreSQL connections this process may hold at once. */
+  poolSize?: number;
 }
 
-/** Opens the SQLite file with the settings every connection needs. */
-export function openDatabase(filePath: string, options: OpenOptions = {}): DB {
+/** Whether a database target names a PostgreSQL server rather than a SQLite file. */
+export function isPostgresUrl(target: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(target);
+}
+
+/**
+ * Opens the database: a postgres:// URL through a connection pool, anything else as a SQLite file
+ * with the settings every connection needs.
+ */
+export function openDatabase(target: string, options: OpenOptions = {}): DB {
+  return isPostgresUrl(target) ? openPostgres(target, options) : openSqlite(target, options);
+}
+
+function logQueries(options: OpenOptions): (event: LogEvent) => void {
   const slowQueryMs = options.slowQueryMs ?? 100;
+  return (event) => {
+    options.onQuery?.(event.query.sql, event.queryDurationMillis);
+    if (event.level === 'error') {
+      console.error(`[db] query failed: ${event.query.sql}`, event.error);
+    } else if (event.queryDurationMillis >= slowQueryMs) {
+      console.warn(`[db] slow query (${event.queryDurationMillis.toFixed(1)} ms): ${event.query.sql}`);
+    }
+  };
+}
+
+// count(*) and sum() of integers are bigint (int8) on PostgreSQL, which pg hands back as strings;
+// Kindred's counts are far below 2^53, so they come back as numbers, as they do from SQLite.
+const INT8 = 20;
+const NUMERIC = 1700;
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8) return (value: string) => Number(value);
+    if (oid === NUMERIC) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+function openPostgres(url: string, options: OpenOptions): DB {
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
+  // An idle client losing its server (a restart, a failover) must not take the process down.
+  pool.on('error', (error) => console.warn(`[db] idle PostgreSQL connection closed: ${error.message}`));
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: logQueries(options) });
+}
+
+function openSqlite(filePath: string, options: OpenOptions): DB {
   let sqlite: SQLite.Database;
   try {
     if (filePath !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filePath)), { recursive: true });
@@ -34,14 +80,7 @@ export function openDatabase(filePath: string, options: OpenOptions = {}): DB {
   }
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
-    log(event) {
-      options.onQuery?.(event.query.sql, event.queryDurationMillis);
-      if (event.level === 'error') {
-        console.error(`[db] query failed: ${event.query.sql}`, event.error);
-      } else if (event.queryDurationMillis >= slowQueryMs) {
-        console.warn(`[db] slow query (${event.queryDurationMillis.toFixed(1)} ms): ${event.query.sql}`);
-      }
-    },
+    log: logQueries(options),
   });
   sqliteHandles.set(db, sqlite);
   return db;
@@ -90,6 +129,7 @@ export async function migrateToLatest(db: DB): Promise<string[]> {
 
 /** Writes a consistent copy of the live database with SQLite's online backup. */
 export async function backupDatabase(db: DB, destination: string): Promise<string> {
+  if (isPostgres(db)) throw new Error('Backups of PostgreSQL are taken with pg_dump, not by Kindred.');
   const target = path.resolve(destination);
   fs.mkdirSync(path.dirname(target), { recursive: true });
   await rawSqlite(db).backup(target);

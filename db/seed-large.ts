@@ -1,9 +1,8 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { hashPassword } from '#app/auth/password.server.ts';
 import { getCourseIndex } from '#app/content/catalogue.server.ts';
 import { generateCertificateCode } from '#app/models/certificates.server.ts';
-import { rawSqlite } from './database.server.ts';
-import type { Database } from './schema.ts';
+import type { Database, Role } from './schema.ts';
 import { DEMO_PASSWORD } from './seed.ts';
 
 export const LARGE_TRUST = { name: 'Riverbend Schools Trust', domain: 'large.example', schools: 10 };
@@ -29,67 +28,83 @@ export async function seedLarge(db: Kysely<Database>, staff = 2000): Promise<{ p
   const { courses } = getCourseIndex();
   if (courses.length === 0) throw new Error('No courses found: the large seed needs the courses folder.');
   const passwordHash = await hashPassword(DEMO_PASSWORD);
-  const sqlite = rawSqlite(db);
   const next = random(2026);
   const now = Date.now();
   const iso = (daysAgo: number) => new Date(now - daysAgo * 86_400_000).toISOString();
   const day = (daysFromNow: number) => new Date(now + daysFromNow * 86_400_000).toISOString().slice(0, 10);
   let completions = 0;
 
-  const insertOrg = sqlite.prepare('insert into organisations (name, kind, trust_id, created_at) values (?, ?, ?, ?)');
-  const insertUser = sqlite.prepare('insert into users (email, name, password_hash, created_at) values (?, ?, ?, ?)');
-  const insertMembership = sqlite.prepare('insert into memberships (user_id, organisation_id, deactivated_at, created_at) values (?, ?, null, ?)');
-  const insertRole = sqlite.prepare('insert into membership_roles (membership_id, role) values (?, ?)');
-  const insertGroup = sqlite.prepare('insert into groups (organisation_id, name, coach_user_id, created_at) values (?, ?, ?, ?)');
-  const insertGroupMember = sqlite.prepare('insert into group_members (group_id, user_id, added_at) values (?, ?, ?)');
-  const insertAssignment = sqlite.prepare(
-    'insert into assignments (organisation_id, course_slug, target_kind, target_user_id, target_group_id, target_role, due_date, assigned_by, created_at, withdrawn_at) values (?, ?, ?, null, ?, ?, ?, ?, ?, null)',
-  );
-  const insertEnrolment = sqlite.prepare(
-    'insert into enrolments (user_id, course_slug, content_version, started_at, completed_at, last_module_slug, last_activity_at) values (?, ?, ?, ?, ?, ?, ?)',
-  );
-  const insertProgress = sqlite.prepare(
-    'insert into module_progress (user_id, course_slug, module_slug, content_version, first_visited_at, last_visited_at, completed_at) values (?, ?, ?, ?, ?, ?, ?)',
-  );
-  const insertCertificate = sqlite.prepare(
-    'insert into certificates (code, user_id, course_slug, course_title, content_version, cpd_hours, learner_name, organisation_id, organisation_name, completed_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  );
-  const member = (userId: number, organisationId: number, roles: string[]) => {
-    const membershipId = Number(insertMembership.run(userId, organisationId, iso(400)).lastInsertRowid);
-    for (const role of roles) insertRole.run(membershipId, role);
-  };
+  // Through Kysely, in multi-row inserts, so the same seed fills SQLite and PostgreSQL quickly.
+  await db.transaction().execute(async (trx) => {
+    const inChunks = async <T extends keyof Database>(table: T, rows: Insertable<Database[T]>[]) => {
+      for (let i = 0; i < rows.length; i += 500) await trx.insertInto(table).values(rows.slice(i, i + 500) as never).execute();
+    };
+    const organisation = async (name: string, kind: 'school' | 'trust', trustId: number | null) =>
+      (await trx.insertInto('organisations').values({ name, kind, trust_id: trustId, created_at: iso(400) }).returning('id').executeTakeFirstOrThrow()).id;
+    /** Makes the people with their memberships and roles in one organisation; returns their ids in order. */
+    const members = async (organisationId: number, people: { email: string; name: string; roles: Role[] }[]) => {
+      const ids: number[] = [];
+      for (let i = 0; i < people.length; i += 500) {
+        const chunk = people.slice(i, i + 500);
+        const made = await trx.insertInto('users').values(chunk.map((p) => ({ email: p.email, name: p.name, password_hash: passwordHash, created_at: iso(400) }))).returning(['id', 'email']).execute();
+        const idByEmail = new Map(made.map((u) => [u.email, u.id]));
+        ids.push(...chunk.map((p) => idByEmail.get(p.email)!));
+      }
+      const memberships = await trx.insertInto('memberships').values(ids.map((userId) => ({ user_id: userId, organisation_id: organisationId, deactivated_at: null, created_at: iso(400) }))).returning(['id', 'user_id']).execute();
+      const membershipByUser = new Map(memberships.map((m) => [m.user_id, m.id]));
+      await inChunks('membership_roles', people.flatMap((p, i) => p.roles.map((role) => ({ membership_id: membershipByUser.get(ids[i]!)!, role }))));
+      return ids;
+    };
+    const assignment = (organisationId: number, courseSlug: string, target: { group: number } | { role: Role }, dueDate: string, assignedBy: number, createdAt: string) =>
+      trx
+        .insertInto('assignments')
+        .values({
+          organisation_id: organisationId,
+          course_slug: courseSlug,
+          target_kind: 'group' in target ? 'group' : 'role',
+          target_user_id: null,
+          target_group_id: 'group' in target ? target.group : null,
+          target_role: 'role' in target ? target.role : null,
+          target_key: 'group' in target ? `group:${target.group}` : `role:${target.role}`,
+          due_date: dueDate,
+          assigned_by: assignedBy,
+          created_at: createdAt,
+          withdrawn_at: null,
+        })
+        .execute();
 
-  sqlite.transaction(() => {
-    const trustId = Number(insertOrg.run(LARGE_TRUST.name, 'trust', null, iso(400)).lastInsertRowid);
-    const trustLeader = Number(insertUser.run(`trust.leader@${LARGE_TRUST.domain}`, 'Rowan Trust-Leader', passwordHash, iso(400)).lastInsertRowid);
-    member(trustLeader, trustId, ['leader']);
+    const trustId = await organisation(LARGE_TRUST.name, 'trust', null);
+    const [trustLeader] = await members(trustId, [{ email: `trust.leader@${LARGE_TRUST.domain}`, name: 'Rowan Trust-Leader', roles: ['leader'] }]);
     // The trust sets every teacher the first course, due a fortnight ago: a realistic overdue tail.
-    insertAssignment.run(trustId, courses[0]!.slug, 'role', null, 'teacher', day(-14), trustLeader, iso(60));
+    await assignment(trustId, courses[0]!.slug, { role: 'teacher' }, day(-14), trustLeader!, iso(60));
 
     let made = 1;
     for (let s = 1; s <= LARGE_TRUST.schools; s += 1) {
-      const schoolId = Number(insertOrg.run(`Riverbend School ${s}`, 'school', trustId, iso(400)).lastInsertRowid);
+      const schoolId = await organisation(`Riverbend School ${s}`, 'school', trustId);
       const schoolStaff = Math.floor((staff - 1) / LARGE_TRUST.schools) + (s <= (staff - 1) % LARGE_TRUST.schools ? 1 : 0);
-      const people: number[] = [];
-      const coaches: number[] = [];
-      for (let i = 0; i < schoolStaff; i += 1) {
-        const name = `${FIRST[(s * 7 + i) % FIRST.length]} ${LAST[(s * 3 + i * 5) % LAST.length]}`;
-        const email = i === 0 ? `leader@school-${s}.${LARGE_TRUST.domain}` : `staff-${s}-${i}@${LARGE_TRUST.domain}`;
-        const userId = Number(insertUser.run(email, name, passwordHash, iso(400)).lastInsertRowid);
-        const roles = i === 0 ? ['leader', 'teacher'] : i % 20 === 1 ? ['coach', 'teacher'] : ['teacher'];
-        member(userId, schoolId, roles);
-        if (roles.includes('coach')) coaches.push(userId);
-        people.push(userId);
-        made += 1;
-      }
+      const planned = Array.from({ length: schoolStaff }, (_, i) => ({
+        name: `${FIRST[(s * 7 + i) % FIRST.length]} ${LAST[(s * 3 + i * 5) % LAST.length]}`,
+        email: i === 0 ? `leader@school-${s}.${LARGE_TRUST.domain}` : `staff-${s}-${i}@${LARGE_TRUST.domain}`,
+        roles: (i === 0 ? ['leader', 'teacher'] : i % 20 === 1 ? ['coach', 'teacher'] : ['teacher']) as Role[],
+      }));
+      const people = await members(schoolId, planned);
+      made += people.length;
+      const coaches = people.filter((_, i) => planned[i]!.roles.includes('coach'));
       // A coaching group per coach, each with the teachers that follow them.
-      const groupIds = coaches.map((coach, g) => Number(insertGroup.run(schoolId, `Coaching group ${g + 1}`, coach, iso(300)).lastInsertRowid));
-      people.forEach((userId, i) => {
-        if (groupIds.length && i > 0 && !coaches.includes(userId)) insertGroupMember.run(groupIds[i % groupIds.length]!, userId, iso(300));
-      });
-      if (groupIds[0] && courses[1]) insertAssignment.run(schoolId, courses[1].slug, 'group', groupIds[0], null, day(30), people[0]!, iso(20));
+      const groupIds: number[] = [];
+      for (const [g, coach] of coaches.entries()) {
+        groupIds.push((await trx.insertInto('groups').values({ organisation_id: schoolId, name: `Coaching group ${g + 1}`, coach_user_id: coach, created_at: iso(300) }).returning('id').executeTakeFirstOrThrow()).id);
+      }
+      await inChunks(
+        'group_members',
+        people.flatMap((userId, i) => (groupIds.length && i > 0 && !coaches.includes(userId) ? [{ group_id: groupIds[i % groupIds.length]!, user_id: userId, added_at: iso(300) }] : [])),
+      );
+      if (groupIds[0] && courses[1]) await assignment(schoolId, courses[1].slug, { group: groupIds[0] }, day(30), people[0]!, iso(20));
 
-      for (const userId of people) {
+      const enrolments: Insertable<Database['enrolments']>[] = [];
+      const progress: Insertable<Database['module_progress']>[] = [];
+      const certificates: Insertable<Database['certificates']>[] = [];
+      people.forEach((userId, p) => {
         for (const course of courses) {
           const roll = next();
           if (roll > 0.6) continue; // not started
@@ -98,19 +113,21 @@ export async function seedLarge(db: Kysely<Database>, staff = 2000): Promise<{ p
           const started = 10 + Math.floor(next() * 200);
           const finished = Math.max(0, started - 5 - Math.floor(next() * 5));
           const last = course.modules[Math.min(done, course.modules.length - 1)]!.slug;
-          insertEnrolment.run(userId, course.slug, course.meta.version, iso(started), completed ? iso(finished) : null, last, iso(completed ? finished : Math.floor(next() * started)));
+          enrolments.push({ user_id: userId, course_slug: course.slug, content_version: course.meta.version, started_at: iso(started), completed_at: completed ? iso(finished) : null, last_module_slug: last, last_activity_at: iso(completed ? finished : Math.floor(next() * started)) });
           course.modules.slice(0, done + (completed ? 0 : 1)).forEach((module, index) => {
-            insertProgress.run(userId, course.slug, module.slug, course.meta.version, iso(started), iso(finished), index < done ? iso(finished) : null);
+            progress.push({ user_id: userId, course_slug: course.slug, module_slug: module.slug, content_version: course.meta.version, first_visited_at: iso(started), last_visited_at: iso(finished), completed_at: index < done ? iso(finished) : null });
           });
           if (completed) {
-            const name = (sqlite.prepare('select name from users where id = ?').get(userId) as { name: string }).name;
-            insertCertificate.run(generateCertificateCode(), userId, course.slug, course.meta.title, course.meta.version, course.meta.cpdHours, name, schoolId, `Riverbend School ${s}`, iso(finished));
+            certificates.push({ code: generateCertificateCode(), user_id: userId, course_slug: course.slug, course_title: course.meta.title, content_version: course.meta.version, cpd_hours: course.meta.cpdHours, learner_name: planned[p]!.name, organisation_id: schoolId, organisation_name: `Riverbend School ${s}`, completed_at: iso(finished) });
             completions += 1;
           }
         }
-      }
+      });
+      await inChunks('enrolments', enrolments);
+      await inChunks('module_progress', progress);
+      await inChunks('certificates', certificates);
     }
     if (made !== staff) throw new Error(`made ${made} people, expected ${staff}`);
-  })();
+  });
   return { people: staff, completions };
 }

@@ -6,7 +6,7 @@ import compression from 'compression';
 import express from 'express';
 import { DatabaseOpenError, migrateToLatest } from '#db/database.server.ts';
 import { seedDemoDataIfEmpty } from '#db/seed.ts';
-import { closeDb, getDb } from '#app/utils/db.server.ts';
+import { closeDb, describeDatabase, getDb } from '#app/utils/db.server.ts';
 import { ConfigError, getEnv, type Env } from '#app/utils/env.server.ts';
 import { startMailWorker, type MailWorker } from '#app/mail/worker.server.ts';
 import { startRetentionSweep } from '#app/models/retention-sweep.server.ts';
@@ -66,7 +66,7 @@ export async function startServer({ useVite }: { useVite: boolean }): Promise<vo
     await prepareDatabase(env);
   } catch (error) {
     if (error instanceof DatabaseOpenError) fail(error.message);
-    fail(`Could not prepare the database at ${path.resolve(env.DATABASE_PATH)}: ${error instanceof Error ? error.message : String(error)}`);
+    fail(`Could not prepare the database at ${describeDatabase(env)}: ${error instanceof Error ? error.message : String(error)}`);
   }
 
   try {

@@ -15,6 +15,9 @@ describe('configuration', () => {
     [{ NODE_ENV: 'production' }, /^Invalid configuration: SESSION_SECRET: is required in production/],
     [{ SESSION_SECRET: 'short' }, /^Invalid configuration: SESSION_SECRET: must be at least 32 characters/],
     [{ PUBLIC_URL: 'not a url' }, /^Invalid configuration: PUBLIC_URL: /],
+    [{ DATABASE_URL: 'mysql://db.example.org/kindred' }, /^Invalid configuration: DATABASE_URL: must start with postgres:\/\//],
+    [{ DATABASE_URL: 'kindred' }, /^Invalid configuration: DATABASE_URL: must be a URL/],
+    [{ DATABASE_POOL_SIZE: '0' }, /^Invalid configuration: DATABASE_POOL_SIZE: /],
   ])('a bad value stops with one line naming the variable (%o)', (source, message) => {
     expect(() => parseEnv(source)).toThrow(ConfigError);
     expect(() => parseEnv(source)).toThrow(message);
@@ -23,6 +26,11 @@ describe('configuration', () => {
     } catch (error) {
       expect((error as Error).message).not.toContain('\n');
     }
+  });
+
+  test('DATABASE_URL selects PostgreSQL; without it the SQLite file is used', () => {
+    expect(parseEnv({ DATABASE_URL: 'postgres://kindred:secret@db.example.org:5432/kindred' })).toMatchObject({ DATABASE_URL: 'postgres://kindred:secret@db.example.org:5432/kindred', DATABASE_POOL_SIZE: 10 });
+    expect(parseEnv({}).DATABASE_URL).toBeUndefined();
   });
 
   test('production with a secret is accepted and marked as production', () => {

@@ -6,7 +6,7 @@ import { assignCourse } from '#app/models/assignments.server.ts';
 import { loadViewer } from '#app/auth/session.server.ts';
 import { requestPasswordReset, MAX_RESETS_PER_HOUR } from '#app/models/password-resets.server.ts';
 import { mailbox, oneLine } from '#app/mail/addresses.ts';
-import { newWorkerId, queueEmail, sendDue, claimDue } from '#app/mail/outbox.server.ts';
+import { newWorkerId, queueEmail, queueEmails, sendDue, claimDue } from '#app/mail/outbox.server.ts';
 import { readUnsubscribeToken, unsubscribeToken } from '#app/mail/preferences.server.ts';
 import { reminderKind, runSchedule } from '#app/mail/schedule.server.ts';
 import { createMailer, type Mailer } from '#app/mail/transport.server.ts';
@@ -123,6 +123,18 @@ describe('the outbox', () => {
     expect(smtp.received).toHaveLength(0);
   });
 
+  test('two workers claiming at once take different messages (FOR UPDATE SKIP LOCKED on PostgreSQL), neither waiting empty-handed', async () => {
+    const at = new Date().toISOString();
+    await queueEmails(getDb(), Array.from({ length: 10 }, (_, i) => ({ template: 'password-changed' as const, toUserId: null, toAddress: `both-${i}@example.org`, toName: 'Both', params: { at } })));
+    const [a, b] = await Promise.all([claimDue('worker-a', 5), claimDue('worker-b', 5)]);
+    expect(a.length).toBeGreaterThan(0);
+    expect(b.length).toBeGreaterThan(0);
+    expect(Math.max(a.length, b.length)).toBeLessThanOrEqual(5);
+    const ids = [...a, ...b].map((row) => row.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    await getDb().deleteFrom('outbox').where('to_address', 'like', 'both-%').execute();
+  });
+
   test('a claimed row is held by its lease, and claimable again once the lease runs out', async () => {
     await queueEmail(getDb(), { template: 'password-changed', toUserId: null, toAddress: 'lease@example.org', toName: 'Lease', params: { at: new Date().toISOString() } });
     const first = await claimDue('crashed-worker', 50);
@@ -227,7 +239,7 @@ describe('assignment emails and reminders', () => {
     expect(smtp.received.map((m) => m.parsed.subject)).toEqual(['A course is overdue', 'A course is overdue']);
 
     // The database itself refuses a second notice of a kind.
-    await expect(getDb().insertInto('assignment_notices').values({ assignment_id: assignmentId, user_id: teacherId, kind: 'due-7', created_at: new Date().toISOString() }).execute()).rejects.toThrow(/UNIQUE|PRIMARY/);
+    await expect(getDb().insertInto('assignment_notices').values({ assignment_id: assignmentId, user_id: teacherId, kind: 'due-7', created_at: new Date().toISOString() }).execute()).rejects.toThrow(/UNIQUE|PRIMARY|duplicate key/);
   });
 });
 

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { isPostgres } from '#db/dialect.ts';
 import type { Database, OutboxTable } from '#db/schema.ts';
 import { findCourse } from '#app/content/catalogue.server.ts';
 import { getDb, now, nowIso } from '#app/utils/db.server.ts';
@@ -85,25 +86,31 @@ export function wakeMailWorker(): void {
 /**
  * Claims up to `limit` due rows for this worker. A row is due when pending, its next attempt has
  * come, and nobody holds an unexpired lease on it. The conditions are repeated outside the
- * sub-select so that on PostgreSQL a row claimed by another process meanwhile is skipped.
+ * sub-select so that on PostgreSQL a row claimed by another process meanwhile is skipped; there
+ * the sub-select also locks what it picks (FOR UPDATE SKIP LOCKED), so two app processes polling
+ * at once take different rows instead of queueing behind each other. SQLite has one writer at a
+ * time, so the statement alone is enough there.
  */
 export async function claimDue(workerId: string, limit: number, db: Kysely<Database> = getDb()): Promise<OutboxRow[]> {
   const at = nowIso();
   // MAIL_LEASE_MS (2 minutes) is longer than the SMTP timeouts of one send (transport.server.ts).
   const leaseUntil = new Date(now().getTime() + getEnv().MAIL_LEASE_MS).toISOString();
+  const postgres = isPostgres(db);
+  const due = db
+    .selectFrom('outbox')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', at)
+    .where((w) => w.or([w('claimed_until', 'is', null), w('claimed_until', '<=', at)]))
+    .orderBy('id')
+    .limit(limit)
+    .$if(postgres, (q) => q.forUpdate().skipLocked());
   return db
     .updateTable('outbox')
-    .set({ claimed_by: workerId, claimed_until: leaseUntil, attempts: sql`attempts + 1` })
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('outbox')
-        .select('id')
-        .where('status', '=', 'pending')
-        .where('next_attempt_at', '<=', at)
-        .where((w) => w.or([w('claimed_until', 'is', null), w('claimed_until', '<=', at)]))
-        .orderBy('id')
-        .limit(limit),
-    )
+    .set({ claimed_by: workerId, claimed_until: leaseUntil, attempts: sql`outbox.attempts + 1` })
+    // On PostgreSQL `id in (…limit … for update)` may run the sub-select again per row and claim
+    // more than `limit`; an array is computed once.
+    .where((eb) => (postgres ? eb('id', '=', sql<number>`any(array(${due}))`) : eb('id', 'in', due)))
     .where('status', '=', 'pending')
     .where((w) => w.or([w('claimed_until', 'is', null), w('claimed_until', '<=', at)]))
     .returningAll()

@@ -1,7 +1,8 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { AuditEvent, Database } from '#db/schema.ts';
 import { AccessDenied, ledOrganisationIds } from '#app/auth/policy.server.ts';
 import type { SessionUser } from '#app/auth/session.server.ts';
+import { containsIgnoringCase } from '#db/dialect.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
 
 export interface AuditEntry {
@@ -101,13 +102,13 @@ export async function readAuditTrail(viewer: SessionUser, query: AuditQuery, opt
   if (query.from) base = base.where('a.at', '>=', new Date(`${query.from}T00:00:00Z`).toISOString());
   if (query.to) base = base.where('a.at', '<', new Date(Date.parse(`${query.to}T00:00:00Z`) + 86_400_000).toISOString());
   if (query.q) {
-    const pattern = `%${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const q = query.q;
     base = base.where((eb) =>
       eb.or([
-        eb(sql`lower(actor.name)`, 'like', sql`${pattern} escape '\\'`),
-        eb(sql`lower(actor.email)`, 'like', sql`${pattern} escape '\\'`),
-        eb(sql`lower(subject.name)`, 'like', sql`${pattern} escape '\\'`),
-        eb(sql`lower(subject.email)`, 'like', sql`${pattern} escape '\\'`),
+        containsIgnoringCase('actor.name', q),
+        containsIgnoringCase('actor.email', q),
+        containsIgnoringCase('subject.name', q),
+        containsIgnoringCase('subject.email', q),
       ]),
     );
   }

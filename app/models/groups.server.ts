@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import { AccessDenied, assertLeads, coachedPeopleQuery, ledOrganisationIds, membershipsWithRole } from '#app/auth/policy.server.ts';
 import type { SessionUser } from '#app/auth/session.server.ts';
+import { joinedText } from '#db/dialect.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
 import { recordAudit } from './audit.server.ts';
 
@@ -134,7 +134,7 @@ export async function deleteGroup(viewer: SessionUser, groupId: number): Promise
 /** The people the viewer coaches now, with the organisation and the groups they share. */
 export async function coachedPeople(viewer: SessionUser, only: { userId?: number } = {}): Promise<{ userId: number; name: string; organisationId: number; groupNames: string }[]> {
   let query = coachedPeopleQuery(viewer.id)
-    .select(['u.id as userId', 'u.name', 'g.organisation_id as organisationId', sql<string>`group_concat(g.name, ', ')`.as('groupNames')])
+    .select(['u.id as userId', 'u.name', 'g.organisation_id as organisationId', joinedText(getDb(), 'g.name', ', ').as('groupNames')])
     .groupBy(['u.id', 'u.name', 'g.organisation_id'])
     .orderBy('u.name');
   if (only.userId !== undefined) query = query.where('gm.user_id', '=', only.userId);

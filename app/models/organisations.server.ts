@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, Role } from '#db/schema.ts';
 import { AccessDenied, assertPlatformAdmin, ledOrganisationIds, mayManageMembership } from '#app/auth/policy.server.ts';
 import type { SessionUser } from '#app/auth/session.server.ts';
+import { containsIgnoringCase, joinedText } from '#db/dialect.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
 import { inviteMember, type NewMember } from './accounts.server.ts';
 import { recordAudit } from './audit.server.ts';
@@ -99,7 +100,7 @@ export async function listMembers(viewer: SessionUser, only: { userId?: number; 
       eb
         .selectFrom('membership_roles as r')
         .whereRef('r.membership_id', '=', 'm.id')
-        .select(sql<string>`group_concat(r.role)`.as('roles'))
+        .select(joinedText(getDb(), 'r.role').as('roles'))
         .as('roles'),
     ])
     .where('m.organisation_id', 'in', organisationIds)
@@ -222,10 +223,7 @@ export async function searchOrganisationPeople(viewer: SessionUser, organisation
   const db = getDb();
   let base = db.selectFrom('memberships as m').innerJoin('users as u', 'u.id', 'm.user_id').where('m.organisation_id', '=', organisationId);
   const needle = q.trim().toLowerCase();
-  if (needle) {
-    const pattern = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    base = base.where((eb) => eb.or([eb(sql`lower(u.name)`, 'like', sql`${pattern} escape '\\'`), eb(sql`lower(u.email)`, 'like', sql`${pattern} escape '\\'`)]));
-  }
+  if (needle) base = base.where((eb) => eb.or([containsIgnoringCase('u.name', needle), containsIgnoringCase('u.email', needle)]));
   const [{ total }, rows] = await Promise.all([
     base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
     base

@@ -134,7 +134,7 @@ export async function recordCheckAttempt(
       await trx
         .insertInto('check_attempts')
         .values({ user_id: userId, course_slug: course.slug, module_slug: moduleSlug, item_id: itemId, attempts: 1, ...values })
-        .onConflict((oc) => oc.columns(['user_id', 'course_slug', 'module_slug', 'item_id']).doUpdateSet({ ...values, attempts: sql`attempts + 1` }))
+        .onConflict((oc) => oc.columns(['user_id', 'course_slug', 'module_slug', 'item_id']).doUpdateSet({ ...values, attempts: sql`check_attempts.attempts + 1` }))
         .execute();
     });
 }
@@ -219,7 +219,7 @@ export async function completeModule(
       await trx
         .insertInto('module_progress')
         .values({ user_id: userId, course_slug: course.slug, module_slug: moduleSlug, content_version: course.meta.version, first_visited_at: at, last_visited_at: at, completed_at: at })
-        .onConflict((oc) => oc.columns(['user_id', 'course_slug', 'module_slug']).doUpdateSet({ completed_at: sql`coalesce(completed_at, ${at})` }))
+        .onConflict((oc) => oc.columns(['user_id', 'course_slug', 'module_slug']).doUpdateSet({ completed_at: sql`coalesce(module_progress.completed_at, ${at})` }))
         .execute();
 
       const completedModules = await trx

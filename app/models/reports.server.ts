@@ -4,6 +4,7 @@ import type { CourseEntry } from '#app/content/catalogue.server.ts';
 import { membershipsWithRole } from '#app/auth/policy.server.ts';
 import type { SessionUser } from '#app/auth/session.server.ts';
 import { ukDate } from '#app/utils/academic-year.ts';
+import { containsIgnoringCase } from '#db/dialect.ts';
 import { getDb } from '#app/utils/db.server.ts';
 import { assignmentCovers } from './assignments.server.ts';
 
@@ -99,10 +100,6 @@ function inScope<Q extends MembershipQuery>(query: Q, scope: ReportScope): Q {
   ) as Q;
 }
 
-function likePattern(q: string): string {
-  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 export async function staffProgress(scope: ReportScope, courses: CourseEntry[], today: string, filters: ReportFilters = {}): Promise<StaffRow[]> {
   const db = getDb();
   // 1. The people in scope.
@@ -125,7 +122,10 @@ export async function staffProgress(scope: ReportScope, courses: CourseEntry[], 
     staffQuery = staffQuery.where((eb) => eb.exists(eb.selectFrom('group_members as fg').select('fg.user_id').whereRef('fg.user_id', '=', 'm.user_id').where('fg.group_id', '=', groupId)));
   }
   if (filters.userId !== undefined) staffQuery = staffQuery.where('m.user_id', '=', filters.userId);
-  if (filters.q) staffQuery = staffQuery.where(sql<boolean>`(u.name like ${likePattern(filters.q)} escape '\\' or u.email like ${likePattern(filters.q.toLowerCase())} escape '\\')`);
+  if (filters.q) {
+    const q = filters.q;
+    staffQuery = staffQuery.where((eb) => eb.or([containsIgnoringCase('u.name', q), containsIgnoringCase('u.email', q)]));
+  }
   if ('coachUserId' in scope) staffQuery = staffQuery.where('m.user_id', '!=', scope.coachUserId);
   const scopedMemberships = inScope(db.selectFrom('memberships as m').select('m.id'), scope);
   const scopedUsers = inScope(db.selectFrom('memberships as m').select('m.user_id'), scope);

@@ -1,6 +1,7 @@
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { ROLES, type Database, type Role } from '#db/schema.ts';
+import { joinedText } from '#db/dialect.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
 import { AccessDenied, assertLeads } from '#app/auth/policy.server.ts';
 import type { SessionUser } from '#app/auth/session.server.ts';
@@ -106,7 +107,7 @@ export async function previewRoster(viewer: SessionUser, organisationId: number,
         'u.email',
         'u.name',
         'm.id as membershipId',
-        eb.selectFrom('membership_roles as r').whereRef('r.membership_id', '=', 'm.id').select(sql<string>`group_concat(r.role)`.as('x')).as('roles'),
+        eb.selectFrom('membership_roles as r').whereRef('r.membership_id', '=', 'm.id').select(joinedText(db, 'r.role').as('x')).as('roles'),
       ])
       .where(
         'u.email',
@@ -119,7 +120,7 @@ export async function previewRoster(viewer: SessionUser, organisationId: number,
       .select((eb) => [
         'g.id',
         'g.name',
-        eb.selectFrom('group_members as gm').whereRef('gm.group_id', '=', 'g.id').select(sql<string>`group_concat(gm.user_id)`.as('x')).as('memberIds'),
+        eb.selectFrom('group_members as gm').whereRef('gm.group_id', '=', 'g.id').select(joinedText(db, 'gm.user_id').as('x')).as('memberIds'),
       ])
       .where('g.organisation_id', '=', organisationId)
       .execute(),

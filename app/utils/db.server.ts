@@ -1,5 +1,6 @@
+import path from 'node:path';
 import { openDatabase, type DB } from '#db/database.server.ts';
-import { getEnv } from './env.server.ts';
+import { getEnv, type Env } from './env.server.ts';
 import { forgetSingleton, singleton } from './singleton.server.ts';
 import { countStatementForRequest } from './request-metrics.server.ts';
 
@@ -7,8 +8,16 @@ import { countStatementForRequest } from './request-metrics.server.ts';
 export function getDb(): DB {
   return singleton('db', () => {
     const env = getEnv();
-    return openDatabase(env.DATABASE_PATH, { slowQueryMs: env.SLOW_QUERY_MS, onQuery: countQuery });
+    return openDatabase(env.DATABASE_URL ?? env.DATABASE_PATH, { slowQueryMs: env.SLOW_QUERY_MS, onQuery: countQuery, poolSize: env.DATABASE_POOL_SIZE });
   });
+}
+
+/** Where the database is, fit for a log line: the SQLite file's full path, or the URL without its password. */
+export function describeDatabase(env: Pick<Env, 'DATABASE_URL' | 'DATABASE_PATH'>): string {
+  if (!env.DATABASE_URL) return path.resolve(env.DATABASE_PATH);
+  const url = new URL(env.DATABASE_URL);
+  if (url.password) url.password = '***';
+  return url.toString();
 }
 
 export async function closeDb(): Promise<void> {

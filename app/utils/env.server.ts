@@ -27,6 +27,12 @@ const envSchema = z
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
     HOST: z.string().min(1).default('0.0.0.0'),
     DATABASE_PATH: z.string().min(1).default('./data/kindred.db'),
+    // PostgreSQL instead of the SQLite file when set (docs/decisions/016-postgresql-and-scale-out.md).
+    DATABASE_URL: z
+      .url({ message: 'must be a URL such as postgres://kindred:password@db.example.org/kindred' })
+      .refine((value) => /^postgres(ql)?:\/\//i.test(value), 'must start with postgres:// or postgresql://')
+      .optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
     SESSION_SECRET: z.string().optional(),
     PUBLIC_URL: z.url({ message: 'must be a full URL such as https://cpd.example.org' }).optional(),
     COURSES_PATH: z.string().min(1).default('./courses'),

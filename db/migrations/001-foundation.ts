@@ -1,11 +1,12 @@
 import { sql, type Kysely } from 'kysely';
+import { identity } from './portable.ts';
 
 // Frozen in time: this file describes the schema as it was when it was written.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('organisations')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', identity(db))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('school', 'trust')`))
     .addColumn('trust_id', 'integer', (c) => c.references('organisations.id'))
@@ -15,7 +16,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('users')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', identity(db))
     .addColumn('email', 'text', (c) => c.notNull().unique())
     .addColumn('name', 'text', (c) => c.notNull())
     // Null until the person accepts their invitation and chooses a password.
@@ -25,7 +26,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('memberships')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', identity(db))
     .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id'))
     .addColumn('organisation_id', 'integer', (c) => c.notNull().references('organisations.id'))
     .addColumn('deactivated_at', 'text')
@@ -59,7 +60,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('invitations')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', identity(db))
     .addColumn('token_hash', 'text', (c) => c.notNull().unique())
     .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('organisation_id', 'integer', (c) => c.notNull().references('organisations.id'))
@@ -72,7 +73,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('failed_sign_ins')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', identity(db))
     .addColumn('at', 'text', (c) => c.notNull())
     .addColumn('email', 'text', (c) => c.notNull())
     .addColumn('address', 'text', (c) => c.notNull())
@@ -82,7 +83,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('audit_log')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', identity(db))
     .addColumn('at', 'text', (c) => c.notNull())
     .addColumn('event', 'text', (c) => c.notNull())
     .addColumn('actor_user_id', 'integer', (c) => c.references('users.id'))

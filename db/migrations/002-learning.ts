@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { identity } from './portable.ts';
 
 // Frozen in time. Progress is keyed by course slug, module slug and item id, with the content
 // version it was made against, so that editing a course never rewrites anybody's history.
@@ -6,7 +7,7 @@ import type { Kysely } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('enrolments')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', identity(db))
     .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id'))
     .addColumn('course_slug', 'text', (c) => c.notNull())
     .addColumn('content_version', 'text', (c) => c.notNull())
@@ -20,7 +21,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('module_progress')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', identity(db))
     .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id'))
     .addColumn('course_slug', 'text', (c) => c.notNull())
     .addColumn('module_slug', 'text', (c) => c.notNull())
@@ -33,7 +34,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('reflection_responses')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', identity(db))
     .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id'))
     .addColumn('course_slug', 'text', (c) => c.notNull())
     .addColumn('module_slug', 'text', (c) => c.notNull())
@@ -46,7 +47,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('check_attempts')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', identity(db))
     .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id'))
     .addColumn('course_slug', 'text', (c) => c.notNull())
     .addColumn('module_slug', 'text', (c) => c.notNull())

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { identity, decimal } from './portable.ts';
 
 // Frozen in time. A certificate copies the facts it certifies (name, title, hours, version), so it
 // stays true when a course or a person's name changes later.
@@ -6,13 +7,13 @@ import { sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('certificates')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', identity(db))
     .addColumn('code', 'text', (c) => c.notNull().unique())
     .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id'))
     .addColumn('course_slug', 'text', (c) => c.notNull())
     .addColumn('course_title', 'text', (c) => c.notNull())
     .addColumn('content_version', 'text', (c) => c.notNull())
-    .addColumn('cpd_hours', 'real', (c) => c.notNull())
+    .addColumn('cpd_hours', decimal(db), (c) => c.notNull())
     .addColumn('learner_name', 'text', (c) => c.notNull())
     .addColumn('organisation_id', 'integer', (c) => c.references('organisations.id'))
     .addColumn('organisation_name', 'text', (c) => c.notNull())
@@ -28,12 +29,12 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('external_cpd')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', identity(db))
     .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id'))
     .addColumn('title', 'text', (c) => c.notNull())
     .addColumn('provider', 'text', (c) => c.notNull().defaultTo(''))
     .addColumn('activity_date', 'text', (c) => c.notNull())
-    .addColumn('hours', 'real', (c) => c.notNull())
+    .addColumn('hours', decimal(db), (c) => c.notNull())
     .addColumn('note', 'text', (c) => c.notNull().defaultTo(''))
     .addColumn('link', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())

@@ -1,11 +1,12 @@
 import { sql, type Kysely } from 'kysely';
+import { identity } from './portable.ts';
 
 // Frozen in time. Groups, assignments, shared reflections and their comment threads.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('groups')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', identity(db))
     .addColumn('organisation_id', 'integer', (c) => c.notNull().references('organisations.id'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('coach_user_id', 'integer', (c) => c.references('users.id'))
@@ -27,7 +28,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   // who it covers is worked out when it is read, so people who join a group later are covered.
   await db.schema
     .createTable('assignments')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', identity(db))
     .addColumn('organisation_id', 'integer', (c) => c.notNull().references('organisations.id'))
     .addColumn('course_slug', 'text', (c) => c.notNull())
     .addColumn('target_kind', 'text', (c) => c.notNull().check(sql`target_kind in ('person', 'group', 'role')`))
@@ -47,7 +48,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('reflection_comments')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', identity(db))
     .addColumn('reflection_id', 'integer', (c) => c.notNull().references('reflection_responses.id').onDelete('cascade'))
     .addColumn('author_user_id', 'integer', (c) => c.notNull().references('users.id'))
     .addColumn('body', 'text', (c) => c.notNull())

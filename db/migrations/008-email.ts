@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { identity } from './portable.ts';
 
 // Frozen in time. The email outbox, reset links, what each person wants emailed, and the notices
 // about assignments that must go at most once (docs/decisions/012-email-outbox.md).
@@ -7,7 +8,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   // One row per message, written in the same transaction as what causes it; a worker sends it.
   await db.schema
     .createTable('outbox')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', identity(db))
     .addColumn('template', 'text', (c) => c.notNull())
     .addColumn('to_user_id', 'integer', (c) => c.references('users.id'))
     .addColumn('to_address', 'text', (c) => c.notNull())
@@ -32,7 +33,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('password_resets')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', identity(db))
     .addColumn('token_hash', 'text', (c) => c.notNull().unique())
     .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
     // Null when the person asked for it themselves; otherwise the leader or admin who sent it.

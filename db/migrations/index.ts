@@ -11,6 +11,13 @@ import * as keptDrafts from './009-kept-drafts.ts';
 import * as singleSignOn from './010-single-sign-on.ts';
 import * as credentialsAndDataRights from './011-credentials-and-data-rights.ts';
 
+// Migrations run unchanged on SQLite and PostgreSQL (docs/decisions/016-postgresql-and-scale-out.md):
+// - id columns: `.addColumn('id', 'integer', identity(db))`, never `.autoIncrement()`;
+// - no 'real': `decimal(db)` for fractions; booleans are integer 0/1; JSON is text;
+// - timestamps and dates are ISO-8601 UTC text ('2026-12-03T06:00:00.000Z', dates '2026-12-03'),
+//   compared as text, never with a database's date functions;
+// - raw sql only in the common subset (no group_concat, ifnull, iif, `is` with a value, pragmas,
+//   ALTER … rebuilds); a SQLite-only or PostgreSQL-only step branches on isPostgres(db).
 // An explicit list, not a directory scan, so the bundled server carries every migration.
 export const migrations: Record<string, Migration> = {
   '001-foundation': foundation,

@@ -4,11 +4,19 @@ import path from 'node:path';
 import { afterAll, beforeEach, vi } from 'vitest';
 import { closeDb } from '#app/utils/db.server.ts';
 import { TEMPLATE_DB, TEST_COURSES, TEST_ROOT } from './paths.ts';
+import { createTestDatabase, dropTestDatabase } from './postgres.ts';
 
 // A fresh copy of the migrated, seeded template for this test file: cheap, and isolated.
 const databasePath = path.join(TEST_ROOT, `${crypto.randomUUID()}.db`);
 fs.copyFileSync(TEMPLATE_DB, databasePath);
 process.env.DATABASE_PATH = databasePath;
+// On PostgreSQL (DATABASE_URL names the test cluster) the file gets its own database instead.
+const adminUrl = process.env.KINDRED_TEST_ADMIN_URL ?? process.env.DATABASE_URL;
+const testDatabase = adminUrl ? await createTestDatabase(adminUrl) : null;
+if (adminUrl && testDatabase) {
+  process.env.KINDRED_TEST_ADMIN_URL = adminUrl;
+  process.env.DATABASE_URL = testDatabase.url;
+}
 process.env.NODE_ENV = 'test';
 process.env.COURSES_PATH ??= TEST_COURSES;
 process.env.CONTENT_CACHE_PATH = path.join(TEST_ROOT, `cache-${crypto.randomUUID()}`);
@@ -23,5 +31,6 @@ beforeEach(() => {
 
 afterAll(async () => {
   await closeDb();
+  if (adminUrl && testDatabase) await dropTestDatabase(adminUrl, testDatabase.name);
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(databasePath + suffix, { force: true });
 });

@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openDatabase } from '#db/database.server.ts';
+import { DEMO_PASSWORD } from '#db/seed.ts';
+import { queueEmails } from '#app/mail/outbox.server.ts';
+import { createTestDatabase, dropTestDatabase } from '#tests/setup/postgres.ts';
+import { signInOverHttp, startBuiltServer, type RunningServer } from '#tests/support/server.ts';
+
+// Several app processes on one PostgreSQL (issue 15): what one process writes about a person
+// (their session, its end) is what the other sees. Runs in the PostgreSQL pass only.
+const adminUrl = process.env.KINDRED_TEST_ADMIN_URL;
+
+describe.skipIf(!adminUrl)('two build/server.js processes on one PostgreSQL database', () => {
+  let database: { name: string; url: string };
+  let servers: RunningServer[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase(adminUrl!);
+    const env = { DATABASE_URL: database.url, SESSION_SECRET: 'two-processes-share-this-secret-0123456789', COURSES_PATH: 'tests/fixtures/courses', MAIL_POLL_MS: '100' };
+    servers = await Promise.all([startBuiltServer({ env }), startBuiltServer({ env })]);
+  });
+
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+    if (database) await dropTestDatabase(adminUrl!, database.name);
+  });
+
+  test('a session made by one process is honoured by the other, and signing out on either ends it on both', async () => {
+    const [a, b] = servers as [RunningServer, RunningServer];
+    const cookie = await signInOverHttp(a.url, 'grace.okafor@oakfield.example', DEMO_PASSWORD);
+    for (const server of [a, b]) {
+      const page = await fetch(`${server.url}/learn`, { redirect: 'manual', headers: { cookie } });
+      expect(page.status, server.url).toBe(200);
+    }
+    const signOut = await fetch(`${b.url}/sign-out`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: b.url, 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    expect(signOut.status).toBe(302);
+    for (const server of [a, b]) {
+      const page = await fetch(`${server.url}/learn`, { redirect: 'manual', headers: { cookie } });
+      expect(page.status, server.url).toBe(302);
+    }
+  });
+
+  test('both mail workers send from one outbox: every message written exactly once by one of them', async () => {
+    const db = openDatabase(database.url);
+    try {
+      const at = new Date().toISOString();
+      await queueEmails(db, Array.from({ length: 40 }, (_, i) => ({ template: 'password-changed' as const, toUserId: null, toAddress: `twice-${i}@example.org`, toName: `Person ${i}`, params: { at } })));
+      const deadline = Date.now() + 30_000;
+      const pending = async () => (await db.selectFrom('outbox').select('id').where('to_address', 'like', 'twice-%').where('status', '!=', 'sent').execute()).length;
+      while ((await pending()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await pending()).toBe(0);
+      const written = servers.map((server) => fs.readdirSync(path.join(path.dirname(server.databasePath), 'outbox')).filter((name) => name.endsWith('.eml')));
+      const ours = written.map((names, i) => names.filter((name) => fs.readFileSync(path.join(path.dirname(servers[i]!.databasePath), 'outbox', name), 'utf8').includes('twice-')));
+      expect(ours[0]!.length + ours[1]!.length).toBe(40);
+      expect(new Set([...ours[0]!, ...ours[1]!]).size).toBe(40);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
