@@ -44,7 +44,7 @@ beforeAll(async () => {
     headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url, cookie: admin },
     body: new URLSearchParams({ intent: 'sso', organisationId: String(oakfieldId), domains: 'Oakfield.example', microsoftTenantId: OAKFIELD_TENANT }),
   });
-  expect(saved.status).toBe(200);
+  expect(saved.status).toBe(302); // Post/Redirect/Get
   // A leader deactivates a member, who then has no way in, whatever the provider says.
   const leader = await signInOverHttp(server.url, 'leader@oakfield.example', DEMO_PASSWORD);
   const joe = query<{ id: number }>("select id from users where email = 'joe.nowak@oakfield.example'")[0]!.id;
@@ -350,7 +350,7 @@ describe('single sign-on through a real OpenID Connect provider', () => {
     const admin = await signInOverHttp(server.url, 'admin@kindred.example', DEMO_PASSWORD);
     const post = (path: string, fields: Record<string, string>, cookie = '') =>
       fetch(server.url + path, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url, cookie }, body: new URLSearchParams(fields) });
-    expect((await post('/admin', { intent: 'sso', organisationId: String(oakfieldId), domains: 'oakfield.example', microsoftTenantId: OAKFIELD_TENANT, ssoOnly: 'on' }, admin)).status).toBe(200);
+    expect((await post('/admin', { intent: 'sso', organisationId: String(oakfieldId), domains: 'oakfield.example', microsoftTenantId: OAKFIELD_TENANT, ssoOnly: 'on' }, admin)).status).toBe(302);
 
     const refused = await post('/sign-in', { email: 'coach@oakfield.example', password: DEMO_PASSWORD });
     expect(refused.status).toBe(403);
