@@ -226,6 +226,14 @@ describe('a platform admin manages an organisation', () => {
     const wildcard = await jsonOf<Page>(await run(orgLoader, getRequest(`/admin/organisations/${oakfield}?q=%25`, cookie), { id: String(oakfield) }));
     expect(wildcard.total).toBe(0);
 
+    // Across every organisation, from /admin: where each match is a member.
+    type Search = { personSearch: { total: number; people: { email: string; organisationName: string }[] } | null };
+    const everywhere = await jsonOf<Search>(await run(adminLoader, getRequest('/admin?person=COACH%40', cookie)));
+    expect(everywhere.personSearch!.people.map((p) => `${p.email} ${p.organisationName}`).sort()).toEqual([
+      'coach@brookside.example Brookside Academy',
+      'coach@oakfield.example Oakfield Primary School',
+    ]);
+    expect((await jsonOf<Search>(await run(adminLoader, getRequest('/admin', cookie)))).personSearch).toBeNull();
     // Nobody else opens or changes it; an unknown id is 404.
     const leader = await cookieFor(OAKFIELD_LEADER);
     expect((await run(orgLoader, getRequest(`/admin/organisations/${oakfield}`, leader), { id: String(oakfield) })).status).toBe(403);

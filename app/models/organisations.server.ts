@@ -210,6 +210,8 @@ export interface OrganisationPerson {
   userId: number;
   name: string;
   email: string;
+  organisationId: number;
+  organisationName: string;
   roles: Role[];
   invitationPending: boolean;
   deactivated: boolean;
@@ -217,19 +219,24 @@ export interface OrganisationPerson {
 
 export const ADMIN_PEOPLE_PAGE_SIZE = 50;
 
-/** The people of one organisation for a platform admin, searched by name or email and paged. */
-export async function searchOrganisationPeople(viewer: SessionUser, organisationId: number, q: string, page: number): Promise<{ total: number; people: OrganisationPerson[] }> {
+/**
+ * People for a platform admin, searched by name or email and paged: one organisation's, or
+ * everyone's when `organisationId` is null (then each row says where they are a member).
+ */
+export async function searchOrganisationPeople(viewer: SessionUser, organisationId: number | null, q: string, page: number): Promise<{ total: number; people: OrganisationPerson[] }> {
   assertPlatformAdmin(viewer);
   const db = getDb();
-  let base = db.selectFrom('memberships as m').innerJoin('users as u', 'u.id', 'm.user_id').where('m.organisation_id', '=', organisationId);
+  let base = db.selectFrom('memberships as m').innerJoin('users as u', 'u.id', 'm.user_id').innerJoin('organisations as o', 'o.id', 'm.organisation_id');
+  if (organisationId !== null) base = base.where('m.organisation_id', '=', organisationId);
   const needle = q.trim().toLowerCase();
   if (needle) base = base.where((eb) => eb.or([containsIgnoringCase('u.name', needle), containsIgnoringCase('u.email', needle)]));
   const [{ total }, rows] = await Promise.all([
     base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
     base
-      .select(['u.id as userId', 'u.name', 'u.email', 'u.password_hash', 'u.sso_linked_at', 'm.id as membershipId', 'm.deactivated_at'])
+      .select(['u.id as userId', 'u.name', 'u.email', 'u.password_hash', 'u.sso_linked_at', 'm.id as membershipId', 'm.deactivated_at', 'o.id as organisationId', 'o.name as organisationName'])
       .orderBy('u.name')
       .orderBy('u.id')
+      .orderBy('o.name')
       .limit(ADMIN_PEOPLE_PAGE_SIZE)
       .offset((page - 1) * ADMIN_PEOPLE_PAGE_SIZE)
       .execute(),
@@ -243,6 +250,8 @@ export async function searchOrganisationPeople(viewer: SessionUser, organisation
       userId: r.userId,
       name: r.name,
       email: r.email,
+      organisationId: r.organisationId,
+      organisationName: r.organisationName,
       roles: roles.filter((x) => x.membership_id === r.membershipId).map((x) => x.role),
       invitationPending: r.password_hash === null && r.sso_linked_at === null,
       deactivated: r.deactivated_at !== null,

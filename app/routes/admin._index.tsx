@@ -10,7 +10,7 @@ import { findUserIdByEmail, sendPasswordResetFor } from '#app/models/password-re
 import { redirectWithFlash } from '#app/utils/flash.server.ts';
 import { formatDate } from '#app/utils/dates.ts';
 import { badRequest, notFound, orNotFound } from '#app/utils/http.server.ts';
-import { createOrganisationWithLeader, DuplicateOrganisationNameError, listOrganisations, listTrusts } from '#app/models/organisations.server.ts';
+import { createOrganisationWithLeader, DuplicateOrganisationNameError, listOrganisations, listTrusts, searchOrganisationPeople } from '#app/models/organisations.server.ts';
 import { Field, FormError } from '#app/components/forms.tsx';
 import { emailField, parseForm, requiredText, readForm } from '#app/utils/forms.ts';
 import { getEnv } from '#app/utils/env.server.ts';
@@ -58,8 +58,16 @@ const resendSchema = z.object({ intent: z.literal('resend'), userId: z.coerce.nu
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const admin = await requirePlatformAdmin(request);
-  const [organisations, trusts, invitations, ssoSettings] = await Promise.all([listOrganisations(admin), listTrusts(), pendingLeaderInvitations(), listSsoSettings(admin)]);
+  const personQuery = (new URL(request.url).searchParams.get('person') ?? '').trim().slice(0, 100);
+  const [organisations, trusts, invitations, ssoSettings, found] = await Promise.all([
+    listOrganisations(admin),
+    listTrusts(),
+    pendingLeaderInvitations(),
+    listSsoSettings(admin),
+    personQuery ? searchOrganisationPeople(admin, null, personQuery, 1) : null,
+  ]);
   return json({
+    personSearch: found ? { q: personQuery, total: found.total, people: found.people } : null,
     organisations: organisations.map((o) => ({ ...o, sso: ssoSettings.find((s) => s.organisationId === o.id) ?? null })),
     trusts,
     invitations: invitations.map((i) => ({ ...i, expiresText: i.expiresAt ? formatDate(i.expiresAt) : null })),
@@ -135,7 +143,7 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function Admin() {
-  const { organisations, trusts, invitations, ssoProviders } = useLoaderData<typeof loader>();
+  const { organisations, trusts, invitations, ssoProviders, personSearch } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as { fieldErrors: Record<string, string>; form: 'reset' | 'create' | 'sso'; ssoFor?: number | null } | undefined;
   const errors: Record<string, string | undefined> = actionData?.fieldErrors ?? {};
   const resetAnswered = actionData?.form === 'reset';
@@ -176,6 +184,55 @@ export default function Admin() {
           </tbody>
         </table>
       </div>
+      <h2 id="find-person">Find a person</h2>
+      <Form method="get" action="/admin#find-person" className="filters" aria-labelledby="find-person">
+        <div className="field">
+          <label htmlFor="person">Name or email</label>
+          <input id="person" name="person" type="search" defaultValue={personSearch?.q ?? ''} />
+        </div>
+        <div>
+          <button type="submit" className="button button--quiet">
+            Find
+          </button>
+        </div>
+      </Form>
+      {personSearch ? (
+        <>
+          <p role="status">
+            {personSearch.total.toLocaleString('en-GB')} {personSearch.total === 1 ? 'membership' : 'memberships'} matching “{personSearch.q}”
+            {personSearch.total > personSearch.people.length ? `; the first ${personSearch.people.length} are listed` : ''}.
+          </p>
+          {personSearch.people.length ? (
+            <div className="table-wrap">
+              <table>
+                <caption className="visually-hidden">People matching “{personSearch.q}”</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Email</th>
+                    <th scope="col">Organisation</th>
+                    <th scope="col">Roles</th>
+                    <th scope="col">Status</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {personSearch.people.map((p) => (
+                    <tr key={`${p.userId}-${p.organisationId}`}>
+                      <th scope="row">{p.name}</th>
+                      <td>{p.email}</td>
+                      <td>
+                        <Link to={`/admin/organisations/${p.organisationId}`}>{p.organisationName}</Link>
+                      </td>
+                      <td>{p.roles.join(', ')}</td>
+                      <td>{p.deactivated ? 'Deactivated' : p.invitationPending ? 'Invitation not accepted yet' : 'Active'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
+        </>
+      ) : null}
       <h2 id="single-sign-on">Single sign-on</h2>
       <p>
         {ssoProviders.length > 0 ? `Configured: ${ssoProviders.join(', ')}.` : 'No provider is configured on this server (see the README).'} People whose verified email
