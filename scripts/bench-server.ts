@@ -5,6 +5,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
+const HARNESS_SIGNING_KEY = JSON.stringify(crypto.generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }));
+
 // Starts the built server (build/server.js) as a real process for the benchmark and the durability
 // tests. It runs a private copy of build/ (see snapshotBuild) so that someone rebuilding the app
 // while a long run is going cannot swap the files under a server that is being restarted.
@@ -115,6 +117,8 @@ export async function startServer(options: StartOptions): Promise<BenchServer> {
       CONTENT_CACHE_PATH: path.join(path.dirname(options.databasePath), 'content-cache'),
       COURSES_PATH: path.join(projectRoot, 'courses'),
       SESSION_SECRET: crypto.randomBytes(24).toString('hex'),
+      // Production requires a signing key; one per harness process, so restarts keep verifying.
+      CREDENTIAL_SIGNING_KEY: HARNESS_SIGNING_KEY,
       ...options.env,
     } as unknown as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

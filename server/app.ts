@@ -72,6 +72,7 @@ export async function startServer({ useVite }: { useVite: boolean }): Promise<vo
   try {
     await keyRing();
   } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
     fail(`Could not load the credential signing key: ${error instanceof Error ? error.message : String(error)}`);
   }
 

@@ -33,8 +33,9 @@ describe('configuration', () => {
     expect(parseEnv({}).DATABASE_URL).toBeUndefined();
   });
 
-  test('production with a secret is accepted and marked as production', () => {
-    const env = parseEnv({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), PUBLIC_URL: 'https://cpd.example.org/' });
+  test('production with a secret and a signing key is accepted and marked as production', () => {
+    const key = JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: 'A'.repeat(43), d: 'B'.repeat(43) });
+    const env = parseEnv({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), PUBLIC_URL: 'https://cpd.example.org/', CREDENTIAL_SIGNING_KEY: key });
     expect(env.isProduction).toBe(true);
     expect(env.PUBLIC_URL).toBe('https://cpd.example.org');
   });

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import { getEnv } from '#app/utils/env.server.ts';
+import { ConfigError, getEnv } from '#app/utils/env.server.ts';
 import { singleton } from '#app/utils/singleton.server.ts';
 
 // The Ed25519 key that signs Open Badges credentials, and every public key a verifier may still
@@ -43,13 +43,16 @@ async function generatedPrivateJwk(): Promise<JWK> {
     } finally {
       fs.rmSync(temp, { force: true });
     }
-    if (getEnv().isProduction) console.warn(`[credentials] CREDENTIAL_SIGNING_KEY is not set: generated a signing key at ${file}. Set the variable so every server signs with the same key.`);
   }
   return JSON.parse(fs.readFileSync(file, 'utf8')) as JWK;
 }
 
 async function loadKeyRing(): Promise<KeyRing> {
   const env = getEnv();
+  // A production server must not make its own: every process has to sign with the same key, and a
+  // key made on one machine's disk is lost with it. Checked when the server starts, not by the
+  // database commands, which sign nothing.
+  if (env.isProduction && !env.CREDENTIAL_SIGNING_KEY) throw new ConfigError('Invalid configuration: CREDENTIAL_SIGNING_KEY: is required in production (a private Ed25519 JWK; the README says how to make one)');
   const privateJwk: JWK = env.CREDENTIAL_SIGNING_KEY ?? (await generatedPrivateJwk());
   const current = await publicJwk(privateJwk);
   const previous = await Promise.all((env.CREDENTIAL_PREVIOUS_KEYS ?? []).map((jwk) => publicJwk(jwk)));

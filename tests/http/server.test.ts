@@ -189,6 +189,10 @@ describe('starting and stopping', () => {
   test('production requires SESSION_SECRET, and then sends Secure cookies and HSTS', async () => {
     const refused = await runServerExpectingExit({ NODE_ENV: 'production', PORT: '3998', DATABASE_PATH: tempDatabasePath() });
     expect(refused.output.trim()).toBe('Invalid configuration: SESSION_SECRET: is required in production (32 characters or more)');
+    // And a credential signing key: a production server never makes its own.
+    const noKey = await runServerExpectingExit({ NODE_ENV: 'production', PORT: '3998', DATABASE_PATH: tempDatabasePath(), SESSION_SECRET: 'x'.repeat(40) });
+    expect(noKey.code).toBe(1);
+    expect(noKey.output.trim().split('\n').at(-1)).toBe('Invalid configuration: CREDENTIAL_SIGNING_KEY: is required in production (a private Ed25519 JWK; the README says how to make one)');
     const databasePath = tempDatabasePath(TEMPLATE_DB);
     // The published demo password opens nothing in production (tests/http/hardening.test.ts): use another.
     const handle = new SQLite(databasePath);
