@@ -69,3 +69,16 @@ export function CompletionTrendChart({ trend }: { trend: CompletionTrend }) {
     </figure>
   );
 }
+
+/** Every course's chart, side by side where there is room. */
+export function CompletionTrendCharts({ trends }: { trends: CompletionTrend[] }) {
+  return (
+    <ul className="trend-list">
+      {trends.map((t) => (
+        <li key={t.slug}>
+          <CompletionTrendChart trend={t} />
+        </li>
+      ))}
+    </ul>
+  );
+}

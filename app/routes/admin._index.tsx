@@ -11,6 +11,7 @@ import { redirectWithFlash } from '#app/utils/flash.server.ts';
 import { formatDate } from '#app/utils/dates.ts';
 import { badRequest, notFound, orNotFound } from '#app/utils/http.server.ts';
 import { createOrganisationWithLeader, DuplicateOrganisationNameError, listOrganisations, listTrusts, searchOrganisationPeople } from '#app/models/organisations.server.ts';
+import { AdminPeopleTable } from '#app/components/admin-people-table.tsx';
 import { Field, FormError } from '#app/components/forms.tsx';
 import { emailField, parseForm, requiredText, readForm } from '#app/utils/forms.ts';
 import { getEnv } from '#app/utils/env.server.ts';
@@ -202,35 +203,7 @@ export default function Admin() {
             {personSearch.total.toLocaleString('en-GB')} {personSearch.total === 1 ? 'membership' : 'memberships'} matching “{personSearch.q}”
             {personSearch.total > personSearch.people.length ? `; the first ${personSearch.people.length} are listed` : ''}.
           </p>
-          {personSearch.people.length ? (
-            <div className="table-wrap">
-              <table>
-                <caption className="visually-hidden">People matching “{personSearch.q}”</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Email</th>
-                    <th scope="col">Organisation</th>
-                    <th scope="col">Roles</th>
-                    <th scope="col">Status</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {personSearch.people.map((p) => (
-                    <tr key={`${p.userId}-${p.organisationId}`}>
-                      <th scope="row">{p.name}</th>
-                      <td>{p.email}</td>
-                      <td>
-                        <Link to={`/admin/organisations/${p.organisationId}`}>{p.organisationName}</Link>
-                      </td>
-                      <td>{p.roles.join(', ')}</td>
-                      <td>{p.deactivated ? 'Deactivated' : p.invitationPending ? 'Invitation not accepted yet' : 'Active'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          ) : null}
+          {personSearch.people.length ? <AdminPeopleTable people={personSearch.people} caption={`People matching “${personSearch.q}”`} showOrganisation /> : null}
         </>
       ) : null}
       <h2 id="single-sign-on">Single sign-on</h2>

@@ -4,6 +4,7 @@ import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { requirePlatformAdmin } from '#app/auth/policy.server.ts';
 import { requireRecentPassword } from '#app/auth/session.server.ts';
+import { AdminPeopleTable } from '#app/components/admin-people-table.tsx';
 import { Field, FormError, SelectField } from '#app/components/forms.tsx';
 import { ADMIN_PEOPLE_PAGE_SIZE, DuplicateOrganisationNameError, getOrganisation, listTrusts, searchOrganisationPeople, updateOrganisation } from '#app/models/organisations.server.ts';
 import { redirectWithFlash } from '#app/utils/flash.server.ts';
@@ -138,30 +139,7 @@ export default function AdminOrganisation() {
         {q ? ` matching “${q}”` : ''}
         {pages > 1 ? `, page ${page} of ${pages}` : ''}.
       </p>
-      {people.length ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Roles</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {people.map((p) => (
-                <tr key={p.userId}>
-                  <th scope="row">{p.name}</th>
-                  <td>{p.email}</td>
-                  <td>{p.roles.join(', ')}</td>
-                  <td>{p.deactivated ? 'Deactivated' : p.invitationPending ? 'Invitation not accepted yet' : 'Active'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      {people.length ? <AdminPeopleTable people={people} caption={`The people of ${organisation.name}`} showOrganisation={false} /> : null}
       {pages > 1 ? (
         <nav aria-label="Pages" className="page-actions">
           {page > 1 ? <Link to={pageLink(page - 1)}>Previous page</Link> : null}

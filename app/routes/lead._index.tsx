@@ -4,8 +4,8 @@ import { Form, Link, useLoaderData } from '@remix-run/react';
 import { requireRole } from '#app/auth/policy.server.ts';
 import { cellText, leaderDashboard, readDashboardQuery } from '#app/models/dashboard.server.ts';
 import { CompletionBar } from '#app/components/completion-bar.tsx';
-import { CompletionTrendChart } from '#app/components/completion-trend.tsx';
-import { CompletionBySchoolChart, coursesBySchool } from '#app/components/completion-by-school.tsx';
+import { CompletionTrendCharts } from '#app/components/completion-trend.tsx';
+import { CompletionBySchoolCharts } from '#app/components/completion-by-school.tsx';
 import { SelectField } from '#app/components/forms.tsx';
 
 export const meta: MetaFunction = () => [{ title: 'Staff progress – Kindred' }];
@@ -137,13 +137,7 @@ export default function LeadDashboard() {
 
       <section aria-labelledby="over-time">
         <h2 id="over-time">Completion over this school year</h2>
-        <ul className="trend-list">
-          {data.trends.map((t) => (
-            <li key={t.slug}>
-              <CompletionTrendChart trend={t} />
-            </li>
-          ))}
-        </ul>
+        <CompletionTrendCharts trends={data.trends} />
       </section>
 
       {data.bySchool.length > 0 ? (
@@ -180,13 +174,7 @@ export default function LeadDashboard() {
               </tbody>
             </table>
           </div>
-          <ul className="trend-list">
-            {coursesBySchool(data.courses, data.bySchool).map((c) => (
-              <li key={c.slug}>
-                <CompletionBySchoolChart title={c.title} schools={c.schools} />
-              </li>
-            ))}
-          </ul>
+          <CompletionBySchoolCharts courses={data.courses} bySchool={data.bySchool} />
         </section>
       ) : null}
 

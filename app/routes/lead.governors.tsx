@@ -1,31 +1,20 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
-import { ledOrganisationIds, requireRole } from "#app/auth/policy.server.ts";
-import { getCourseIndex } from "#app/content/catalogue.server.ts";
-import { ledOrganisations } from "#app/models/organisations.server.ts";
-import {
-  completionTrend,
-  cpdHoursInYear,
-  staffProgress,
-  summariseByCourse,
-  summariseBySchool,
-} from "#app/models/reports.server.ts";
-import { CompletionTrendChart } from "#app/components/completion-trend.tsx";
-import {
-  CompletionBySchoolChart,
-  coursesBySchool,
-} from "#app/components/completion-by-school.tsx";
-import { academicYear, ukDate } from "#app/utils/academic-year.ts";
-import { nowIso } from "#app/utils/db.server.ts";
-import { formatDate } from "#app/utils/dates.ts";
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { json } from '@remix-run/node';
+import { Link, useLoaderData } from '@remix-run/react';
+import { ledOrganisationIds, requireRole } from '#app/auth/policy.server.ts';
+import { getCourseIndex } from '#app/content/catalogue.server.ts';
+import { ledOrganisations } from '#app/models/organisations.server.ts';
+import { completionTrend, cpdHoursInYear, staffProgress, summariseByCourse, summariseBySchool } from '#app/models/reports.server.ts';
+import { CompletionTrendCharts } from '#app/components/completion-trend.tsx';
+import { CompletionBySchoolCharts } from '#app/components/completion-by-school.tsx';
+import { academicYear, ukDate } from '#app/utils/academic-year.ts';
+import { nowIso } from '#app/utils/db.server.ts';
+import { formatDate } from '#app/utils/dates.ts';
 
-export const meta: MetaFunction = () => [
-  { title: "Governors’ summary – Kindred" },
-];
+export const meta: MetaFunction = () => [{ title: 'Governors’ summary – Kindred' }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const viewer = await requireRole(request, "leader");
+  const viewer = await requireRole(request, 'leader');
   const organisationIds = await ledOrganisationIds(viewer);
   const { courses } = getCourseIndex();
   const today = ukDate(nowIso());
@@ -33,14 +22,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const startYear = Number(year.slice(0, 4));
   // 1 September in the UK is still summer time: midnight there is 23:00 UTC the day before.
   const yearStart = new Date(`${startYear}-09-01T00:00:00+01:00`).toISOString();
-  const yearEnd = new Date(
-    `${startYear + 1}-09-01T00:00:00+01:00`
-  ).toISOString();
-  const [organisations, rows, hours] = await Promise.all([
-    ledOrganisations(viewer),
-    staffProgress({ organisationIds }, courses, today),
-    cpdHoursInYear({ organisationIds }, yearStart, yearEnd),
-  ]);
+  const yearEnd = new Date(`${startYear + 1}-09-01T00:00:00+01:00`).toISOString();
+  const [organisations, rows, hours] = await Promise.all([ledOrganisations(viewer), staffProgress({ organisationIds }, courses, today), cpdHoursInYear({ organisationIds }, yearStart, yearEnd)]);
   const round = (n: number) => Math.round(n * 100) / 100;
   const people = rows
     .filter((row) => !row.deactivated)
@@ -56,11 +39,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
       };
     });
   // Governors see the picture, not a list of names: the list is there only when a leader asks.
-  const withNames = new URL(request.url).searchParams.get("names") === "1";
-  const bySchool = new Map<
-    string,
-    { school: string; staff: number; hours: number }
-  >();
+  const withNames = new URL(request.url).searchParams.get('names') === '1';
+  const bySchool = new Map<string, { school: string; staff: number; hours: number }>();
   for (const p of people) {
     const entry = bySchool.get(p.school) ?? {
       school: p.school,
@@ -72,15 +52,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
     bySchool.set(p.school, entry);
   }
   const totalHours = round(people.reduce((sum, p) => sum + p.total, 0));
-  const schools = organisations.filter((o) => o.kind === "school");
+  const schools = organisations.filter((o) => o.kind === 'school');
   return json({
     organisationNames: organisations.map((o) => o.name),
     year,
     generatedOn: formatDate(nowIso()),
     summary: summariseByCourse(rows, courses),
-    hoursBySchool: [...bySchool.values()].sort((a, b) =>
-      a.school.localeCompare(b.school, "en-GB", { numeric: true })
-    ),
+    hoursBySchool: [...bySchool.values()].sort((a, b) => a.school.localeCompare(b.school, 'en-GB', { numeric: true })),
     staff: people.length,
     totalHours,
     averageHours: people.length ? round(totalHours / people.length) : 0,
@@ -89,10 +67,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     multiSchool: schools.length > 1,
     courses: courses.map((c) => ({ slug: c.slug, title: c.meta.title })),
     trends: await completionTrend({ organisationIds }, courses, rows, today),
-    bySchool:
-      schools.length > 1
-        ? summariseBySchool(rows, courses, new Set(schools.map((o) => o.id)))
-        : [],
+    bySchool: schools.length > 1 ? summariseBySchool(rows, courses, new Set(schools.map((o) => o.id))) : [],
   });
 }
 
@@ -101,20 +76,12 @@ export default function GovernorsSummary() {
   return (
     <div className="report">
       <p className="no-print">
-        <Link to="/lead">Staff progress</Link> · Use your browser’s Print to
-        make a PDF or paper copy.{" "}
-        {data.withNames ? (
-          <Link to="/lead/governors">Without names</Link>
-        ) : (
-          <Link to="/lead/governors?names=1">
-            With each person’s hours (names)
-          </Link>
-        )}
+        <Link to="/lead">Staff progress</Link> · Use your browser’s Print to make a PDF or paper copy.{' '}
+        {data.withNames ? <Link to="/lead/governors">Without names</Link> : <Link to="/lead/governors?names=1">With each person’s hours (names)</Link>}
       </p>
       <h1>Professional development: summary for governors</h1>
       <p>
-        {data.organisationNames.join(", ")}. Academic year {data.year}. Produced
-        on {data.generatedOn}.
+        {data.organisationNames.join(', ')}. Academic year {data.year}. Produced on {data.generatedOn}.
       </p>
       <h2>Completion by course</h2>
       <div className="table-wrap">
@@ -146,59 +113,29 @@ export default function GovernorsSummary() {
             {data.summary.map((s) => (
               <tr key={s.slug}>
                 <th scope="row">{s.title}</th>
-                <td className="numeric">
-                  {s.assigned.toLocaleString("en-GB")}
-                </td>
-                <td className="numeric">
-                  {s.assigned
-                    ? `${s.assignedCompleted.toLocaleString(
-                        "en-GB"
-                      )} (${Math.round(
-                        (100 * s.assignedCompleted) / s.assigned
-                      )}%)`
-                    : "–"}
-                </td>
-                <td className="numeric">
-                  {s.assignedInProgress.toLocaleString("en-GB")}
-                </td>
-                <td className="numeric">
-                  {s.assignedNotStarted.toLocaleString("en-GB")}
-                </td>
+                <td className="numeric">{s.assigned.toLocaleString('en-GB')}</td>
+                <td className="numeric">{s.assigned ? `${s.assignedCompleted.toLocaleString('en-GB')} (${Math.round((100 * s.assignedCompleted) / s.assigned)}%)` : '–'}</td>
+                <td className="numeric">{s.assignedInProgress.toLocaleString('en-GB')}</td>
+                <td className="numeric">{s.assignedNotStarted.toLocaleString('en-GB')}</td>
                 <td className="numeric">{s.overdue}</td>
-                <td className="numeric">
-                  {s.notAssignedCompleted.toLocaleString("en-GB")}
-                </td>
+                <td className="numeric">{s.notAssignedCompleted.toLocaleString('en-GB')}</td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
       <h2>Completion over the school year</h2>
-      <ul className="trend-list">
-        {data.trends.map((t) => (
-          <li key={t.slug}>
-            <CompletionTrendChart trend={t} />
-          </li>
-        ))}
-      </ul>
+      <CompletionTrendCharts trends={data.trends} />
       {data.bySchool.length > 0 ? (
         <>
           <h2>Completion by school</h2>
-          <ul className="trend-list">
-            {coursesBySchool(data.courses, data.bySchool).map((c) => (
-              <li key={c.slug}>
-                <CompletionBySchoolChart title={c.title} schools={c.schools} />
-              </li>
-            ))}
-          </ul>
+          <CompletionBySchoolCharts courses={data.courses} bySchool={data.bySchool} />
         </>
       ) : null}
       <h2>CPD hours, {data.year}</h2>
       <p>
-        Kindred courses completed this academic year, and other CPD that staff
-        recorded themselves: {data.totalHours.toLocaleString("en-GB")} hours
-        across {data.staff.toLocaleString("en-GB")} staff, {data.averageHours}{" "}
-        hours each on average.
+        Kindred courses completed this academic year, and other CPD that staff recorded themselves: {data.totalHours.toLocaleString('en-GB')} hours across {data.staff.toLocaleString('en-GB')} staff,{' '}
+        {data.averageHours} hours each on average.
       </p>
       {data.multiSchool ? (
         <div className="table-wrap">
@@ -222,11 +159,9 @@ export default function GovernorsSummary() {
               {data.hoursBySchool.map((s) => (
                 <tr key={s.school}>
                   <th scope="row">{s.school}</th>
-                  <td className="numeric">{s.staff.toLocaleString("en-GB")}</td>
-                  <td className="numeric">{s.hours.toLocaleString("en-GB")}</td>
-                  <td className="numeric">
-                    {s.staff ? Math.round((100 * s.hours) / s.staff) / 100 : 0}
-                  </td>
+                  <td className="numeric">{s.staff.toLocaleString('en-GB')}</td>
+                  <td className="numeric">{s.hours.toLocaleString('en-GB')}</td>
+                  <td className="numeric">{s.staff ? Math.round((100 * s.hours) / s.staff) / 100 : 0}</td>
                 </tr>
               ))}
             </tbody>
