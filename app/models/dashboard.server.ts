@@ -50,14 +50,18 @@ function progressRank(cell: Cell): number {
   return cell.state === 'in-progress' ? cell.percent : 0;
 }
 
-const byName = (a: StaffRow, b: StaffRow) => a.name.localeCompare(b.name, 'en-GB') || a.email.localeCompare(b.email);
+// One collator each, made once: localeCompare with a locale builds a new one on every call, which
+// is most of the time of sorting 2,000 rows.
+const nameOrder = new Intl.Collator('en-GB');
+const schoolNameOrder = new Intl.Collator('en-GB', { numeric: true });
+const byName = (a: StaffRow, b: StaffRow) => nameOrder.compare(a.name, b.name) || (a.email < b.email ? -1 : a.email > b.email ? 1 : 0);
 
 /**
  * The matrix in the order the leader chose. Ties fall back to the name, so a page boundary never
  * moves between two requests. An unknown sort key means the default order (school, then name).
  */
 export function sortStaffRows(rows: StaffRow[], sort: string | undefined, dir: 'asc' | 'desc' | undefined): StaffRow[] {
-  const schoolOrder = (a: StaffRow, b: StaffRow) => a.organisationName.localeCompare(b.organisationName, 'en-GB', { numeric: true });
+  const schoolOrder = (a: StaffRow, b: StaffRow) => schoolNameOrder.compare(a.organisationName, b.organisationName);
   let compare: (a: StaffRow, b: StaffRow) => number;
   if (sort === 'name') compare = byName;
   else if (sort && rows[0]?.cells[sort] !== undefined) compare = (a, b) => progressRank(a.cells[sort]!) - progressRank(b.cells[sort]!) || byName(a, b);
