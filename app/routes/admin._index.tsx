@@ -261,7 +261,7 @@ export default function Admin() {
         </ul>
       )}
       <h2 id="reset-link">Send someone a password reset link</h2>
-      <Form key={formKey} method="post" className="stack" noValidate aria-labelledby="reset-link">
+      <Form key={`reset-${formKey}`} method="post" className="stack" noValidate aria-labelledby="reset-link">
         <input type="hidden" name="intent" value="reset" />
         <Field label="Their email address" name="email" type="email" autoComplete="off" error={resetAnswered ? errors.email : undefined} />
         <div>
@@ -272,7 +272,7 @@ export default function Admin() {
       </Form>
       <h2 id="new-organisation">Add an organisation</h2>
       <FormError message={Object.keys(createErrors).length ? 'Check the details below.' : null} />
-      <Form key={formKey} method="post" className="stack" noValidate aria-labelledby="new-organisation">
+      <Form key={`create-${formKey}`} method="post" className="stack" noValidate aria-labelledby="new-organisation">
         <Field label="Name" name="name" error={createErrors.name} />
         <div className="field">
           <label htmlFor="kind">Kind</label>
