@@ -1,8 +1,8 @@
 import { Link } from '@remix-run/react';
-import type { OrganisationPerson } from '#app/models/organisations.server.ts';
+import type { MemberRow } from '#app/models/organisations.server.ts';
 
 /** People as a platform admin finds them: on /admin across organisations, or on one organisation's page. */
-export function AdminPeopleTable({ people, caption, showOrganisation }: { people: OrganisationPerson[]; caption: string; showOrganisation: boolean }) {
+export function AdminPeopleTable({ people, caption, showOrganisation }: { people: MemberRow[]; caption: string; showOrganisation: boolean }) {
   return (
     <div className="table-wrap">
       <table>

@@ -206,24 +206,13 @@ export async function updateOrganisation(viewer: SessionUser, organisationId: nu
     });
 }
 
-export interface OrganisationPerson {
-  userId: number;
-  name: string;
-  email: string;
-  organisationId: number;
-  organisationName: string;
-  roles: Role[];
-  invitationPending: boolean;
-  deactivated: boolean;
-}
-
 export const ADMIN_PEOPLE_PAGE_SIZE = 50;
 
 /**
  * People for a platform admin, searched by name or email and paged: one organisation's, or
  * everyone's when `organisationId` is null (then each row says where they are a member).
  */
-export async function searchOrganisationPeople(viewer: SessionUser, organisationId: number | null, q: string, page: number): Promise<{ total: number; people: OrganisationPerson[] }> {
+export async function searchOrganisationPeople(viewer: SessionUser, organisationId: number | null, q: string, page: number): Promise<{ total: number; people: MemberRow[] }> {
   assertPlatformAdmin(viewer);
   const db = getDb();
   let base = db.selectFrom('memberships as m').innerJoin('users as u', 'u.id', 'm.user_id').innerJoin('organisations as o', 'o.id', 'm.organisation_id');
