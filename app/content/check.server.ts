@@ -106,6 +106,8 @@ function editorialProblems(file: string, compiled: CompiledMdx): ContentProblem[
   if (count('FurtherReading') < 1) problems.push('a module needs <FurtherReading> listing its sources');
   const reflections = analysis.items.filter((i) => i.kind === 'reflection');
   if (reflections.length < 2 || !reflections.some((r) => r.required)) problems.push('a module needs at least two <Reflection>s, one of them required');
+  const actionSteps = analysis.items.filter((i) => i.kind === 'action-step');
+  if (actionSteps.length > 1) problems.push(`a module has at most one <ActionStep>: one thing to try at a time; this one has ${actionSteps.length}`);
   const checks = analysis.items.filter((i) => i.kind === 'check');
   if (checks.length !== 1) problems.push(`a module has exactly one <KnowledgeCheck>; this one has ${checks.length}`);
   for (const check of checks) {

@@ -3,7 +3,7 @@ import { getEnv } from '#app/utils/env.server.ts';
 import { findCourse, findModule, type CourseEntry, type ModuleEntry } from './catalogue.server.ts';
 import { compileMdx, MdxCompileError, type CompiledMdx } from './compile.server.ts';
 import { renderSegments, type Segment } from './render.server.tsx';
-import type { CheckItem, ModuleItem, ReflectionItem } from './schemas.ts';
+import type { ActionStepItem, CheckItem, ModuleItem, ReflectionItem } from './schemas.ts';
 
 export interface ReadyModule {
   ok: true;
@@ -77,4 +77,8 @@ export function reflectionsOf(items: ModuleItem[]): ReflectionItem[] {
 
 export function checksOf(items: ModuleItem[]): CheckItem[] {
   return items.filter((i): i is CheckItem => i.kind === 'check');
+}
+
+export function actionStepsOf(items: ModuleItem[]): ActionStepItem[] {
+  return items.filter((i): i is ActionStepItem => i.kind === 'action-step');
 }

@@ -7,7 +7,7 @@ import { isSlug, type CheckItem, type ModuleItem, type QuestionKey } from './sch
 // to other modules, and authoring problems; then takes the answers and explanations out of the
 // tree so the compiled code never carries them.
 
-export const AUTHOR_COMPONENTS = new Set(['Callout', 'KeyIdea', 'Scenario', 'FurtherReading', 'Source', 'Reflection', 'KnowledgeCheck']);
+export const AUTHOR_COMPONENTS = new Set(['Callout', 'KeyIdea', 'Scenario', 'FurtherReading', 'Source', 'Reflection', 'KnowledgeCheck', 'ActionStep']);
 const CHECK_PARTS = new Set(['Question', 'Option', 'Explanation']);
 
 export interface ModuleAnalysis {
@@ -121,7 +121,7 @@ export function analyseModuleTree(tree: Root): ModuleAnalysis {
       problem(element, CHECK_PARTS.has(name) ? `<${name}> belongs inside a <KnowledgeCheck>` : `unknown component <${name}>; authors can use ${[...AUTHOR_COMPONENTS].join(', ')}`, true);
       return SKIP;
     }
-    if (name === 'Reflection' || name === 'KnowledgeCheck') {
+    if (name === 'Reflection' || name === 'KnowledgeCheck' || name === 'ActionStep') {
       if (parent?.type !== 'root') problem(element, `<${name}> must stand on its own, not inside another component`, true);
     }
     if (name === 'Reflection') {
@@ -129,6 +129,14 @@ export function analyseModuleTree(tree: Root): ModuleAnalysis {
       const prompt = stringAttribute(element, 'prompt');
       if (!prompt) problem(element, 'Reflection needs a prompt', true);
       if (id && prompt) analysis.items.push({ kind: 'reflection', id, prompt, required: attribute(element, 'required') === true });
+      return SKIP;
+    }
+    if (name === 'ActionStep') {
+      const id = claimId(element, stringAttribute(element, 'id'), 'ActionStep');
+      const prompt = stringAttribute(element, 'prompt');
+      if (!prompt) problem(element, 'ActionStep needs a prompt: what the teacher could try with a class', true);
+      if (element.children.length > 0) problem(element, 'ActionStep takes no content: put the suggestion in its prompt', true);
+      if (id && prompt) analysis.items.push({ kind: 'action-step', id, prompt });
       return SKIP;
     }
     if (name === 'KnowledgeCheck') {

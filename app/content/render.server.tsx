@@ -7,16 +7,17 @@ import type { CompiledMdx } from './compile.server.ts';
 // Renders compiled MDX to HTML once per content hash, split where the interactive items stand.
 // The browser gets HTML and item ids, never MDX code: no eval under our CSP, nothing to leak.
 
-export type Segment = { type: 'html'; html: string } | { type: 'reflection'; id: string } | { type: 'check'; id: string };
+type SlotKind = 'reflection' | 'check' | 'action-step';
+export type Segment = { type: 'html'; html: string } | { type: SlotKind; id: string };
 
-const SLOT_PATTERN = /<kindred-slot data-kind="(reflection|check)" data-id="([^"]*)"><\/kindred-slot>/g;
+const SLOT_PATTERN = /<kindred-slot data-kind="(reflection|check|action-step)" data-id="([^"]*)"><\/kindred-slot>/g;
 
-const slot = (kind: 'reflection' | 'check') =>
+const slot = (kind: SlotKind) =>
   function Slot({ id }: { id: string }) {
     return createElement('kindred-slot', { 'data-kind': kind, 'data-id': id });
   };
 
-const components = { ...authoringComponents, Reflection: slot('reflection'), KnowledgeCheck: slot('check') };
+const components = { ...authoringComponents, Reflection: slot('reflection'), KnowledgeCheck: slot('check'), ActionStep: slot('action-step') };
 
 const renderedByHash = new Map<string, Segment[]>();
 
@@ -29,7 +30,7 @@ export function renderSegments(compiled: CompiledMdx): Segment[] {
   let last = 0;
   for (const match of html.matchAll(SLOT_PATTERN)) {
     if (match.index > last) segments.push({ type: 'html', html: html.slice(last, match.index) });
-    segments.push({ type: match[1] as 'reflection' | 'check', id: match[2]! });
+    segments.push({ type: match[1] as SlotKind, id: match[2]! });
     last = match.index + match[0].length;
   }
   if (last < html.length) segments.push({ type: 'html', html: html.slice(last) });

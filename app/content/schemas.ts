@@ -88,7 +88,17 @@ export interface CheckItem {
   questions: QuestionKey[];
 }
 
-export type ModuleItem = ReflectionItem | CheckItem;
+/**
+ * A classroom action step: the teacher plans something to try with a real class, and Kindred
+ * follows it up on the date they choose. It never gates completion: practice happens later.
+ */
+export interface ActionStepItem {
+  kind: 'action-step';
+  id: string;
+  prompt: string;
+}
+
+export type ModuleItem = ReflectionItem | CheckItem | ActionStepItem;
 
 export interface ContentProblem {
   file: string;
