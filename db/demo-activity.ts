@@ -3,6 +3,9 @@ import { getCourseIndex } from '#app/content/catalogue.server.ts';
 import { loadViewer } from '#app/auth/session.server.ts';
 import { assignCourse } from '#app/models/assignments.server.ts';
 import { setReflectionShared } from '#app/models/coaching.server.ts';
+import { actionStepsOf, loadModule } from '#app/content/modules.server.ts';
+import { addStepNote, planActionStep, recordFollowUp, setStepShared } from '#app/models/practice.server.ts';
+import { ukDate } from '#app/utils/academic-year.ts';
 import { addGroupMember, createGroup } from '#app/models/groups.server.ts';
 import { nowIso } from '#app/utils/db.server.ts';
 import { completeCourse } from './learning-factories.ts';
@@ -12,7 +15,8 @@ import { DEMO_SCHOOLS } from './seed.ts';
 /**
  * Life in the demo, for people trying Kindred (not for tests, which start from the bare demo):
  * a coaching group per school, the first course assigned to it, some progress, a certificate,
- * and a shared reflection for the coach to answer.
+ * a shared reflection for the coach to answer, and a practice cycle under way: an action step
+ * tried, observed by the coach, and carried to a next step whose follow-up is due today.
  */
 export async function seedDemoActivity(db: Kysely<Database>): Promise<void> {
   const { courses } = getCourseIndex();
@@ -38,5 +42,40 @@ export async function seedDemoActivity(db: Kysely<Database>): Promise<void> {
     const firstModule = first.modules[0]!.slug;
     const reflection = await db.selectFrom('reflection_responses').select('item_id').where('user_id', '=', demoTeacher).where('module_slug', '=', firstModule).executeTakeFirst();
     if (reflection) await setReflectionShared(await loadViewer(demoTeacher), first.slug, firstModule, reflection.item_id, true);
+    await seedPracticeCycle(first, await loadViewer(demoTeacher), await loadViewer(await id(`coach@${domain}`)));
+  }
+}
+
+async function seedPracticeCycle(course: ReturnType<typeof getCourseIndex>['courses'][number], teacher: Awaited<ReturnType<typeof loadViewer>>, coach: Awaited<ReturnType<typeof loadViewer>>): Promise<void> {
+  for (const module of course.modules) {
+    const loaded = await loadModule(course, module);
+    const item = loaded.ok ? actionStepsOf(loaded.items)[0] : undefined;
+    if (!item) continue;
+    const today = ukDate(nowIso());
+    const ref = { courseSlug: course.slug, moduleSlug: module.slug, itemId: item.id };
+    const first = await planActionStep(teacher, ref, {
+      what: 'Start each lesson with a two-minute retrieval quiz, and ask the three pupils I checked on first to explain one answer aloud.',
+      className: '9C, Tuesday period 2',
+      followUpOn: today,
+      successLooksLike: 'All three answer without being chased, and the quiz scores of the class creep up over two weeks.',
+    });
+    await setStepShared(teacher, first, true);
+    await recordFollowUp(
+      teacher,
+      first,
+      { outcome: 'adapted', happened: 'The quiz worked; cold-calling the same three pupils felt pointed, so I used mini-whiteboards for everyone instead and followed up with them quietly.', next: 'Keep the whiteboards and add a worked example before the quiz.', minutesGiven: 90, newDate: null },
+      null,
+    );
+    if (coach) {
+      await addStepNote(coach, first, 'observation', 'Saw the quiz on Tuesday: every pupil wrote an answer, and the whiteboards let you spot two who had not understood.', null);
+      await addStepNote(coach, first, 'agreed-next', 'Keep the whiteboards; add one worked example before the quiz for the next fortnight, and we look at two books together.', null);
+    }
+    await planActionStep(
+      teacher,
+      ref,
+      { what: 'Mini-whiteboard retrieval quiz, with one worked example first.', className: '9C, Tuesday period 2', followUpOn: today, successLooksLike: 'Fewer blank boards, and the two pupils who struggled get the second question right.' },
+      { submissionKey: null, previousStepId: first, endPreviousAs: 'carried' },
+    );
+    return;
   }
 }

@@ -290,6 +290,54 @@ export interface ReflectionSharesTable {
   shared_at: string;
 }
 
+export type ActionStepStatus = 'planned' | 'followed-up' | 'closed';
+export type ActionStepOutcome = 'as-planned' | 'adapted' | 'not-yet';
+export type ActionStepNoteKind = 'follow-up' | 'observation' | 'feedback' | 'agreed-next' | 'reply';
+
+/** A classroom action step planned from a module's <ActionStep>; a repeat or next step points back. */
+export interface ActionStepsTable {
+  id: Generated<number>;
+  user_id: number;
+  course_slug: string;
+  module_slug: string;
+  item_id: string;
+  previous_step_id: number | null;
+  what: string;
+  class_name: string;
+  /** YYYY-MM-DD: when Kindred asks "How did it go?". */
+  follow_up_on: string;
+  success_looks_like: string;
+  status: ActionStepStatus;
+  outcome: ActionStepOutcome | null;
+  followed_up_at: string | null;
+  /** Time the teacher says they gave to it, for the CPD log. */
+  minutes_given: number | null;
+  ended_as: 'closed' | 'repeated' | 'carried' | null;
+  shared_at: string | null;
+  created_at: string;
+  updated_at: string;
+  submission_key: string | null;
+}
+
+export interface ActionStepSharesTable {
+  step_id: number;
+  coach_user_id: number;
+  shared_at: string;
+}
+
+export interface ActionStepNotesTable {
+  id: Generated<number>;
+  step_id: number;
+  author_user_id: number;
+  kind: ActionStepNoteKind;
+  outcome: ActionStepOutcome | null;
+  body: string;
+  next_text: string | null;
+  created_at: string;
+  read_by_owner_at: string | null;
+  submission_key: string | null;
+}
+
 export type OutboxStatus = 'pending' | 'sent' | 'failed';
 
 export interface OutboxTable {
@@ -369,6 +417,9 @@ export interface Database {
   password_resets: PasswordResetsTable;
   email_preferences: EmailPreferencesTable;
   assignment_notices: AssignmentNoticesTable;
+  action_steps: ActionStepsTable;
+  action_step_shares: ActionStepSharesTable;
+  action_step_notes: ActionStepNotesTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -154,6 +154,17 @@ export async function mayReadReflection(viewer: SessionUser, reflectionId: numbe
   return { ownerId: reflection.user_id };
 }
 
+/** The same rule for a classroom action step and its thread (docs/decisions/018-practice-cycles.md). */
+export async function mayReadActionStep(viewer: SessionUser, stepId: number): Promise<{ ownerId: number } | null> {
+  const step = await getDb().selectFrom('action_steps').select(['user_id', 'shared_at']).where('id', '=', stepId).executeTakeFirst();
+  if (!step) return null;
+  if (step.user_id === viewer.id) return { ownerId: step.user_id };
+  if (step.shared_at === null) return null;
+  const share = await getDb().selectFrom('action_step_shares').select('coach_user_id').where('step_id', '=', stepId).where('coach_user_id', '=', viewer.id).executeTakeFirst();
+  if (!share || !(await isCoachOf(viewer.id, step.user_id))) return null;
+  return { ownerId: step.user_id };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Certificates
 

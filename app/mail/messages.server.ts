@@ -68,7 +68,7 @@ export async function queueAssignmentMade(trx: Transaction<Database>, assignment
  * Tells coaches that a teacher shared a reflection or replied. Who may know is decided by the
  * caller through the policy (the coaches a reflection is shared with): only those are written to.
  */
-export async function queueCoachNotice(trx: Transaction<Database>, teacherUserId: number, template: 'reflection-shared' | 'reflection-reply', coachIds: number[]): Promise<number> {
+export async function queueCoachNotice(trx: Transaction<Database>, teacherUserId: number, template: 'reflection-shared' | 'reflection-reply' | 'practice-shared' | 'practice-followed-up', coachIds: number[]): Promise<number> {
   if (coachIds.length === 0) return 0;
   const coaches = await trx
     .selectFrom('group_members as gm')

@@ -41,6 +41,7 @@ export function reminderKind(today: string, dueDate: string, assignedOn: string)
 
 export interface ScheduleResult {
   reminders: number;
+  practiceFollowUps: number;
   overdueDigests: number;
   leaderDigests: number;
   pruned: number;
@@ -66,10 +67,11 @@ export async function pruneOutbox(today: string): Promise<number> {
 export async function runSchedule(): Promise<ScheduleResult> {
   const today = ukDate(nowIso());
   const reminders = await queueReminders(today);
+  const practiceFollowUps = await queuePracticeFollowUps(today);
   const overdueDigests = await queueOverdueDigests(today);
   const leaderDigests = await queueLeaderDigests(today);
   const pruned = await pruneOutbox(today);
-  return { reminders, overdueDigests, leaderDigests, pruned };
+  return { reminders, practiceFollowUps, overdueDigests, leaderDigests, pruned };
 }
 
 /** Due soon (7 days and 1 day before) and overdue (once), for people who have not finished. */
@@ -110,6 +112,49 @@ async function queueReminders(today: string): Promise<number> {
     await queueEmails(trx, messages);
     return messages.length;
   });
+}
+
+/**
+ * "How did it go?" on the day a teacher chose for an action step (or the first run after it, up
+ * to a fortnight late). Keyed by step and date: a step moved to a new date is asked about again
+ * on that date, never twice for one date.
+ */
+async function queuePracticeFollowUps(today: string): Promise<number> {
+  const db = getDb();
+  const rows = await db
+    .selectFrom('action_steps as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .select(['s.id', 's.course_slug', 's.what', 's.class_name', 's.follow_up_on', 'u.id as userId', 'u.name', 'u.email'])
+    .where('s.status', '=', 'planned')
+    .where('s.follow_up_on', '<=', today)
+    .where('s.follow_up_on', '>=', addDays(today, -OVERDUE_WINDOW_DAYS))
+    .where('u.password_hash', 'is not', null)
+    .where('u.erased_at', 'is', null)
+    .execute();
+  const wanted = await wantingCategory(db, [...new Set(rows.map((r) => r.userId))], 'reminders');
+  const messages: NewMessage[] = rows
+    .filter((r) => wanted.has(r.userId))
+    .map((r) => ({
+      template: 'practice-follow-up-due',
+      toUserId: r.userId,
+      toAddress: r.email,
+      toName: r.name,
+      params: { stepId: r.id, courseSlug: r.course_slug, what: r.what, className: r.class_name, followUpOn: r.follow_up_on },
+      dedupeKey: `practice-follow-up:${r.id}:${r.follow_up_on}`,
+    }));
+  if (messages.length === 0) return 0;
+  const before = await countDedupe(messages.map((m) => m.dedupeKey!));
+  await db.transaction().execute((trx) => queueEmails(trx, messages));
+  return (await countDedupe(messages.map((m) => m.dedupeKey!))) - before;
+}
+
+async function countDedupe(keys: string[]): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < keys.length; i += 500) {
+    const row = await getDb().selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('c')).where('dedupe_key', 'in', keys.slice(i, i + 500)).executeTakeFirstOrThrow();
+    total += Number(row.c);
+  }
+  return total;
 }
 
 /** Inserts notices that do not exist yet; returns the keys of those it inserted. */

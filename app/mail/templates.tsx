@@ -38,8 +38,8 @@ interface RenderContext {
 
 const CATEGORY_TEXT: Record<PreferenceCategory, string> = {
   assignments: 'emails about courses assigned to you',
-  reminders: 'reminders about due dates',
-  coaching: 'emails about reflections shared with you',
+  reminders: 'reminders about due dates and action-step follow-ups',
+  coaching: 'emails about reflections and action steps shared with you',
   leader_digest: 'the weekly summary for leaders',
 };
 
@@ -242,6 +242,37 @@ export const TEMPLATES: Record<string, (input: TemplateInput) => MessageContent>
     paragraphs: [`${str(params, 'teacherName')}, whom you coach, has replied on a reflection they shared with you.`],
     action: { label: 'Read the reply', url: `${publicUrl}/coach/people/${str(params, 'teacherUserId')}#reflections` },
     category: 'coaching',
+  }),
+  'practice-shared': ({ toName, params, publicUrl }) => ({
+    subject: `${str(params, 'teacherName')} shared a classroom action step with you`,
+    sender: str(params, 'organisationName'),
+    heading: `${str(params, 'teacherName')} shared an action step`,
+    greeting: `Dear ${toName},`,
+    paragraphs: [`${str(params, 'teacherName')}, whom you coach, has shared something they plan to try in class. You can add an observation or feedback, and agree the next step, on Kindred.`],
+    action: { label: 'See their action steps', url: `${publicUrl}/coach/people/${str(params, 'teacherUserId')}#practice` },
+    category: 'coaching',
+  }),
+  'practice-followed-up': ({ toName, params, publicUrl }) => ({
+    subject: `${str(params, 'teacherName')} wrote how an action step went`,
+    sender: str(params, 'organisationName'),
+    heading: `${str(params, 'teacherName')} followed up an action step`,
+    greeting: `Dear ${toName},`,
+    paragraphs: [`${str(params, 'teacherName')}, whom you coach, has written on an action step they shared with you.`],
+    action: { label: 'Read it', url: `${publicUrl}/coach/people/${str(params, 'teacherUserId')}#practice` },
+    category: 'coaching',
+  }),
+  'practice-follow-up-due': ({ toName, params, publicUrl, courseTitle }) => ({
+    subject: 'How did it go? Your classroom action step',
+    sender: 'Kindred',
+    heading: 'How did it go?',
+    greeting: `Dear ${toName},`,
+    paragraphs: [
+      `On ${formatDate(`${str(params, 'followUpOn')}T12:00:00Z`)} you planned to try this with ${str(params, 'className')} (${courseTitle(str(params, 'courseSlug'))}):`,
+      str(params, 'what'),
+      'Take two minutes to note what happened and what you will do next. If you have not tried it yet, choose a new date.',
+    ],
+    action: { label: 'Say how it went', url: `${publicUrl}/practice/${String(params.stepId)}#follow-up` },
+    category: 'reminders',
   }),
   'leader-digest': ({ toName, params, publicUrl }) => {
     const rows = (params.organisations as { name: string; people: number; pendingInvitations: number; completedThisWeek: number }[] | undefined) ?? [];

@@ -24,7 +24,13 @@ export async function qrSvg(url: string): Promise<string> {
  * It is a tagged PDF (PDF/UA-style structure, language, title shown in the window bar), so a
  * screen reader reads it in order and the borders are skipped as decoration.
  */
-export async function certificatePdf(certificate: PublicCertificate, url: string, standards: string[] = []): Promise<Buffer> {
+/** What a certificate says about practice after the course, when there is something true to say. */
+export function practiceLine(followedUpSteps: number): string | null {
+  if (followedUpSteps <= 0) return null;
+  return `With ${followedUpSteps === 1 ? '1 classroom action step' : `${followedUpSteps} classroom action steps`} tried and followed up`;
+}
+
+export async function certificatePdf(certificate: PublicCertificate, url: string, standards: string[] = [], practice: string | null = null): Promise<Buffer> {
   const doc = new PDFDocument({
     size: 'A4',
     layout: 'landscape',
@@ -67,6 +73,7 @@ export async function certificatePdf(certificate: PublicCertificate, url: string
   doc.font('Regular').fontSize(13).fillColor('#111827');
   tagged('P', () => doc.text(`CPD hours: ${certificate.cpdHours}`, { width: textWidth }));
   tagged('P', () => doc.text(`Completed on: ${formatDate(certificate.completedAt)}`, { width: textWidth }));
+  if (practice) tagged('P', () => doc.text(`${practice}.`, { width: textWidth }));
   tagged('P', () => doc.text(`Issued by: ${certificate.organisationName}`, { width: textWidth }));
   tagged('P', () => doc.text(`Course content version: ${certificate.contentVersion}`, { width: textWidth }));
   if (standards.length > 0) {

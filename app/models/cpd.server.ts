@@ -1,9 +1,11 @@
 import { getDb, isUniqueViolation, nowIso } from '#app/utils/db.server.ts';
 import { academicYear, ukDate } from '#app/utils/academic-year.ts';
+import { findCourse } from '#app/content/catalogue.server.ts';
+import { OUTCOME_TEXT, practiceForCpd } from './practice.server.ts';
 
 export interface CpdEntry {
-  kind: 'course' | 'external';
-  /** The external entry's id; null for courses. */
+  kind: 'course' | 'external' | 'practice';
+  /** The external entry's or action step's id; null for courses. */
   id: number | null;
   title: string;
   provider: string;
@@ -26,9 +28,10 @@ export interface CpdYear {
 /** A learner's CPD log: completed Kindred courses and the external CPD they added, by academic year. */
 export async function cpdLog(userId: number): Promise<CpdYear[]> {
   const db = getDb();
-  const [certificates, external] = await Promise.all([
+  const [certificates, external, practice] = await Promise.all([
     db.selectFrom('certificates').select(['code', 'course_title', 'organisation_name', 'completed_at', 'cpd_hours', 'revoked_at']).where('user_id', '=', userId).execute(),
     db.selectFrom('external_cpd').select(['id', 'title', 'provider', 'activity_date', 'hours', 'note', 'link']).where('user_id', '=', userId).execute(),
+    practiceForCpd(userId),
   ]);
   const entries: CpdEntry[] = [
     ...certificates.map((c) => ({
@@ -44,6 +47,19 @@ export async function cpdLog(userId: number): Promise<CpdYear[]> {
       counted: c.revoked_at === null,
     })),
     ...external.map((e) => ({ kind: 'external' as const, id: e.id, title: e.title, provider: e.provider, date: e.activity_date, hours: e.hours, note: e.note, link: e.link, certificateCode: null, counted: true })),
+    // A practice cycle counts the time the teacher said they gave to it; without a time it is listed, not counted.
+    ...practice.map((p) => ({
+      kind: 'practice' as const,
+      id: p.id,
+      title: `Classroom action step: ${p.what.length > 90 ? `${p.what.slice(0, 89)}…` : p.what}`,
+      provider: `Kindred: ${findCourse(p.course_slug)?.meta.title ?? p.course_slug} (with ${p.class_name})`,
+      date: ukDate(p.followed_up_at!),
+      hours: p.minutes_given ? Math.round((p.minutes_given / 60) * 100) / 100 : 0,
+      note: `${p.outcome ? OUTCOME_TEXT[p.outcome] : ''}${p.minutes_given ? '' : '; time not recorded'}`,
+      link: `/practice/${p.id}`,
+      certificateCode: null,
+      counted: p.minutes_given !== null,
+    })),
   ].sort((a, b) => b.date.localeCompare(a.date) || a.title.localeCompare(b.title));
 
   const years = new Map<string, CpdYear>();

@@ -10,7 +10,7 @@ import { recordAudit } from './audit.server.ts';
 export async function exportPersonalData(viewer: SessionUser) {
   const db = getDb();
   const userId = viewer.id;
-  const [profile, memberships, groups, enrolments, modules, checks, reflections, comments, commentsWritten, externalCpd, certificates, emails, sessions, preferences, audit] = await Promise.all([
+  const [profile, memberships, groups, enrolments, modules, checks, reflections, comments, commentsWritten, externalCpd, certificates, emails, sessions, preferences, audit, actionSteps, stepNotes] = await Promise.all([
     db.selectFrom('users').select(['id', 'name', 'email', 'created_at']).where('id', '=', userId).executeTakeFirstOrThrow(),
     db
       .selectFrom('memberships as m')
@@ -48,6 +48,20 @@ export async function exportPersonalData(viewer: SessionUser) {
       .where((eb) => eb.or([eb('actor_user_id', '=', userId), eb('subject_user_id', '=', userId)]))
       .orderBy('id')
       .execute(),
+    db
+      .selectFrom('action_steps')
+      .select(['id', 'course_slug', 'module_slug', 'item_id', 'previous_step_id', 'what', 'class_name', 'follow_up_on', 'success_looks_like', 'status', 'outcome', 'followed_up_at', 'minutes_given', 'ended_as', 'shared_at', 'created_at'])
+      .where('user_id', '=', userId)
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('action_step_notes as n')
+      .innerJoin('action_steps as s', 's.id', 'n.step_id')
+      .innerJoin('users as a', 'a.id', 'n.author_user_id')
+      .select(['n.step_id', 'a.name as author', 'n.kind', 'n.outcome', 'n.body', 'n.next_text', 'n.created_at'])
+      .where((eb) => eb.or([eb('s.user_id', '=', userId), eb('n.author_user_id', '=', userId)]))
+      .orderBy('n.id')
+      .execute(),
   ]);
   return {
     exportedAt: nowIso(),
@@ -61,6 +75,8 @@ export async function exportPersonalData(viewer: SessionUser) {
     progress: { enrolments, modules, knowledgeChecks: checks.map((c) => ({ ...c, answers: JSON.parse(c.answers) as unknown, results: JSON.parse(c.results) as unknown })) },
     reflections: reflections.map((r) => ({ ...r, comments: comments.filter((c) => c.reflection_id === r.id).map(({ reflection_id: _, ...c }) => c) })),
     commentsYouWrote: commentsWritten,
+    actionSteps: actionSteps.map((step) => ({ ...step, thread: stepNotes.filter((n) => n.step_id === step.id).map(({ step_id: _, ...n }) => n) })),
+    notesYouWroteOnOthersActionSteps: stepNotes.filter((n) => !actionSteps.some((s) => s.id === n.step_id)).map(({ step_id: _, ...n }) => n),
     cpdLog: {
       completedCourses: enrolments.filter((e) => e.completed_at !== null).map((e) => ({ course_slug: e.course_slug, completed_at: e.completed_at })),
       external: externalCpd,
@@ -115,6 +131,11 @@ async function eraseInTransaction(personId: number, actorUserId: number | null, 
       // What they wrote, and what others wrote about their writing (comments cascade with the reflection).
       await trx.deleteFrom('reflection_comments').where('author_user_id', '=', person.id).execute();
       await trx.deleteFrom('reflection_responses').where('user_id', '=', person.id).execute();
+      // Their action steps and what anyone wrote on them; their notes on others' steps (shares and notes cascade with a step).
+      await trx.deleteFrom('action_step_notes').where('author_user_id', '=', person.id).execute();
+      await trx.deleteFrom('action_step_shares').where('coach_user_id', '=', person.id).execute();
+      await trx.updateTable('action_steps').set({ previous_step_id: null }).where('user_id', '=', person.id).execute();
+      await trx.deleteFrom('action_steps').where('user_id', '=', person.id).execute();
       await trx.deleteFrom('kept_drafts').where('user_id', '=', person.id).execute();
       await trx.deleteFrom('external_cpd').where('user_id', '=', person.id).execute();
       // Ways in, and ways to reach them.

@@ -136,10 +136,10 @@ export default function Account() {
             <input type="checkbox" name="assignments" defaultChecked={emails.assignments} /> Courses assigned to me
           </label>
           <label className="checkbox-row">
-            <input type="checkbox" name="reminders" defaultChecked={emails.reminders} /> Due dates: a week before, the day before, and overdue courses
+            <input type="checkbox" name="reminders" defaultChecked={emails.reminders} /> Due dates: a week before, the day before, overdue courses, and “How did it go?” on the day I chose for an action step
           </label>
           <label className="checkbox-row">
-            <input type="checkbox" name="coaching" defaultChecked={emails.coaching} /> People I coach sharing reflections and replying
+            <input type="checkbox" name="coaching" defaultChecked={emails.coaching} /> People I coach sharing reflections and action steps, and writing on them
           </label>
           {isLeader ? (
             <label className="checkbox-row">

@@ -13,6 +13,8 @@ import { formatDate } from '#app/utils/dates.ts';
 import { getEnv } from '#app/utils/env.server.ts';
 import { notFound, orNotFound } from '#app/utils/http.server.ts';
 import { readForm, text } from '#app/utils/forms.ts';
+import { followedUpStepCount } from '#app/models/practice.server.ts';
+import { practiceLine } from '#app/models/certificate-document.server.ts';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data && 'certificate' in data && data.certificate ? `Certificate ${data.certificate.code} – Kindred` : 'Certificate not found – Kindred' },
@@ -38,6 +40,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       revocationReasonText: certificate.revocationReason ? REVOCATION_REASONS[certificate.revocationReason] : null,
     },
     standards: standardLabelsOfCourse(certificate.courseSlug),
+    practice: owner ? practiceLine(await followedUpStepCount(owner.userId, certificate.courseSlug)) : null,
     url,
     qr: await qrSvg(url),
     canDownload,
@@ -98,6 +101,12 @@ export default function CertificatePage() {
         <dd>{certificate.cpdHours}</dd>
         <dt>Completed on</dt>
         <dd>{certificate.completedAtText}</dd>
+        {data.practice ? (
+          <>
+            <dt>Classroom practice</dt>
+            <dd>{data.practice}</dd>
+          </>
+        ) : null}
         <dt>Issued by</dt>
         <dd>{certificate.organisationName}</dd>
         <dt>Course content version</dt>

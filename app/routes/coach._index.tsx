@@ -7,7 +7,9 @@ import { assignmentFormOptions, handleAssignmentAction } from '#app/actions/assi
 import { coachReportScope, staffProgress } from '#app/models/reports.server.ts';
 import { awaitingAnswer } from '#app/models/coaching.server.ts';
 import { listGroups } from '#app/models/groups.server.ts';
-import { describeReflection } from '#app/models/reflection-labels.server.ts';
+import { describeModuleItem } from '#app/models/item-labels.server.ts';
+import { coachPractice } from '#app/models/practice.server.ts';
+import { StepStateBadge } from '#app/components/action-step.tsx';
 import { AssignmentPanel } from '#app/components/assignment-form.tsx';
 import { ukDate } from '#app/utils/academic-year.ts';
 import { nowIso } from '#app/utils/db.server.ts';
@@ -24,14 +26,18 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const sortParam = new URL(request.url).searchParams.get('sort');
   const sort: Sort = SORTS.includes(sortParam as Sort) ? (sortParam as Sort) : 'behind';
   const { courses } = getCourseIndex();
-  const [rows, options, waiting, groups] = await Promise.all([
+  const [rows, options, waiting, groups, practiceRows] = await Promise.all([
     staffProgress(coachReportScope(viewer), courses, ukDate(nowIso())),
     assignmentFormOptions(viewer, 'coach'),
     awaitingAnswer(viewer),
     listGroups(viewer, 'coach'),
+    coachPractice(viewer),
   ]);
+  const practice = await Promise.all(
+    practiceRows.map(async (p) => ({ ...p, ...(await describeModuleItem(p.ref.courseSlug, p.ref.moduleSlug, p.ref.itemId)), followUpOnText: formatDate(`${p.followUpOn}T12:00:00Z`) })),
+  );
   const awaiting = await Promise.all(
-    waiting.map(async (w) => ({ ...w, ...(await describeReflection(w.courseSlug, w.moduleSlug, w.itemId)), sinceText: formatDateTime(w.since) })),
+    waiting.map(async (w) => ({ ...w, ...(await describeModuleItem(w.courseSlug, w.moduleSlug, w.itemId)), sinceText: formatDateTime(w.since) })),
   );
   const teachers = rows.map((row) => {
     const assigned = courses.filter((c) => row.cells[c.slug]!.assigned).map((c) => ({ slug: c.slug, title: c.meta.title, ...row.cells[c.slug]! }));
@@ -53,7 +59,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     if (sort === 'activity') return (a.lastActivityAt ?? '').localeCompare(b.lastActivityAt ?? '') || a.name.localeCompare(b.name);
     return b.overdue - a.overdue || a.assignedProgress - b.assignedProgress || (a.lastActivityAt ?? '').localeCompare(b.lastActivityAt ?? '') || a.name.localeCompare(b.name);
   });
-  return json({ teachers, sort, awaiting, groups: groups.map((g) => ({ id: g.id, name: g.name, organisationName: g.organisationName, memberCount: g.memberCount })), ...options });
+  return json({ teachers, sort, awaiting, practice, groups: groups.map((g) => ({ id: g.id, name: g.name, organisationName: g.organisationName, memberCount: g.memberCount })), ...options });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -64,7 +70,7 @@ export async function action({ request }: ActionFunctionArgs) {
 const SORT_LABELS: Record<Sort, string> = { behind: 'Most behind first', name: 'Name', activity: 'Least recent activity' };
 
 export default function CoachHome() {
-  const { teachers, sort, awaiting, groups, ...options } = useLoaderData<typeof loader>();
+  const { teachers, sort, awaiting, practice, groups, ...options } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const [searchParams] = useSearchParams();
   return (
@@ -85,6 +91,52 @@ export default function CoachHome() {
               </li>
             ))}
           </ul>
+        )}
+      </section>
+      <section aria-labelledby="practice-title">
+        <h2 id="practice-title">Classroom practice</h2>
+        {practice.length === 0 ? (
+          <p>No open action steps have been shared with you. When a teacher you coach shares one, it appears here with its follow-up date.</p>
+        ) : (
+          <>
+            <p>
+              Open action steps your teachers shared with you: {practice.filter((p) => p.state === 'overdue').length} follow-ups overdue,{' '}
+              {practice.filter((p) => p.state === 'due').length} due today, {practice.filter((p) => p.awaitingCoach).length} waiting for your feedback.
+            </p>
+            <div className="table-wrap">
+              <table>
+                <caption className="visually-hidden">Open action steps shared with you, overdue and due follow-ups first</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Teacher</th>
+                    <th scope="col">Action step</th>
+                    <th scope="col">Follow-up</th>
+                    <th scope="col">Waiting for you</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {practice.map((p) => (
+                    <tr key={p.stepId}>
+                      <th scope="row">
+                        <Link to={`/coach/people/${p.ownerId}#practice`}>{p.ownerName}</Link>
+                      </th>
+                      <td>
+                        <Link to={`/practice/${p.stepId}`}>{p.what}</Link>
+                        <br />
+                        <span className="muted">
+                          {p.courseTitle}: {p.moduleTitle}
+                        </span>
+                      </td>
+                      <td>
+                        <StepStateBadge state={p.state} /> {p.followUpOnText}
+                      </td>
+                      <td>{p.awaitingCoach ? 'Yes: they wrote last' : 'No'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </>
         )}
       </section>
       <section aria-labelledby="groups-title">

@@ -8,7 +8,9 @@ import { sharedReflectionsOf } from '#app/models/coaching.server.ts';
 import { handleCommentAction } from '#app/actions/comment.server.ts';
 import { coachedPeople } from '#app/models/groups.server.ts';
 import { moduleStatuses } from '#app/models/progress.server.ts';
-import { describeReflection } from '#app/models/reflection-labels.server.ts';
+import { describeModuleItem, describeSteps } from '#app/models/item-labels.server.ts';
+import { sharedStepsOf } from '#app/models/practice.server.ts';
+import { StepStateBadge } from '#app/components/action-step.tsx';
 import { CommentThread } from '#app/components/comment-thread.tsx';
 import { ModuleStatusBadge } from '#app/components/status.tsx';
 import { formatDateTime } from '#app/utils/dates.ts';
@@ -31,10 +33,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { courses } = getCourseIndex();
   const statuses = await Promise.all(courses.map((c) => moduleStatuses(userId, c.slug)));
   const shared = await sharedReflectionsOf(coach, userId);
+  const steps = await describeSteps(await sharedStepsOf(coach, userId));
   const reflections = await Promise.all(
     shared.map(async (r) => ({
       id: r.id,
-      ...(await describeReflection(r.courseSlug, r.moduleSlug, r.itemId)),
+      ...(await describeModuleItem(r.courseSlug, r.moduleSlug, r.itemId)),
       body: r.body,
       savedAtText: formatDateTime(r.savedAt),
       comments: r.comments.map((c) => ({ id: c.id, authorName: c.authorName, byOwner: c.byOwner, body: c.body, createdAtText: formatDateTime(c.createdAt), unread: false })),
@@ -50,6 +53,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       modules: course.modules.map((m) => ({ slug: m.slug, title: m.meta?.title ?? m.slug, status: statuses[i]![m.slug] ?? ('not-started' as const) })),
     })),
     reflections,
+    steps,
     submissionKey: randomToken(),
   });
 }
@@ -62,7 +66,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function Coachee() {
-  const { name, groups, courses, reflections, submissionKey } = useLoaderData<typeof loader>();
+  const { name, groups, courses, reflections, steps, submissionKey } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   return (
     <div>
@@ -84,6 +88,23 @@ export default function Coachee() {
           </ol>
         </section>
       ))}
+      <h2 id="practice">Action steps {name} shared with you</h2>
+      {steps.length === 0 ? (
+        <p>{name} has not shared any action steps yet. Action steps stay private until the teacher shares them.</p>
+      ) : (
+        <ul className="stack plain-list">
+          {steps.map((step) => (
+            <li key={step.id} className="card">
+              <p>
+                <StepStateBadge state={step.state} /> <Link to={`/practice/${step.id}`}>{step.what}</Link>
+              </p>
+              <p className="muted">
+                {step.courseTitle}: {step.moduleTitle}. With {step.className}; follow-up {step.followUpOnText}.
+              </p>
+            </li>
+          ))}
+        </ul>
+      )}
       <h2 id="reflections">Reflections {name} shared with you</h2>
       {reflections.length === 0 ? <p>{name} has not shared any reflections yet. Reflections stay private until the teacher shares them.</p> : null}
       {reflections.map((r) => (

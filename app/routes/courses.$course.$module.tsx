@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { getSessionUser, requireUser } from '#app/auth/session.server.ts';
 import { signInKeepingDraft, takeKeptDraft, type KeptFields } from '#app/auth/kept-drafts.server.ts';
 import { gradeCheck, type Answers } from '#app/content/grading.server.ts';
-import { checksOf, loadModuleBySlugs, reflectionsOf, type ReadyModule } from '#app/content/modules.server.ts';
+import { actionStepsOf, checksOf, loadModuleBySlugs, reflectionsOf, type ReadyModule } from '#app/content/modules.server.ts';
 import { publicQuestions } from '#app/content/schemas.ts';
 import { completeModule, getModuleState, moduleStatuses, outstandingItems, recordCheckAttempt, recordVisit, saveReflection } from '#app/models/progress.server.ts';
 import { certificateForCourse, issueCertificateOnCompletion } from '#app/models/certificates.server.ts';
@@ -16,6 +16,8 @@ import { randomToken } from '#app/auth/tokens.server.ts';
 import { ErrorSummary, type Problem } from '#app/components/forms.tsx';
 import { KnowledgeCheck, questionInputId, type CheckView } from '#app/components/mdx/knowledge-check.tsx';
 import { Reflection, type ReflectionView } from '#app/components/mdx/reflection.tsx';
+import { ActionStepPanel } from '#app/components/action-step.tsx';
+import { moduleActionSteps } from '#app/models/practice.server.ts';
 import { ModuleStatusBadge } from '#app/components/status.tsx';
 import { errorTitle } from '#app/components/error-boundary.tsx';
 import { formatDateTime } from '#app/utils/dates.ts';
@@ -59,6 +61,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     takeKeptDraft(request, user),
   ]);
   const submissionKey = randomToken();
+  const actionSteps = await moduleActionSteps(user.id, course.slug, module.slug, actionStepsOf(loaded.items), submissionKey);
   const certificate = await certificateForCourse(user.id, course.slug);
   // The replies shown now are marked as read; this page is where the learner sees them.
   if (Object.values(threads).some((t) => t.comments.some((c) => c.unread))) await markRepliesRead(user.id, course.slug, module.slug);
@@ -103,6 +106,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       segments: loaded.segments,
       reflections,
       checks,
+      actionSteps,
       outstanding: outstandingItems(loaded.items, state),
       completedAtText: state.completedAt ? formatDateTime(state.completedAt) : null,
       kept: keptWork(kept),
@@ -217,7 +221,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 type PageData = NonNullable<ReturnType<typeof useLoaderData<typeof loader>>['page']>;
 
 function Segments({ page, reply }: { page: PageData; reply: ActionReply | undefined }) {
-  const { segments, reflections, checks, kept } = page;
+  const { segments, reflections, checks, actionSteps, kept } = page;
   return (
     <>
       {segments.map((segment, i) => {
@@ -230,6 +234,10 @@ function Segments({ page, reply }: { page: PageData; reply: ActionReply | undefi
           return reflection ? (
             <Reflection key={i} reflection={reflection} commentError={commentError} serverError={ownReply?.error} unsavedBody={ownReply?.body ?? keptBody ?? undefined} restored={!ownReply && keptBody !== null} />
           ) : null;
+        }
+        if (segment.type === 'action-step') {
+          const step = actionSteps[segment.id];
+          return step ? <ActionStepPanel key={i} itemId={segment.id} prompt={step.prompt} steps={step.steps} plan={step.plan} /> : null;
         }
         const check = checks[segment.id];
         const keptAnswers = kept?.itemId === segment.id ? kept.answers : null;

@@ -7,6 +7,8 @@ import { CompletionBar } from '#app/components/completion-bar.tsx';
 import { CompletionTrendCharts } from '#app/components/completion-trend.tsx';
 import { CompletionBySchoolCharts } from '#app/components/completion-by-school.tsx';
 import { SelectField } from '#app/components/forms.tsx';
+import { PracticeCounts } from '#app/components/practice-counts.tsx';
+import { practiceCounts } from '#app/models/practice.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Staff progress – Kindred' }];
 
@@ -17,6 +19,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const query = readDashboardQuery(url);
   const { courses, rows, summary, bySchool, organisations, groups, trends } = await leaderDashboard(viewer, query);
+  const practice = await practiceCounts(organisations.map((o) => o.id));
   const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
   const page = Math.min(query.page ?? 1, pages);
   const params = new URLSearchParams(url.search);
@@ -34,6 +37,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
     bySchool,
     schools: organisations.filter((o) => o.kind === 'school'),
     groups: groups.map((g) => ({ id: g.id, name: organisations.length > 1 ? `${g.name} (${g.organisationName})` : g.name })),
+    practice: {
+      byCourse: courses.map((c) => ({ key: c.slug, label: c.meta.title, ...(practice.byCourse[c.slug] ?? { planned: 0, tried: 0, followedUp: 0, withCoach: 0 }) })),
+      bySchool: organisations
+        .filter((o) => o.kind === 'school')
+        .map((o) => ({ key: String(o.id), label: o.name, ...(practice.byOrganisation[o.id] ?? { planned: 0, tried: 0, followedUp: 0, withCoach: 0 }) })),
+    },
     total: rows.length,
     page,
     pages,
@@ -177,6 +186,8 @@ export default function LeadDashboard() {
           <CompletionBySchoolCharts courses={data.courses} bySchool={data.bySchool} />
         </section>
       ) : null}
+
+      <PracticeCounts byCourse={data.practice.byCourse} bySchool={data.practice.bySchool} />
 
       <section aria-labelledby="matrix-title">
         <h2 id="matrix-title">Everyone, course by course</h2>

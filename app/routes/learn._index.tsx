@@ -5,7 +5,9 @@ import { requireUser } from '#app/auth/session.server.ts';
 import { assignmentsForLearner } from '#app/models/assignments.server.ts';
 import { listCertificatesOf } from '#app/models/certificates.server.ts';
 import { recentReplies } from '#app/models/coaching.server.ts';
-import { describeReflection } from '#app/models/reflection-labels.server.ts';
+import { describeModuleItem, describeSteps } from '#app/models/item-labels.server.ts';
+import { ownSteps } from '#app/models/practice.server.ts';
+import { StepStateBadge } from '#app/components/action-step.tsx';
 import { ukDate } from '#app/utils/academic-year.ts';
 import { nowIso } from '#app/utils/db.server.ts';
 import { cpdLog } from '#app/models/cpd.server.ts';
@@ -18,13 +20,16 @@ export const meta: MetaFunction = () => [{ title: 'My learning – Kindred' }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  const [courses, certificates, log, assignments, replies] = await Promise.all([
+  const [courses, certificates, log, assignments, replies, steps] = await Promise.all([
     learnerCourses(user.id),
     listCertificatesOf(user.id),
     cpdLog(user.id),
     assignmentsForLearner(user.id),
     recentReplies(user.id),
+    ownSteps(user.id),
   ]);
+  const openSteps = steps.filter((s) => s.state !== 'closed');
+  const waiting = openSteps.filter((s) => s.state === 'due' || s.state === 'overdue' || s.unreadNotes > 0);
   const today = ukDate(nowIso());
   const allCourses = [...courses.inProgress, ...courses.notStarted, ...courses.completed];
   const assigned = assignments
@@ -55,20 +60,39 @@ export async function loader({ request }: LoaderFunctionArgs) {
     notStarted: courses.notStarted.filter((c) => !assignedSlugs.has(c.slug)),
     completed: courses.completed,
     replies: await Promise.all(
-      replies.map(async (r) => ({ ...(await describeReflection(r.courseSlug, r.moduleSlug, r.itemId)), authorName: r.authorName, body: r.body, createdAtText: formatDateTime(r.createdAt), unread: r.unread })),
+      replies.map(async (r) => ({ ...(await describeModuleItem(r.courseSlug, r.moduleSlug, r.itemId)), authorName: r.authorName, body: r.body, createdAtText: formatDateTime(r.createdAt), unread: r.unread })),
     ),
     certificates: certificates.map((c) => ({ code: c.code, courseTitle: c.courseTitle, completedAtText: formatDate(c.completedAt), revoked: c.revokedAt !== null })),
     log,
+    practice: { waiting: await describeSteps(waiting), openCount: openSteps.length, total: steps.length },
   });
 }
 
 export default function Learn() {
-  const { name, assigned, inProgress, notStarted, completed, certificates, log, replies } = useLoaderData<typeof loader>();
+  const { name, assigned, inProgress, notStarted, completed, certificates, log, replies, practice } = useLoaderData<typeof loader>();
   const unread = replies.filter((r) => r.unread).length;
   return (
     <div>
       <h1>My learning</h1>
       <p>Welcome, {name}.</p>
+
+      {practice.waiting.length > 0 ? (
+        <section aria-labelledby="practice-due-title" className="card">
+          <h2 id="practice-due-title">How did it go?</h2>
+          <p>You planned to try {practice.waiting.length === 1 ? 'this' : 'these'} in class. Say how it went, or choose a new date.</p>
+          <ul className="stack plain-list">
+            {practice.waiting.map((step) => (
+              <li key={step.id}>
+                <StepStateBadge state={step.state} /> <Link to={`/practice/${step.id}${step.state === 'due' || step.state === 'overdue' ? '#follow-up' : '#thread'}`}>{step.what}</Link>{' '}
+                <span className="muted">
+                  (with {step.className}, {step.followUpOnText}
+                  {step.unreadNotes > 0 ? '; a new note from your coach' : ''})
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
 
       {assigned.length > 0 ? (
         <section aria-labelledby="assigned-title">
@@ -181,6 +205,16 @@ export default function Learn() {
           </ul>
         </section>
       ) : null}
+
+      <section aria-labelledby="practice-title">
+        <h2 id="practice-title">My action steps</h2>
+        <p>
+          {practice.total === 0
+            ? 'Most modules end with an action step: something small to try with a class. Plan one there, and Kindred asks how it went on the day you choose.'
+            : `${practice.openCount === 1 ? '1 action step is' : `${practice.openCount} action steps are`} open, of ${practice.total} you have planned.`}{' '}
+          <Link to="/learn/practice">See all my action steps</Link>
+        </p>
+      </section>
 
       <section aria-labelledby="certificates-title">
         <h2 id="certificates-title">My certificates</h2>

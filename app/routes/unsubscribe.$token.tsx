@@ -14,8 +14,8 @@ export const meta: MetaFunction = () => [{ title: 'Stop these emails – Kindred
 
 const WHAT: Record<PreferenceCategory, string> = {
   assignments: 'emails about courses assigned to you',
-  reminders: 'reminders about due dates and overdue courses',
-  coaching: 'emails when someone you coach shares a reflection or replies',
+  reminders: 'reminders about due dates, overdue courses and action-step follow-ups',
+  coaching: 'emails when someone you coach shares a reflection or an action step, or writes on one',
   leader_digest: 'the weekly summary for leaders',
 };
 

@@ -101,3 +101,15 @@ export async function readForm(request: Request, lists: string[] = []): Promise<
   }
   return formData;
 }
+
+/** A calendar date typed into `<input type="date">` (YYYY-MM-DD), real, within [min, max] when given. */
+export function calendarDateField(options: { missing: string; min?: { date: string; message: string }; max?: { date: string; message: string } }) {
+  return z
+    .string({ message: options.missing })
+    .transform((v) => v.trim())
+    .refine((v) => v.length > 0, options.missing)
+    .refine((v) => v.length === 0 || /^\d{4}-\d{2}-\d{2}$/.test(v), 'Enter the date as day, month and year')
+    .refine((v) => !/^\d{4}-\d{2}-\d{2}$/.test(v) || (!Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v)), 'Enter a real date')
+    .refine((v) => !options.min || !/^\d{4}-\d{2}-\d{2}$/.test(v) || v >= options.min.date, options.min?.message ?? '')
+    .refine((v) => !options.max || !/^\d{4}-\d{2}-\d{2}$/.test(v) || v <= options.max.date, options.max?.message ?? '');
+}

@@ -19,6 +19,7 @@ let coacheeId = 0;
 let oakfieldId = 0;
 let groupId = 0;
 let cpdId = 0;
+let stepId = 0;
 
 const everyone = (status: Expected): Record<Visitor, Expected> => Object.fromEntries(VISITORS.map((v) => [v, status])) as Record<Visitor, Expected>;
 const signedIn = (status: Expected, overrides: Partial<Record<Visitor, Expected>> = {}): Record<Visitor, Expected> => ({
@@ -88,6 +89,9 @@ const MATRIX: Record<string, Entry> = {
   // Outside production with no SMTP_URL the local outbox is open to any visitor (docs/decisions/012-email-outbox.md).
   'routes/dev.outbox._index': { url: () => '/dev/outbox', expect: everyone(200) },
   'routes/dev.outbox.$id': { url: () => '/dev/outbox/99999999', expect: everyone(404) },
+  'routes/learn.practice._index': { url: () => '/learn/practice', expect: signedIn(200) },
+  // Grace's step, shared with her coach: the coach reads it; no other teacher, no leader, no admin.
+  'routes/practice.$id': { url: () => `/practice/${stepId}`, expect: signedIn(404, { coach: 200 }), shows: 'Matrix step' },
 };
 
 let server: RunningServer;
@@ -108,6 +112,12 @@ beforeAll(async () => {
   db.prepare(
     "insert into certificates (code, user_id, course_slug, course_title, content_version, cpd_hours, learner_name, organisation_id, organisation_name, completed_at) values (?, ?, 'sample-course', 'Sample course', '1', 0.5, 'Amina Khan', ?, 'Oakfield Primary School', ?)",
   ).run(CERTIFICATE, teacherId, oakfield, now);
+  stepId = Number(
+    db
+      .prepare("insert into action_steps (user_id, course_slug, module_slug, item_id, what, class_name, follow_up_on, success_looks_like, status, shared_at, created_at, updated_at) values (?, 'sample-course', 'first-steps', 'try-a-routine', 'Matrix step', '7B', '2030-01-01', 'Hands up', 'planned', ?, ?, ?)")
+      .run(coacheeId, now, now, now).lastInsertRowid,
+  );
+  db.prepare('insert into action_step_shares (step_id, coach_user_id, shared_at) values (?, ?, ?)').run(stepId, id(EMAILS.coach), now);
   cpdId = Number(db.prepare("insert into external_cpd (user_id, title, provider, activity_date, hours, note, link, created_at, updated_at) values (?, 'Matrix conference', '', '2025-01-01', 2, '', null, ?, ?)").run(teacherId, now, now).lastInsertRowid);
   db.close();
 

@@ -61,9 +61,18 @@ const MATRIX: Record<string, Entry> = {
   'routes/unsubscribe.$token': { url: () => `/unsubscribe/${ids.teacher}.reminders.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`, body: () => ({}), expect: everyone(404) },
   // Last: it ends the visitor's session.
   'routes/sign-out': { url: () => '/sign-out', body: () => ({}), expect: everyone('away') },
+  'routes/learn.practice._index': {
+    url: () => '/learn/practice',
+    body: (v) => ({ intent: 'plan', course: 'sample-course', module: 'first-steps', item: 'try-a-routine', what: `A routine for ${v}`, className: '7B', followUpOn: IN_A_WEEK, successLooksLike: 'Hands up', submissionKey: `matrix-${v}` }),
+    expect: signedIn('away'),
+  },
+  // A coach's note on a step Grace shared with them; nobody else may write on it, leaders included.
+  'routes/practice.$id': { url: () => `/practice/${ids.step}`, body: () => ({ intent: 'note', kind: 'feedback', body: 'Well done' }), expect: signedIn(404, { coach: 'away' }) },
 };
 
-const WATCHED = ['users', 'memberships', 'membership_roles', 'organisations', 'invitations', 'groups', 'group_members', 'assignments', 'enrolments', 'module_progress', 'reflection_responses', 'reflection_comments', 'certificates', 'external_cpd', 'reflection_shares'];
+const IN_A_WEEK = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+
+const WATCHED = ['users', 'memberships', 'membership_roles', 'organisations', 'invitations', 'groups', 'group_members', 'assignments', 'enrolments', 'module_progress', 'reflection_responses', 'reflection_comments', 'certificates', 'external_cpd', 'reflection_shares', 'action_steps', 'action_step_notes', 'action_step_shares'];
 
 let server: RunningServer;
 let databasePath: string;
@@ -106,6 +115,12 @@ beforeAll(async () => {
     db.prepare("insert into reflection_responses (user_id, course_slug, module_slug, item_id, content_version, body, saved_at, shared_at) values (?, 'sample-course', 'first-steps', 'first-thoughts', '1', 'Shared', ?, ?)").run(ids.grace, now, now).lastInsertRowid,
   );
   db.prepare('insert into reflection_shares (reflection_id, coach_user_id, shared_at) values (?, ?, ?)').run(ids.reflection, ids.coach, now);
+  ids.step = Number(
+    db
+      .prepare("insert into action_steps (user_id, course_slug, module_slug, item_id, what, class_name, follow_up_on, success_looks_like, status, shared_at, created_at, updated_at) values (?, 'sample-course', 'first-steps', 'try-a-routine', 'Matrix step', '7B', '2030-01-01', 'Hands up', 'planned', ?, ?, ?)")
+      .run(ids.grace, now, now, now).lastInsertRowid,
+  );
+  db.prepare('insert into action_step_shares (step_id, coach_user_id, shared_at) values (?, ?, ?)').run(ids.step, ids.coach, now);
   db.prepare("insert into certificates (code, user_id, course_slug, course_title, content_version, cpd_hours, learner_name, organisation_id, organisation_name, completed_at) values (?, ?, 'sample-course', 'Sample course', '1', 0.5, 'Amina Khan', ?, 'Oakfield Primary School', ?)").run(
     CERTIFICATE,
     ids.teacher,
