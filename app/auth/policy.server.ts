@@ -154,7 +154,7 @@ export async function mayReadReflection(viewer: SessionUser, reflectionId: numbe
   return { ownerId: reflection.user_id };
 }
 
-/** The same rule for a classroom action step and its thread (docs/decisions/018-practice-cycles.md). */
+/** The same rule for a classroom action step and its thread (docs/decisions/019-practice-cycles.md). */
 export async function mayReadActionStep(viewer: SessionUser, stepId: number): Promise<{ ownerId: number } | null> {
   const step = await getDb().selectFrom('action_steps').select(['user_id', 'shared_at']).where('id', '=', stepId).executeTakeFirst();
   if (!step) return null;

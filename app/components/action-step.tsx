@@ -2,7 +2,7 @@ import { Form, Link } from '@remix-run/react';
 import { Field, TextAreaField, type Problem } from '#app/components/forms.tsx';
 import type { FieldErrors } from '#app/utils/forms.ts';
 
-// The practice cycle's pieces (docs/decisions/018-practice-cycles.md): the plan form (on the module
+// The practice cycle's pieces (docs/decisions/019-practice-cycles.md): the plan form (on the module
 // page, on a step's page for a repeat or a next step, and again with its errors on /learn/practice),
 // a step's state as text, and the module page's panel. Plain forms: they work without JavaScript.
 

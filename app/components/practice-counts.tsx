@@ -1,5 +1,5 @@
 // Leaders see how much classroom practice follows the courses, as counts only: never what a
-// teacher wrote (docs/decisions/018-practice-cycles.md).
+// teacher wrote (docs/decisions/019-practice-cycles.md).
 
 export interface PracticeCountRow {
   key: string;

@@ -9,7 +9,7 @@ import { ukDate } from '#app/utils/academic-year.ts';
 import { formatDate } from '#app/utils/dates.ts';
 import { getDb, isUniqueViolation, nowIso } from '#app/utils/db.server.ts';
 
-// Practice cycles (docs/decisions/018-practice-cycles.md). A teacher plans an action step from a
+// Practice cycles (docs/decisions/019-practice-cycles.md). A teacher plans an action step from a
 // module's <ActionStep>; on the date they chose Kindred asks how it went; they record it, then
 // close the step, try it again (a new attempt) or carry it to a next step. Private unless shared,
 // like a reflection: a coach it is shared with, who coaches the teacher now, reads the thread and

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { identity } from './portable.ts';
 
-// Frozen in time. Practice cycles (docs/decisions/018-practice-cycles.md): an action step a teacher
+// Frozen in time. Practice cycles (docs/decisions/019-practice-cycles.md): an action step a teacher
 // plans from a module's <ActionStep>, its thread (follow-ups, a coach's notes, agreed next steps)
 // and who it was shared with. A repeat or a next step is a new row pointing at the one before.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
