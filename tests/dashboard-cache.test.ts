@@ -1,0 +1,162 @@
+import SQLite from 'better-sqlite3';
+import { describe, expect, test } from 'vitest';
+import { loadViewer } from '#app/auth/session.server.ts';
+import { findCourse } from '#app/content/catalogue.server.ts';
+import { inviteMember, updateName } from '#app/models/accounts.server.ts';
+import { assignCourse, withdrawAssignment } from '#app/models/assignments.server.ts';
+import { revokeCertificate } from '#app/models/certificates.server.ts';
+import { leaderDashboard, readDashboardQuery } from '#app/models/dashboard.server.ts';
+import { addGroupMember } from '#app/models/groups.server.ts';
+import { setMembershipActive, updateOrganisation } from '#app/models/organisations.server.ts';
+import { recordVisit } from '#app/models/progress.server.ts';
+import { STAFF_PROGRESS_TABLES } from '#app/models/reports.server.ts';
+import { applyRoster } from '#app/models/roster.server.ts';
+import { getDb, getStatementCount } from '#app/utils/db.server.ts';
+import { isPostgres } from '#db/dialect.ts';
+import { completeCourse } from '#db/learning-factories.ts';
+import { tableWritten } from '#db/write-versions.ts';
+import { makeGroup, organisationIdByName } from './support/coaching.ts';
+import { userIdByEmail } from './utils.ts';
+
+// The leader dashboard is cached between writes (docs/decisions/018-dashboard-cache.md). Each test
+// looks at the dashboard first, so that what it shows is cached, then writes the way the app does
+// and looks again: a write the cache did not notice shows the old state and fails the test.
+
+const LEADER = 'leader@oakfield.example';
+const TRUST_LEADER = 'trust.leader@northfield.example';
+const COURSE = 'sample-course';
+
+async function dashboard(email = LEADER, query = '') {
+  return leaderDashboard(await loadViewer(await userIdByEmail(email)), readDashboardQuery(new URL(`http://localhost/lead${query}`)));
+}
+
+async function rowOf(email: string, viewer = LEADER, query = '') {
+  return (await dashboard(viewer, query)).rows.find((r) => r.email === email);
+}
+
+/** Someone in Oakfield who has not started the course, for a test to change. */
+async function notStarted(): Promise<{ email: string; userId: number }> {
+  const row = (await dashboard()).rows.find((r) => r.joined && !r.deactivated && r.cells[COURSE]!.state === 'not-started' && !r.roles.includes('leader'));
+  if (!row) throw new Error('everyone in Oakfield has started the course');
+  return { email: row.email, userId: row.userId };
+}
+
+describe('the dashboard cache', () => {
+  test('a second look runs none of the progress statements and gives the same rows', async () => {
+    const viewer = await loadViewer(await userIdByEmail(TRUST_LEADER));
+    const query = readDashboardQuery(new URL('http://localhost/lead?sort=name'));
+    const before = getStatementCount();
+    const first = await leaderDashboard(viewer, query);
+    const firstStatements = getStatementCount() - before;
+    const second = await leaderDashboard(viewer, query);
+    const secondStatements = getStatementCount() - before - firstStatements;
+    expect(second.rows).toBe(first.rows);
+    // Seven grouped statements make the progress rows; only the scope, organisations and groups are read again.
+    expect(secondStatements).toBeLessThanOrEqual(firstStatements - 7);
+  });
+
+  test('a module visit shows at once', async () => {
+    const { email, userId } = await notStarted();
+    await recordVisit(userId, findCourse(COURSE)!, findCourse(COURSE)!.modules[0]!.slug);
+    expect((await rowOf(email))!.cells[COURSE]!.state).toBe('in-progress');
+  });
+
+  test('completing a course, its certificate, and revoking the certificate show at once', async () => {
+    const { email, userId } = await notStarted();
+    await completeCourse(userId, COURSE);
+    const completed = (await rowOf(email))!.cells[COURSE]!;
+    expect(completed.state).toBe('completed');
+    expect(completed.certificateCode).toMatch(/\S/);
+    expect((await dashboard()).trends.find((t) => t.slug === COURSE)!.months.at(-1)!.completed).toBeGreaterThan(0);
+    await revokeCertificate(await loadViewer(await userIdByEmail(LEADER)), completed.certificateCode!, 'issued-in-error', '');
+    expect((await rowOf(email))!.cells[COURSE]!.certificateCode).toBeNull();
+  });
+
+  test('assigning a course and withdrawing it show at once', async () => {
+    const { email, userId } = await notStarted();
+    const leader = await loadViewer(await userIdByEmail(LEADER));
+    expect((await rowOf(email))!.cells[COURSE]!.assigned).toBe(false);
+    const assignment = await assignCourse(leader, 'leader', { target: `person:${userId}`, courseSlug: COURSE, dueDate: '2020-01-31' });
+    const assigned = (await rowOf(email))!.cells[COURSE]!;
+    expect(assigned).toMatchObject({ assigned: true, overdue: true });
+    expect((await rowOf(email, LEADER, `?course=${COURSE}&status=overdue`))?.email).toBe(email);
+    await withdrawAssignment(leader, 'leader', assignment.id);
+    expect((await rowOf(email))!.cells[COURSE]!.assigned).toBe(false);
+  });
+
+  test('an invitation, a deactivation, a role change and a group show at once', async () => {
+    const leader = await loadViewer(await userIdByEmail(LEADER));
+    const oakfield = await organisationIdByName('Oakfield Primary School');
+    await dashboard();
+    await inviteMember(leader, oakfield, { name: 'Cache Newcomer', email: 'cache.newcomer@oakfield.example', roles: ['teacher'] });
+    expect((await rowOf('cache.newcomer@oakfield.example'))?.joined).toBe(false);
+
+    const { email, userId } = await notStarted();
+    expect(await rowOf(email, LEADER, '?role=coach')).toBeUndefined();
+    await applyRoster(leader, oakfield, `name,email,roles\n${(await rowOf(email))!.name},${email},"teacher, coach"`);
+    expect((await rowOf(email, LEADER, '?role=coach'))?.roles).toEqual(['coach', 'teacher']);
+
+    const groupId = await makeGroup('Oakfield Primary School', 'Cache group', 'coach@oakfield.example', []);
+    expect(await rowOf(email, LEADER, `?group=${groupId}`)).toBeUndefined();
+    await addGroupMember(leader, groupId, userId);
+    expect((await rowOf(email, LEADER, `?group=${groupId}`))?.groups).toContain('Cache group');
+
+    await setMembershipActive(leader, oakfield, userId, false);
+    expect(await rowOf(email)).toBeUndefined();
+  });
+
+  test("a person's new name and an organisation's new name show at once", async () => {
+    const { email, userId } = await notStarted();
+    await updateName(userId, 'Renamed For The Cache');
+    expect((await rowOf(email))!.name).toBe('Renamed For The Cache');
+
+    const brookside = await organisationIdByName('Brookside Academy');
+    expect((await dashboard(TRUST_LEADER)).bySchool.map((s) => s.organisationName)).toContain('Brookside Academy');
+    await updateOrganisation(await loadViewer(await userIdByEmail('admin@kindred.example')), brookside, { name: 'Brookside Renamed', trustId: (await organisationIdByName('Northfield Learning Trust')) });
+    const after = await dashboard(TRUST_LEADER);
+    expect(after.bySchool.map((s) => s.organisationName)).toContain('Brookside Renamed');
+    expect(after.rows.some((r) => r.organisationName === 'Brookside Renamed')).toBe(true);
+  });
+
+  test.skipIf(Boolean(process.env.DATABASE_URL))("a write by another connection to the SQLite file (a CLI, another process) shows at once", async () => {
+    const { email } = await notStarted();
+    const other = new SQLite(process.env.DATABASE_PATH!);
+    try {
+      other.prepare('update users set name = ? where email = ?').run('Renamed Elsewhere', email);
+    } finally {
+      other.close();
+    }
+    expect((await rowOf(email))!.name).toBe('Renamed Elsewhere');
+  });
+});
+
+describe('which writes the cache notices', () => {
+  test('each statement is read for the table it writes; anything unclear counts as a write to everything', () => {
+    expect(tableWritten('select * from "enrolments"')).toBeNull();
+    expect(tableWritten('insert into "module_progress" ("user_id") values (?)')).toBe('module_progress');
+    expect(tableWritten('insert or ignore into "enrolments" ("user_id") values (?)')).toBe('enrolments');
+    expect(tableWritten('update "memberships" set "deactivated_at" = ? where "id" = ?')).toBe('memberships');
+    expect(tableWritten('delete from "group_members" where "group_id" = ?')).toBe('group_members');
+    expect(tableWritten('insert into "sessions" ("id") values (?) on conflict do nothing')).toBe('sessions');
+    expect(tableWritten('with "x" as (select 1) update "users" set "name" = ?')).toBe('unknown');
+    expect(tableWritten('alter table "users" add column "x" text')).toBe('unknown');
+    expect(tableWritten('pragma foreign_keys = ON')).toBe('unknown');
+  });
+
+  test.skipIf(Boolean(process.env.DATABASE_URL))('a table the progress rows are read from changes only by statements naming it: no cascade from a table outside the list, no trigger', async () => {
+    expect(isPostgres(getDb())).toBe(false);
+    const file = new SQLite(process.env.DATABASE_PATH!, { readonly: true });
+    try {
+      const tables: readonly string[] = STAFF_PROGRESS_TABLES;
+      const cascadingFromOutside = tables.flatMap((table) =>
+        (file.pragma(`foreign_key_list("${table}")`) as { table: string; on_delete: string; on_update: string }[])
+          .filter((fk) => [fk.on_delete, fk.on_update].some((action) => action !== 'NO ACTION' && action !== 'RESTRICT') && !tables.includes(fk.table))
+          .map((fk) => `${fk.table} -> ${table}`),
+      );
+      expect(cascadingFromOutside).toEqual([]);
+      expect(file.prepare(`select name from sqlite_master where type = 'trigger'`).all()).toEqual([]);
+    } finally {
+      file.close();
+    }
+  });
+});
