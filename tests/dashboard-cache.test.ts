@@ -1,5 +1,5 @@
 import SQLite from 'better-sqlite3';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { loadViewer } from '#app/auth/session.server.ts';
 import { findCourse } from '#app/content/catalogue.server.ts';
 import { inviteMember, updateName } from '#app/models/accounts.server.ts';
@@ -11,7 +11,9 @@ import { setMembershipActive, updateOrganisation } from '#app/models/organisatio
 import { recordVisit } from '#app/models/progress.server.ts';
 import { STAFF_PROGRESS_TABLES } from '#app/models/reports.server.ts';
 import { applyRoster } from '#app/models/roster.server.ts';
+import { POSTGRES_MAX_AGE_MS } from '#app/utils/cached-until-write.server.ts';
 import { getDb, getStatementCount } from '#app/utils/db.server.ts';
+import { openDatabase } from '#db/database.server.ts';
 import { isPostgres } from '#db/dialect.ts';
 import { completeCourse } from '#db/learning-factories.ts';
 import { tableWritten } from '#db/write-versions.ts';
@@ -127,6 +129,28 @@ describe('the dashboard cache', () => {
       other.close();
     }
     expect((await rowOf(email))!.name).toBe('Renamed Elsewhere');
+  });
+
+  test.skipIf(!process.env.DATABASE_URL)('on PostgreSQL, a write by another process shows within POSTGRES_MAX_AGE_MS', async () => {
+    // The clock stands still until the test moves it, however slow the machine.
+    const now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
+    try {
+      const { email } = await notStarted();
+      const otherProcess = openDatabase(process.env.DATABASE_URL!);
+      try {
+        await otherProcess.updateTable('users').set({ name: 'Renamed By Another Process' }).where('email', '=', email).execute();
+      } finally {
+        await otherProcess.destroy();
+      }
+      // Unseen for a moment: this process has no way to notice the other's write (see decision 018)…
+      expect((await rowOf(email))!.name).not.toBe('Renamed By Another Process');
+      // …until the cached value is older than the limit.
+      clock.mockReturnValue(now + POSTGRES_MAX_AGE_MS + 1);
+      expect((await rowOf(email))!.name).toBe('Renamed By Another Process');
+    } finally {
+      clock.mockRestore();
+    }
   });
 });
 
