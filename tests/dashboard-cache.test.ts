@@ -1,6 +1,7 @@
 import SQLite from 'better-sqlite3';
 import { describe, expect, test, vi } from 'vitest';
 import { loadViewer } from '#app/auth/session.server.ts';
+import { ukDate, ukMonth } from '#app/utils/academic-year.ts';
 import { findCourse } from '#app/content/catalogue.server.ts';
 import { inviteMember, updateName } from '#app/models/accounts.server.ts';
 import { assignCourse, withdrawAssignment } from '#app/models/assignments.server.ts';
@@ -181,6 +182,20 @@ describe('which writes the cache notices', () => {
       expect(file.prepare(`select name from sqlite_master where type = 'trigger'`).all()).toEqual([]);
     } finally {
       file.close();
+    }
+  });
+});
+
+describe('the UK month of a completion (the trend charts)', () => {
+  test('is the month of the UK date, across summer time and month ends', () => {
+    expect(ukMonth('2026-08-31T23:30:00.000Z')).toBe('2026-09'); // 00:30 BST on 1 September
+    expect(ukMonth('2026-12-31T23:30:00.000Z')).toBe('2026-12'); // GMT
+    expect(ukMonth('2026-03-31T22:59:59.999Z')).toBe('2026-03');
+    expect(ukMonth('2026-03-31T23:00:00.000Z')).toBe('2026-04');
+    const start = Date.parse('2024-01-01T00:00:00Z');
+    for (let i = 0; i < 5000; i += 1) {
+      const iso = new Date(start + Math.floor(Math.random() * 3 * 365 * 86_400_000)).toISOString();
+      expect(ukMonth(iso), iso).toBe(ukDate(iso).slice(0, 7));
     }
   });
 });

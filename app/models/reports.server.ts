@@ -3,7 +3,7 @@ import type { Database, Role } from '#db/schema.ts';
 import type { CourseEntry } from '#app/content/catalogue.server.ts';
 import { membershipsWithRole } from '#app/auth/policy.server.ts';
 import type { SessionUser } from '#app/auth/session.server.ts';
-import { ukDate } from '#app/utils/academic-year.ts';
+import { ukMonth } from '#app/utils/academic-year.ts';
 import { containsIgnoringCase } from '#db/dialect.ts';
 import { getDb } from '#app/utils/db.server.ts';
 import { assignmentCovers } from './assignments.server.ts';
@@ -368,7 +368,7 @@ export function completionTrend(courses: CourseEntry[], rows: StaffRow[], today:
     for (const row of counted.values()) {
       const completedAt = row.cells[course.slug]?.completedAt;
       if (!completedAt) continue;
-      const completedMonth = ukDate(completedAt).slice(0, 7);
+      const completedMonth = ukMonth(completedAt);
       completedIn.set(completedMonth, (completedIn.get(completedMonth) ?? 0) + 1);
     }
     let before = 0;
