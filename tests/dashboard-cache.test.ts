@@ -121,6 +121,16 @@ describe('the dashboard cache', () => {
     expect(after.rows.some((r) => r.organisationName === 'Brookside Renamed')).toBe(true);
   });
 
+  test('a school moved out of the trust and back shows at once', async () => {
+    const admin = await loadViewer(await userIdByEmail('admin@kindred.example'));
+    const trust = await organisationIdByName('Northfield Learning Trust');
+    const school = (await dashboard(TRUST_LEADER)).bySchool.find((s) => s.organisationName !== 'Oakfield Primary School')!;
+    await updateOrganisation(admin, school.organisationId, { name: school.organisationName, trustId: null });
+    expect((await dashboard(TRUST_LEADER)).rows.some((r) => r.organisationId === school.organisationId)).toBe(false);
+    await updateOrganisation(admin, school.organisationId, { name: school.organisationName, trustId: trust });
+    expect((await dashboard(TRUST_LEADER)).rows.some((r) => r.organisationId === school.organisationId)).toBe(true);
+  });
+
   test.skipIf(Boolean(process.env.DATABASE_URL))("a write by another connection to the SQLite file (a CLI, another process) shows at once", async () => {
     const { email } = await notStarted();
     const other = new SQLite(process.env.DATABASE_PATH!);
