@@ -37,6 +37,16 @@ async function rowOf(email: string, viewer = LEADER, query = '') {
   return (await dashboard(viewer, query)).rows.find((r) => r.email === email);
 }
 
+/**
+ * A time for a test that stops the clock: later than any value an earlier such test cached with its
+ * own clock, so that the test starts from a miss.
+ */
+let lastClock = Date.now();
+function laterThanBefore(): number {
+  lastClock = Math.max(lastClock, Date.now()) + 100 * POSTGRES_MAX_AGE_MS;
+  return lastClock;
+}
+
 /** Someone in Oakfield who has not started the course, for a test to change. */
 async function notStarted(): Promise<{ email: string; userId: number }> {
   const row = (await dashboard()).rows.find((r) => r.joined && !r.deactivated && r.cells[COURSE]!.state === 'not-started' && !r.roles.includes('leader'));
@@ -144,7 +154,7 @@ describe('the dashboard cache', () => {
 
   test.skipIf(!process.env.DATABASE_URL)('on PostgreSQL, a write by another process shows within POSTGRES_MAX_AGE_MS', async () => {
     // The clock stands still until the test moves it, however slow the machine.
-    const now = Date.now();
+    const now = laterThanBefore();
     const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
     try {
       const { email } = await notStarted();
@@ -159,6 +169,54 @@ describe('the dashboard cache', () => {
       // …until the cached value is older than the limit.
       clock.mockReturnValue(now + POSTGRES_MAX_AGE_MS + 1);
       expect((await rowOf(email))!.name).toBe('Renamed By Another Process');
+    } finally {
+      clock.mockRestore();
+    }
+  });
+});
+
+describe.skipIf(!process.env.DATABASE_URL)('on PostgreSQL', () => {
+  test("what the dashboard derives from cached rows is as old as the rows: another process's write shows within POSTGRES_MAX_AGE_MS of reading them", async () => {
+    const now = laterThanBefore();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
+    try {
+      const { email } = await notStarted(); // reads the rows (and derives the default view) at `now`
+      clock.mockReturnValue(now + POSTGRES_MAX_AGE_MS * 0.4);
+      expect(await rowOf(email, LEADER, '?sort=name')).toBeDefined(); // a new view of the same rows
+      const otherProcess = openDatabase(process.env.DATABASE_URL!);
+      try {
+        await otherProcess.updateTable('users').set({ name: 'Seen Within The Limit' }).where('email', '=', email).execute();
+      } finally {
+        await otherProcess.destroy();
+      }
+      clock.mockReturnValue(now + POSTGRES_MAX_AGE_MS + 1);
+      expect((await rowOf(email, LEADER, '?sort=name'))!.name).toBe('Seen Within The Limit');
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  test('a value in use is computed again before it is POSTGRES_MAX_AGE_MS old, so a steady stream of requests never waits for it', async () => {
+    const now = laterThanBefore();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
+    try {
+      const { email } = await notStarted();
+      const otherProcess = openDatabase(process.env.DATABASE_URL!);
+      try {
+        await otherProcess.updateTable('users').set({ name: 'Refreshed In The Background' }).where('email', '=', email).execute();
+      } finally {
+        await otherProcess.destroy();
+      }
+      // Past half the age: still served, and computed again meanwhile (the rows, then what the
+      // dashboard derives from them), without the clock reaching the limit.
+      clock.mockReturnValue(now + POSTGRES_MAX_AGE_MS * 0.75);
+      expect((await rowOf(email))!.name).not.toBe('Refreshed In The Background');
+      let name = '';
+      for (let attempt = 0; attempt < 100 && name !== 'Refreshed In The Background'; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        name = (await rowOf(email))!.name;
+      }
+      expect(name).toBe('Refreshed In The Background');
     } finally {
       clock.mockRestore();
     }
