@@ -6,6 +6,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type LogEvent, type M
 import { isPostgres } from './dialect.ts';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
+import { observeWrites, WriteVersions } from './write-versions.ts';
 
 export type DB = Kysely<Database>;
 
@@ -60,7 +61,10 @@ function openPostgres(url: string, options: OpenOptions): DB {
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
   // An idle client losing its server (a restart, a failover) must not take the process down.
   pool.on('error', (error) => console.warn(`[db] idle PostgreSQL connection closed: ${error.message}`));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: logQueries(options) });
+  const versions = new WriteVersions();
+  const db = new Kysely<Database>({ dialect: observeWrites(new PostgresDialect({ pool }), versions), log: logQueries(options) });
+  writeVersionsByDb.set(db, versions);
+  return db;
 }
 
 function openSqlite(filePath: string, options: OpenOptions): DB {
@@ -78,11 +82,13 @@ function openSqlite(filePath: string, options: OpenOptions): DB {
     const reason = error instanceof Error ? error.message : String(error);
     throw new DatabaseOpenError(`Cannot open the database at ${path.resolve(filePath)}: ${reason}`);
   }
+  const versions = new WriteVersions();
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    dialect: observeWrites(new SqliteDialect({ database: withStatementCache(sqlite) }), versions),
     log: logQueries(options),
   });
   sqliteHandles.set(db, sqlite);
+  writeVersionsByDb.set(db, versions);
   return db;
 }
 
@@ -136,11 +142,29 @@ export async function backupDatabase(db: DB, destination: string): Promise<strin
   return target;
 }
 
-const sqliteHandles = new WeakMap<DB, SQLite.Database>();
+/**
+ * Per process, not per module: the server (build/server.js) and the Remix build each bundle a copy
+ * of this module, and the app's database is opened by either.
+ */
+function processWide<T extends object>(name: string): WeakMap<DB, T> {
+  const store = globalThis as unknown as Record<symbol, WeakMap<DB, T> | undefined>;
+  return (store[Symbol.for(`kindred.${name}`)] ??= new WeakMap<DB, T>());
+}
+
+const sqliteHandles = processWide<SQLite.Database>('sqliteHandles');
 
 /** The better-sqlite3 handle behind a Kysely instance made by openDatabase (backups, pragmas). */
 export function rawSqlite(db: DB): SQLite.Database {
   const handle = sqliteHandles.get(db);
   if (!handle) throw new Error('This Kysely instance was not opened by openDatabase');
   return handle;
+}
+
+const writeVersionsByDb = processWide<WriteVersions>('writeVersions');
+
+/** The writes this process has made through a Kysely instance made by openDatabase, by table. */
+export function writeVersions(db: DB): WriteVersions {
+  const versions = writeVersionsByDb.get(db);
+  if (!versions) throw new Error('This Kysely instance was not opened by openDatabase');
+  return versions;
 }

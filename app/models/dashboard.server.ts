@@ -4,11 +4,12 @@ import type { SessionUser } from '#app/auth/session.server.ts';
 import { ledOrganisationIds } from '#app/auth/policy.server.ts';
 import { getCourseIndex } from '#app/content/catalogue.server.ts';
 import { ukDate } from '#app/utils/academic-year.ts';
+import { cachedUntilWrite, type WriteCache } from '#app/utils/cached-until-write.server.ts';
 import { nowIso } from '#app/utils/db.server.ts';
 import { formatDate } from '#app/utils/dates.ts';
 import { listGroups } from './groups.server.ts';
 import { ledOrganisations } from './organisations.server.ts';
-import { completionTrend, staffProgress, summariseByCourse, summariseBySchool, type Cell, type ReportFilters, type StaffRow } from './reports.server.ts';
+import { completionTrend, STAFF_PROGRESS_TABLES, staffProgress, summariseByCourse, summariseBySchool, type Cell, type ReportFilters, type StaffRow } from './reports.server.ts';
 
 export const STATUS_FILTERS = ['overdue', 'not-started', 'in-progress', 'completed', 'not-assigned'] as const;
 export type StatusFilter = (typeof STATUS_FILTERS)[number];
@@ -75,9 +76,28 @@ export function cellText(cell: Cell): string {
   return cell.overdue ? `Overdue (due ${formatDate(`${cell.dueDate}T12:00:00Z`)}): ${base}` : base;
 }
 
+// The dashboard is cached between writes (docs/decisions/018-dashboard-cache.md): the progress
+// rows of a scope and filter (the grouped statements, the expensive part), and what is derived
+// from them for one status filter and order. A leader paging through the matrix or coming back to
+// it reads both from memory until someone's progress, an assignment, a membership or an
+// organisation changes.
+const staffProgressCache: WriteCache = { name: 'staff progress', tables: STAFF_PROGRESS_TABLES, maxEntries: 8 };
+const dashboardCache: WriteCache = { name: 'leader dashboard', tables: STAFF_PROGRESS_TABLES, maxEntries: 32 };
+
+// Course titles and modules are part of what is cached: a new course index (content reloaded in
+// development) is a new key.
+const courseIndexIds = new WeakMap<object, number>();
+let courseIndexCount = 0;
+function courseIndexId(courses: object): number {
+  let id = courseIndexIds.get(courses);
+  if (id === undefined) courseIndexIds.set(courses, (id = (courseIndexCount += 1)));
+  return id;
+}
+
 /**
  * Everything the dashboard and its CSV show, for the organisations the viewer leads. Filters
- * naming a school or group outside that scope match nobody.
+ * naming a school or group outside that scope match nobody. What it returns is shared with later
+ * requests: read it, do not change it.
  */
 export async function leaderDashboard(viewer: SessionUser, query: DashboardQuery) {
   const organisationIds = await ledOrganisationIds(viewer);
@@ -93,19 +113,20 @@ export async function leaderDashboard(viewer: SessionUser, query: DashboardQuery
   };
   if (filters.groupId !== undefined && !groups.some((g) => g.id === filters.groupId)) filters.groupId = -1;
   if (filters.organisationId !== undefined && !organisationIds.includes(filters.organisationId)) filters.organisationId = -1;
-  const everyone = await staffProgress({ organisationIds }, courses, today, filters);
-  const status = query.status;
-  const statusCourses = courses.filter((c) => !query.course || c.slug === query.course);
-  const matching = status ? everyone.filter((row) => statusCourses.some((c) => matchesStatus(row.cells[c.slug]!, status))) : everyone;
-  const rows = sortStaffRows(matching, query.sort, query.dir);
-  return {
-    courses,
-    rows,
-    trends: await completionTrend({ organisationIds }, courses, everyone, today),
-    // The summaries describe everyone the other filters select; the status filter narrows the list only.
-    summary: summariseByCourse(everyone, courses),
-    bySchool: organisations.filter((o) => o.kind === 'school').length > 1 ? summariseBySchool(everyone, courses, new Set(organisations.filter((o) => o.kind === 'school').map((o) => o.id))) : [],
-    organisations,
-    groups,
-  };
+  const schools = organisations.filter((o) => o.kind === 'school');
+  const progressKey = JSON.stringify([courseIndexId(courses), today, [...organisationIds].sort((a, b) => a - b), filters]);
+  const report = await cachedUntilWrite(dashboardCache, JSON.stringify([progressKey, query.status, query.course, query.sort, query.dir]), async () => {
+    const everyone = await cachedUntilWrite(staffProgressCache, progressKey, () => staffProgress({ organisationIds }, courses, today, filters));
+    const status = query.status;
+    const statusCourses = courses.filter((c) => !query.course || c.slug === query.course);
+    const matching = status ? everyone.filter((row) => statusCourses.some((c) => matchesStatus(row.cells[c.slug]!, status))) : everyone;
+    return {
+      rows: sortStaffRows(matching, query.sort, query.dir),
+      trends: completionTrend(courses, everyone, today),
+      // The summaries describe everyone the other filters select; the status filter narrows the list only.
+      summary: summariseByCourse(everyone, courses),
+      bySchool: schools.length > 1 ? summariseBySchool(everyone, courses, new Set(schools.map((o) => o.id))) : [],
+    };
+  });
+  return { courses, ...report, organisations, groups };
 }

@@ -3,7 +3,7 @@ import type { Database, Role } from '#db/schema.ts';
 import type { CourseEntry } from '#app/content/catalogue.server.ts';
 import { membershipsWithRole } from '#app/auth/policy.server.ts';
 import type { SessionUser } from '#app/auth/session.server.ts';
-import { ukDate } from '#app/utils/academic-year.ts';
+import { ukMonth } from '#app/utils/academic-year.ts';
 import { containsIgnoringCase } from '#db/dialect.ts';
 import { getDb } from '#app/utils/db.server.ts';
 import { assignmentCovers } from './assignments.server.ts';
@@ -99,6 +99,12 @@ function inScope<Q extends MembershipQuery>(query: Q, scope: ReportScope): Q {
     ),
   ) as Q;
 }
+
+/**
+ * Every table staffProgress reads (directly or through assignmentCovers): its results, and what is
+ * derived from them, stay true until one of these is written.
+ */
+export const STAFF_PROGRESS_TABLES = ['users', 'memberships', 'membership_roles', 'organisations', 'groups', 'group_members', 'enrolments', 'module_progress', 'assignments', 'certificates'] as const;
 
 export async function staffProgress(scope: ReportScope, courses: CourseEntry[], today: string, filters: ReportFilters = {}): Promise<StaffRow[]> {
   const db = getDb();
@@ -345,29 +351,34 @@ export interface CompletionTrend {
 }
 
 /**
- * Completions of each course over the academic year, cumulative, for the people in scope: one
- * grouped statement whatever the staff. `months` are YYYY-MM from September to this month.
+ * Completions of each course over the academic year, cumulative, for the people of `rows` who
+ * count (active and joined): read off their cells, no statement of its own. `months` are YYYY-MM
+ * from September to this month.
  */
-export async function completionTrend(scope: ReportScope, courses: CourseEntry[], rows: StaffRow[], today: string): Promise<CompletionTrend[]> {
+export function completionTrend(courses: CourseEntry[], rows: StaffRow[], today: string): CompletionTrend[] {
   const [year, month] = today.split('-').map(Number) as [number, number];
   const startYear = month >= 9 ? year : year - 1;
   const months: string[] = [];
   for (let y = startYear, m = 9; y < year || (y === year && m <= month); m === 12 ? ((m = 1), (y += 1)) : (m += 1)) months.push(`${y}-${String(m).padStart(2, '0')}`);
-  const counted = new Set(rows.filter((r) => !r.deactivated && r.joined).map((r) => r.userId));
-  const scopedUsers = inScope(getDb().selectFrom('memberships as m').select('m.user_id'), scope);
-  const done = await getDb()
-    .selectFrom('enrolments')
-    .select(['user_id', 'course_slug', 'completed_at'])
-    .where('user_id', 'in', scopedUsers)
-    .where('completed_at', 'is not', null)
-    .execute();
+  // Someone who belongs to two organisations in scope has two rows but counts once.
+  const counted = new Map<number, StaffRow>();
+  for (const row of rows) if (!row.deactivated && row.joined) counted.set(row.userId, row);
   return courses.map((course) => {
-    const completedMonths = done.filter((d) => d.course_slug === course.slug && counted.has(d.user_id)).map((d) => ukDate(d.completed_at!).slice(0, 7));
+    const completedIn = new Map<string, number>();
+    for (const row of counted.values()) {
+      const completedAt = row.cells[course.slug]?.completedAt;
+      if (!completedAt) continue;
+      const completedMonth = ukMonth(completedAt);
+      completedIn.set(completedMonth, (completedIn.get(completedMonth) ?? 0) + 1);
+    }
+    let before = 0;
+    for (const [completedMonth, n] of completedIn) if (completedMonth < months[0]!) before += n;
+    let cumulative = before;
     return {
       slug: course.slug,
       title: course.meta.title,
       base: counted.size,
-      months: months.map((m) => ({ month: m, completed: completedMonths.filter((c) => c <= m).length })),
+      months: months.map((m) => ({ month: m, completed: (cumulative += completedIn.get(m) ?? 0) })),
     };
   });
 }

@@ -12,7 +12,8 @@ import { practiceCounts } from '#app/models/practice.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Staff progress – Kindred' }];
 
-const PAGE_SIZE = 100;
+// 50 rows: the matrix is most of the page, and rendering it most of a request at 2,000 staff.
+const PAGE_SIZE = 50;
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const viewer = await requireRole(request, 'leader');

@@ -66,7 +66,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     people: withNames ? people : [],
     multiSchool: schools.length > 1,
     courses: courses.map((c) => ({ slug: c.slug, title: c.meta.title })),
-    trends: await completionTrend({ organisationIds }, courses, rows, today),
+    trends: completionTrend(courses, rows, today),
     bySchool: schools.length > 1 ? summariseBySchool(rows, courses, new Set(schools.map((o) => o.id))) : [],
   });
 }

@@ -1,0 +1,269 @@
+import SQLite from 'better-sqlite3';
+import { describe, expect, test, vi } from 'vitest';
+import { loadViewer } from '#app/auth/session.server.ts';
+import { ukDate, ukMonth } from '#app/utils/academic-year.ts';
+import { findCourse } from '#app/content/catalogue.server.ts';
+import { inviteMember, updateName } from '#app/models/accounts.server.ts';
+import { assignCourse, withdrawAssignment } from '#app/models/assignments.server.ts';
+import { revokeCertificate } from '#app/models/certificates.server.ts';
+import { leaderDashboard, readDashboardQuery } from '#app/models/dashboard.server.ts';
+import { addGroupMember } from '#app/models/groups.server.ts';
+import { setMembershipActive, updateOrganisation } from '#app/models/organisations.server.ts';
+import { recordVisit } from '#app/models/progress.server.ts';
+import { STAFF_PROGRESS_TABLES } from '#app/models/reports.server.ts';
+import { applyRoster } from '#app/models/roster.server.ts';
+import { POSTGRES_MAX_AGE_MS } from '#app/utils/cached-until-write.server.ts';
+import { getDb, getStatementCount } from '#app/utils/db.server.ts';
+import { openDatabase } from '#db/database.server.ts';
+import { isPostgres } from '#db/dialect.ts';
+import { completeCourse } from '#db/learning-factories.ts';
+import { tableWritten } from '#db/write-versions.ts';
+import { makeGroup, organisationIdByName } from './support/coaching.ts';
+import { userIdByEmail } from './utils.ts';
+
+// The leader dashboard is cached between writes (docs/decisions/018-dashboard-cache.md). Each test
+// looks at the dashboard first, so that what it shows is cached, then writes the way the app does
+// and looks again: a write the cache did not notice shows the old state and fails the test.
+
+const LEADER = 'leader@oakfield.example';
+const TRUST_LEADER = 'trust.leader@northfield.example';
+const COURSE = 'sample-course';
+
+async function dashboard(email = LEADER, query = '') {
+  return leaderDashboard(await loadViewer(await userIdByEmail(email)), readDashboardQuery(new URL(`http://localhost/lead${query}`)));
+}
+
+async function rowOf(email: string, viewer = LEADER, query = '') {
+  return (await dashboard(viewer, query)).rows.find((r) => r.email === email);
+}
+
+/**
+ * A time for a test that stops the clock: later than any value an earlier such test cached with its
+ * own clock, so that the test starts from a miss.
+ */
+let lastClock = Date.now();
+function laterThanBefore(): number {
+  lastClock = Math.max(lastClock, Date.now()) + 100 * POSTGRES_MAX_AGE_MS;
+  return lastClock;
+}
+
+/** Someone in Oakfield who has not started the course, for a test to change. */
+async function notStarted(): Promise<{ email: string; userId: number }> {
+  const row = (await dashboard()).rows.find((r) => r.joined && !r.deactivated && r.cells[COURSE]!.state === 'not-started' && !r.roles.includes('leader'));
+  if (!row) throw new Error('everyone in Oakfield has started the course');
+  return { email: row.email, userId: row.userId };
+}
+
+describe('the dashboard cache', () => {
+  test('a second look runs none of the progress statements and gives the same rows', async () => {
+    const viewer = await loadViewer(await userIdByEmail(TRUST_LEADER));
+    const query = readDashboardQuery(new URL('http://localhost/lead?sort=name'));
+    const before = getStatementCount();
+    const first = await leaderDashboard(viewer, query);
+    const firstStatements = getStatementCount() - before;
+    const second = await leaderDashboard(viewer, query);
+    const secondStatements = getStatementCount() - before - firstStatements;
+    expect(second.rows).toBe(first.rows);
+    // Seven grouped statements make the progress rows; only the scope, organisations and groups are read again.
+    expect(secondStatements).toBeLessThanOrEqual(firstStatements - 7);
+  });
+
+  test('a module visit shows at once', async () => {
+    const { email, userId } = await notStarted();
+    await recordVisit(userId, findCourse(COURSE)!, findCourse(COURSE)!.modules[0]!.slug);
+    expect((await rowOf(email))!.cells[COURSE]!.state).toBe('in-progress');
+  });
+
+  test('completing a course, its certificate, and revoking the certificate show at once', async () => {
+    const { email, userId } = await notStarted();
+    await completeCourse(userId, COURSE);
+    const completed = (await rowOf(email))!.cells[COURSE]!;
+    expect(completed.state).toBe('completed');
+    expect(completed.certificateCode).toMatch(/\S/);
+    expect((await dashboard()).trends.find((t) => t.slug === COURSE)!.months.at(-1)!.completed).toBeGreaterThan(0);
+    await revokeCertificate(await loadViewer(await userIdByEmail(LEADER)), completed.certificateCode!, 'issued-in-error', '');
+    expect((await rowOf(email))!.cells[COURSE]!.certificateCode).toBeNull();
+  });
+
+  test('assigning a course and withdrawing it show at once', async () => {
+    const { email, userId } = await notStarted();
+    const leader = await loadViewer(await userIdByEmail(LEADER));
+    expect((await rowOf(email))!.cells[COURSE]!.assigned).toBe(false);
+    const assignment = await assignCourse(leader, 'leader', { target: `person:${userId}`, courseSlug: COURSE, dueDate: '2020-01-31' });
+    const assigned = (await rowOf(email))!.cells[COURSE]!;
+    expect(assigned).toMatchObject({ assigned: true, overdue: true });
+    expect((await rowOf(email, LEADER, `?course=${COURSE}&status=overdue`))?.email).toBe(email);
+    await withdrawAssignment(leader, 'leader', assignment.id);
+    expect((await rowOf(email))!.cells[COURSE]!.assigned).toBe(false);
+  });
+
+  test('an invitation, a deactivation, a role change and a group show at once', async () => {
+    const leader = await loadViewer(await userIdByEmail(LEADER));
+    const oakfield = await organisationIdByName('Oakfield Primary School');
+    await dashboard();
+    await inviteMember(leader, oakfield, { name: 'Cache Newcomer', email: 'cache.newcomer@oakfield.example', roles: ['teacher'] });
+    expect((await rowOf('cache.newcomer@oakfield.example'))?.joined).toBe(false);
+
+    const { email, userId } = await notStarted();
+    expect(await rowOf(email, LEADER, '?role=coach')).toBeUndefined();
+    await applyRoster(leader, oakfield, `name,email,roles\n${(await rowOf(email))!.name},${email},"teacher, coach"`);
+    expect((await rowOf(email, LEADER, '?role=coach'))?.roles).toEqual(['coach', 'teacher']);
+
+    const groupId = await makeGroup('Oakfield Primary School', 'Cache group', 'coach@oakfield.example', []);
+    expect(await rowOf(email, LEADER, `?group=${groupId}`)).toBeUndefined();
+    await addGroupMember(leader, groupId, userId);
+    expect((await rowOf(email, LEADER, `?group=${groupId}`))?.groups).toContain('Cache group');
+
+    await setMembershipActive(leader, oakfield, userId, false);
+    expect(await rowOf(email)).toBeUndefined();
+  });
+
+  test("a person's new name and an organisation's new name show at once", async () => {
+    const { email, userId } = await notStarted();
+    await updateName(userId, 'Renamed For The Cache');
+    expect((await rowOf(email))!.name).toBe('Renamed For The Cache');
+
+    const brookside = await organisationIdByName('Brookside Academy');
+    expect((await dashboard(TRUST_LEADER)).bySchool.map((s) => s.organisationName)).toContain('Brookside Academy');
+    await updateOrganisation(await loadViewer(await userIdByEmail('admin@kindred.example')), brookside, { name: 'Brookside Renamed', trustId: (await organisationIdByName('Northfield Learning Trust')) });
+    const after = await dashboard(TRUST_LEADER);
+    expect(after.bySchool.map((s) => s.organisationName)).toContain('Brookside Renamed');
+    expect(after.rows.some((r) => r.organisationName === 'Brookside Renamed')).toBe(true);
+  });
+
+  test('a school moved out of the trust and back shows at once', async () => {
+    const admin = await loadViewer(await userIdByEmail('admin@kindred.example'));
+    const trust = await organisationIdByName('Northfield Learning Trust');
+    const school = (await dashboard(TRUST_LEADER)).bySchool.find((s) => s.organisationName !== 'Oakfield Primary School')!;
+    await updateOrganisation(admin, school.organisationId, { name: school.organisationName, trustId: null });
+    expect((await dashboard(TRUST_LEADER)).rows.some((r) => r.organisationId === school.organisationId)).toBe(false);
+    await updateOrganisation(admin, school.organisationId, { name: school.organisationName, trustId: trust });
+    expect((await dashboard(TRUST_LEADER)).rows.some((r) => r.organisationId === school.organisationId)).toBe(true);
+  });
+
+  test.skipIf(Boolean(process.env.DATABASE_URL))("a write by another connection to the SQLite file (a CLI, another process) shows at once", async () => {
+    const { email } = await notStarted();
+    const other = new SQLite(process.env.DATABASE_PATH!);
+    try {
+      other.prepare('update users set name = ? where email = ?').run('Renamed Elsewhere', email);
+    } finally {
+      other.close();
+    }
+    expect((await rowOf(email))!.name).toBe('Renamed Elsewhere');
+  });
+
+  test.skipIf(!process.env.DATABASE_URL)('on PostgreSQL, a write by another process shows within POSTGRES_MAX_AGE_MS', async () => {
+    // The clock stands still until the test moves it, however slow the machine.
+    const now = laterThanBefore();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
+    try {
+      const { email } = await notStarted();
+      const otherProcess = openDatabase(process.env.DATABASE_URL!);
+      try {
+        await otherProcess.updateTable('users').set({ name: 'Renamed By Another Process' }).where('email', '=', email).execute();
+      } finally {
+        await otherProcess.destroy();
+      }
+      // Unseen for a moment: this process has no way to notice the other's write (see decision 018)…
+      expect((await rowOf(email))!.name).not.toBe('Renamed By Another Process');
+      // …until the cached value is older than the limit.
+      clock.mockReturnValue(now + POSTGRES_MAX_AGE_MS + 1);
+      expect((await rowOf(email))!.name).toBe('Renamed By Another Process');
+    } finally {
+      clock.mockRestore();
+    }
+  });
+});
+
+describe.skipIf(!process.env.DATABASE_URL)('on PostgreSQL', () => {
+  test("what the dashboard derives from cached rows is as old as the rows: another process's write shows within POSTGRES_MAX_AGE_MS of reading them", async () => {
+    const now = laterThanBefore();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
+    try {
+      const { email } = await notStarted(); // reads the rows (and derives the default view) at `now`
+      clock.mockReturnValue(now + POSTGRES_MAX_AGE_MS * 0.4);
+      expect(await rowOf(email, LEADER, '?sort=name')).toBeDefined(); // a new view of the same rows
+      const otherProcess = openDatabase(process.env.DATABASE_URL!);
+      try {
+        await otherProcess.updateTable('users').set({ name: 'Seen Within The Limit' }).where('email', '=', email).execute();
+      } finally {
+        await otherProcess.destroy();
+      }
+      clock.mockReturnValue(now + POSTGRES_MAX_AGE_MS + 1);
+      expect((await rowOf(email, LEADER, '?sort=name'))!.name).toBe('Seen Within The Limit');
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  test('a value in use is computed again before it is POSTGRES_MAX_AGE_MS old, so a steady stream of requests never waits for it', async () => {
+    const now = laterThanBefore();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
+    try {
+      const { email } = await notStarted();
+      const otherProcess = openDatabase(process.env.DATABASE_URL!);
+      try {
+        await otherProcess.updateTable('users').set({ name: 'Refreshed In The Background' }).where('email', '=', email).execute();
+      } finally {
+        await otherProcess.destroy();
+      }
+      // Past half the age: still served, and computed again meanwhile (the rows, then what the
+      // dashboard derives from them), without the clock reaching the limit.
+      clock.mockReturnValue(now + POSTGRES_MAX_AGE_MS * 0.75);
+      expect((await rowOf(email))!.name).not.toBe('Refreshed In The Background');
+      let name = '';
+      for (let attempt = 0; attempt < 100 && name !== 'Refreshed In The Background'; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        name = (await rowOf(email))!.name;
+      }
+      expect(name).toBe('Refreshed In The Background');
+    } finally {
+      clock.mockRestore();
+    }
+  });
+});
+
+describe('which writes the cache notices', () => {
+  test('each statement is read for the table it writes; anything unclear counts as a write to everything', () => {
+    expect(tableWritten('select * from "enrolments"')).toBeNull();
+    expect(tableWritten('insert into "module_progress" ("user_id") values (?)')).toBe('module_progress');
+    expect(tableWritten('insert or ignore into "enrolments" ("user_id") values (?)')).toBe('enrolments');
+    expect(tableWritten('update "memberships" set "deactivated_at" = ? where "id" = ?')).toBe('memberships');
+    expect(tableWritten('delete from "group_members" where "group_id" = ?')).toBe('group_members');
+    expect(tableWritten('insert into "sessions" ("id") values (?) on conflict do nothing')).toBe('sessions');
+    expect(tableWritten('with "x" as (select 1) update "users" set "name" = ?')).toBe('unknown');
+    expect(tableWritten('alter table "users" add column "x" text')).toBe('unknown');
+    expect(tableWritten('pragma foreign_keys = ON')).toBe('unknown');
+  });
+
+  test.skipIf(Boolean(process.env.DATABASE_URL))('a table the progress rows are read from changes only by statements naming it: no cascade from a table outside the list, no trigger', async () => {
+    expect(isPostgres(getDb())).toBe(false);
+    const file = new SQLite(process.env.DATABASE_PATH!, { readonly: true });
+    try {
+      const tables: readonly string[] = STAFF_PROGRESS_TABLES;
+      const cascadingFromOutside = tables.flatMap((table) =>
+        (file.pragma(`foreign_key_list("${table}")`) as { table: string; on_delete: string; on_update: string }[])
+          .filter((fk) => [fk.on_delete, fk.on_update].some((action) => action !== 'NO ACTION' && action !== 'RESTRICT') && !tables.includes(fk.table))
+          .map((fk) => `${fk.table} -> ${table}`),
+      );
+      expect(cascadingFromOutside).toEqual([]);
+      expect(file.prepare(`select name from sqlite_master where type = 'trigger'`).all()).toEqual([]);
+    } finally {
+      file.close();
+    }
+  });
+});
+
+describe('the UK month of a completion (the trend charts)', () => {
+  test('is the month of the UK date, across summer time and month ends', () => {
+    expect(ukMonth('2026-08-31T23:30:00.000Z')).toBe('2026-09'); // 00:30 BST on 1 September
+    expect(ukMonth('2026-12-31T23:30:00.000Z')).toBe('2026-12'); // GMT
+    expect(ukMonth('2026-03-31T22:59:59.999Z')).toBe('2026-03');
+    expect(ukMonth('2026-03-31T23:00:00.000Z')).toBe('2026-04');
+    const start = Date.parse('2024-01-01T00:00:00Z');
+    for (let i = 0; i < 5000; i += 1) {
+      const iso = new Date(start + Math.floor(Math.random() * 3 * 365 * 86_400_000)).toISOString();
+      expect(ukMonth(iso), iso).toBe(ukDate(iso).slice(0, 7));
+    }
+  });
+});
