@@ -54,26 +54,26 @@ async function seedPracticeCycle(course: ReturnType<typeof getCourseIndex>['cour
     const today = ukDate(nowIso());
     const ref = { courseSlug: course.slug, moduleSlug: module.slug, itemId: item.id };
     const first = await planActionStep(teacher, ref, {
-      what: 'Start each lesson with a two-minute retrieval quiz, and ask the three pupils I checked on first to explain one answer aloud.',
-      className: '9C, Tuesday period 2',
+      what: 'A short private conversation with one pupil whose attendance has slipped this half-term, with her tutor, to ask what makes coming to school hard.',
+      className: '8R2 (tutor group)',
       followUpOn: today,
-      successLooksLike: 'All three answer without being chased, and the quiz scores of the class creep up over two weeks.',
+      successLooksLike: 'She tells us something we did not know, and we agree one small thing the school will do.',
     });
     await setStepShared(teacher, first, true);
     await recordFollowUp(
       teacher,
       first,
-      { outcome: 'adapted', happened: 'The quiz worked; cold-calling the same three pupils felt pointed, so I used mini-whiteboards for everyone instead and followed up with them quietly.', next: 'Keep the whiteboards and add a worked example before the quiz.', minutesGiven: 90, newDate: null },
+      { outcome: 'adapted', happened: 'We talked at lunch rather than in tutor time, which felt less formal. Mornings at home have been hard since her mum started early shifts; I had assumed it was friendship trouble.', next: 'Ask the attendance lead about a morning check-in for her.', minutesGiven: 90, newDate: null },
       null,
     );
     if (coach) {
-      await addStepNote(coach, first, 'observation', 'Saw the quiz on Tuesday: every pupil wrote an answer, and the whiteboards let you spot two who had not understood.', null);
-      await addStepNote(coach, first, 'agreed-next', 'Keep the whiteboards; add one worked example before the quiz for the next fortnight, and we look at two books together.', null);
+      await addStepNote(coach, first, 'feedback', 'Good that you wrote your assumption down first: it shows how easily we guess wrong. Keep the welfare side with the attendance lead.', null);
+      await addStepNote(coach, first, 'agreed-next', 'Agree a two-minute check-in at the gate with the attendance lead, and note her arrival times for two weeks; we look at them together.', null);
     }
     await planActionStep(
       teacher,
       ref,
-      { what: 'Mini-whiteboard retrieval quiz, with one worked example first.', className: '9C, Tuesday period 2', followUpOn: today, successLooksLike: 'Fewer blank boards, and the two pupils who struggled get the second question right.' },
+      { what: 'A two-minute check-in at the gate each morning, agreed with the attendance lead, noting her arrival time.', className: '8R2 (tutor group)', followUpOn: today, successLooksLike: 'She arrives before registration on most days, and says the mornings feel easier.' },
       { submissionKey: null, previousStepId: first, endPreviousAs: 'carried' },
     );
     return;
