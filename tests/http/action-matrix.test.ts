@@ -59,8 +59,6 @@ const MATRIX: Record<string, Entry> = {
   'routes/forgot-password': { url: () => '/forgot-password', body: (v) => ({ email: `nobody.${v.toLowerCase()}@nowhere.example` }), expect: everyone(200) },
   'routes/reset-password.$token': { url: () => '/reset-password/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', body: () => ({ password: 'copper kettle under moonlight', confirmPassword: 'copper kettle under moonlight' }), expect: everyone(410) },
   'routes/unsubscribe.$token': { url: () => `/unsubscribe/${ids.teacher}.reminders.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`, body: () => ({}), expect: everyone(404) },
-  // Last: it ends the visitor's session.
-  'routes/sign-out': { url: () => '/sign-out', body: () => ({}), expect: everyone('away') },
   'routes/learn.practice._index': {
     url: () => '/learn/practice',
     body: (v) => ({ intent: 'plan', course: 'sample-course', module: 'first-steps', item: 'try-a-routine', what: `A routine for ${v}`, className: '7B', followUpOn: IN_A_WEEK, successLooksLike: 'Hands up', submissionKey: `matrix-${v}` }),
@@ -68,6 +66,8 @@ const MATRIX: Record<string, Entry> = {
   },
   // A coach's note on a step Grace shared with them; nobody else may write on it, leaders included.
   'routes/practice.$id': { url: () => `/practice/${ids.step}`, body: () => ({ intent: 'note', kind: 'feedback', body: 'Well done' }), expect: signedIn(404, { coach: 'away' }) },
+  // Last: it ends the visitor's session.
+  'routes/sign-out': { url: () => '/sign-out', body: () => ({}), expect: everyone('away') },
 };
 
 const IN_A_WEEK = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
