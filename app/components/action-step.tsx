@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { Form, Link } from '@remix-run/react';
 import { Field, TextAreaField, type Problem } from '#app/components/forms.tsx';
 import type { FieldErrors } from '#app/utils/forms.ts';
@@ -26,6 +27,18 @@ const STATE_CLASS: Record<StepStateName, string> = {
 
 export function StepStateBadge({ state }: { state: StepStateName }) {
   return <span className={`badge ${STATE_CLASS[state]}`}>{STATE_TEXT[state]}</span>;
+}
+
+/** One step in a list: its state, what it is (a link to its thread), and a line about it. */
+export function StepCard({ step, children }: { step: { id: number; what: string; state: StepStateName }; children: ReactNode }) {
+  return (
+    <li className="card">
+      <p>
+        <StepStateBadge state={step.state} /> <Link to={`/practice/${step.id}`}>{step.what}</Link>
+      </p>
+      <p className="muted">{children}</p>
+    </li>
+  );
 }
 
 export interface PlanFormValues {
@@ -139,14 +152,9 @@ export function ActionStepPanel({
       {steps.length > 0 ? (
         <ul className="stack plain-list">
           {steps.map((step) => (
-            <li key={step.id} className="card">
-              <p>
-                <StepStateBadge state={step.state} /> <Link to={`/practice/${step.id}`}>{step.what}</Link>
-              </p>
-              <p className="muted">
-                With {step.className}; follow-up {step.followUpOnText}
-              </p>
-            </li>
+            <StepCard key={step.id} step={step}>
+              With {step.className}; follow-up {step.followUpOnText}
+            </StepCard>
           ))}
         </ul>
       ) : null}

@@ -10,7 +10,7 @@ import { coachedPeople } from '#app/models/groups.server.ts';
 import { moduleStatuses } from '#app/models/progress.server.ts';
 import { describeModuleItem, describeSteps } from '#app/models/item-labels.server.ts';
 import { sharedStepsOf } from '#app/models/practice.server.ts';
-import { StepStateBadge } from '#app/components/action-step.tsx';
+import { StepCard } from '#app/components/action-step.tsx';
 import { CommentThread } from '#app/components/comment-thread.tsx';
 import { ModuleStatusBadge } from '#app/components/status.tsx';
 import { formatDateTime } from '#app/utils/dates.ts';
@@ -94,14 +94,9 @@ export default function Coachee() {
       ) : (
         <ul className="stack plain-list">
           {steps.map((step) => (
-            <li key={step.id} className="card">
-              <p>
-                <StepStateBadge state={step.state} /> <Link to={`/practice/${step.id}`}>{step.what}</Link>
-              </p>
-              <p className="muted">
-                {step.courseTitle}: {step.moduleTitle}. With {step.className}; follow-up {step.followUpOnText}.
-              </p>
-            </li>
+            <StepCard key={step.id} step={step}>
+              {step.courseTitle}: {step.moduleTitle}. With {step.className}; follow-up {step.followUpOnText}.
+            </StepCard>
           ))}
         </ul>
       )}

@@ -9,7 +9,7 @@ import { describeSteps } from '#app/models/item-labels.server.ts';
 import { MAX_DAYS_AHEAD, ownSteps, planActionStep, StepNotOpen } from '#app/models/practice.server.ts';
 import { planSchema } from '#app/models/practice-form.ts';
 import { addDays } from '#app/mail/schedule.server.ts';
-import { ActionStepPlanForm, planProblems, StepStateBadge } from '#app/components/action-step.tsx';
+import { ActionStepPlanForm, planProblems, StepCard } from '#app/components/action-step.tsx';
 import { ErrorSummary } from '#app/components/forms.tsx';
 import { ukDate } from '#app/utils/academic-year.ts';
 import { nowIso } from '#app/utils/db.server.ts';
@@ -127,15 +127,10 @@ export default function PracticeList() {
               <h2>{group.title}</h2>
               <ul className="stack plain-list">
                 {inGroup.map((step) => (
-                  <li key={step.id} className="card">
-                    <p>
-                      <StepStateBadge state={step.state} /> <Link to={`/practice/${step.id}`}>{step.what}</Link>
-                    </p>
-                    <p className="muted">
-                      {step.courseTitle}: {step.moduleTitle}. With {step.className}; follow-up {step.followUpOnText}.{step.shared ? ' Shared with your coach.' : ' Private.'}
-                      {step.unreadNotes > 0 ? ` ${step.unreadNotes === 1 ? 'A new note' : `${step.unreadNotes} new notes`} from your coach.` : ''}
-                    </p>
-                  </li>
+                  <StepCard key={step.id} step={step}>
+                    {step.courseTitle}: {step.moduleTitle}. With {step.className}; follow-up {step.followUpOnText}.{step.shared ? ' Shared with your coach.' : ' Private.'}
+                    {step.unreadNotes > 0 ? ` ${step.unreadNotes === 1 ? 'A new note' : `${step.unreadNotes} new notes`} from your coach.` : ''}
+                  </StepCard>
                 ))}
               </ul>
             </section>

@@ -286,40 +286,30 @@ export default function PracticeStep() {
               Close this step: it is done
             </button>
           </Form>
-          <details>
-            <summary>Try it again (a new attempt)</summary>
-            <ActionStepPlanForm
-              courseSlug={step.ref.courseSlug}
-              moduleSlug={step.ref.moduleSlug}
-              itemId={step.ref.itemId}
-              previousStepId={step.id}
-              endPreviousAs="repeated"
-              returnTo="step"
-              submissionKey={`${submissionKey}-repeat`}
-              today={today}
-              maxDate={maxDate}
-              values={{ what: step.plan.what, className: step.plan.className, successLooksLike: step.plan.successLooksLike }}
-              submitLabel="Plan the new attempt"
-              idPrefix="repeat"
-            />
-          </details>
-          <details>
-            <summary>Plan the next step</summary>
-            <ActionStepPlanForm
-              courseSlug={step.ref.courseSlug}
-              moduleSlug={step.ref.moduleSlug}
-              itemId={step.ref.itemId}
-              previousStepId={step.id}
-              endPreviousAs="carried"
-              returnTo="step"
-              submissionKey={`${submissionKey}-next`}
-              today={today}
-              maxDate={maxDate}
-              values={{ what: nextStepDraft, className: step.plan.className }}
-              submitLabel="Plan the next step"
-              idPrefix="next"
-            />
-          </details>
+          {(
+            [
+              { endAs: 'repeated', summary: 'Try it again (a new attempt)', label: 'Plan the new attempt', prefix: 'repeat', values: { what: step.plan.what, className: step.plan.className, successLooksLike: step.plan.successLooksLike } },
+              { endAs: 'carried', summary: 'Plan the next step', label: 'Plan the next step', prefix: 'next', values: { what: nextStepDraft, className: step.plan.className } },
+            ] as const
+          ).map((choice) => (
+            <details key={choice.prefix}>
+              <summary>{choice.summary}</summary>
+              <ActionStepPlanForm
+                courseSlug={step.ref.courseSlug}
+                moduleSlug={step.ref.moduleSlug}
+                itemId={step.ref.itemId}
+                previousStepId={step.id}
+                endPreviousAs={choice.endAs}
+                returnTo="step"
+                submissionKey={`${submissionKey}-${choice.prefix}`}
+                today={today}
+                maxDate={maxDate}
+                values={choice.values}
+                submitLabel={choice.label}
+                idPrefix={choice.prefix}
+              />
+            </details>
+          ))}
         </section>
       ) : null}
       {coachCanWrite || (isOwner && step.shared && step.notes.some((n) => !n.byOwner)) ? (
