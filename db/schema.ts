@@ -341,6 +341,13 @@ export interface AssignmentNoticesTable {
   created_at: string;
 }
 
+/** A named job that one process at a time may run: held by `holder` until `expires_at` (db/leases.ts). */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: string;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   organisation_domains: OrganisationDomainsTable;
@@ -369,6 +376,7 @@ export interface Database {
   password_resets: PasswordResetsTable;
   email_preferences: EmailPreferencesTable;
   assignment_notices: AssignmentNoticesTable;
+  leases: LeasesTable;
 }
 
 export type User = Selectable<UsersTable>;
