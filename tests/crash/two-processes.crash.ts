@@ -6,8 +6,8 @@ import { queueEmails } from '#app/mail/outbox.server.ts';
 import { HttpClient, sleep } from '../../scripts/bench-load.ts';
 import { removeDatabase, removeSnapshot, snapshotBuild, startServer, tempDatabasePath, type BenchServer } from '../../scripts/bench-server.ts';
 import { databaseUrl, dropTestDatabase, onServer } from '../setup/postgres.ts';
-import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
-import { addCpd, demoTeachers, reflectionBody, sequenceOf, SERVER_ENV, signIn } from './support.ts';
+import type { TestSmtp } from '../support/smtp.ts';
+import { addCpd, demoTeachers, reflectionBody, sequenceOf, SERVER_ENV, signIn, startSlowSmtp } from './support.ts';
 
 // Two build/server.js processes on one PostgreSQL database (issue 15). They share the load; one of
 // them is killed with SIGKILL and restarted, then the other, again and again, while learners save
@@ -47,19 +47,7 @@ describe.skipIf(!adminUrl)('two processes on one PostgreSQL database, one of the
     serverJs = snapshotBuild();
     database = await createPostgresDemoDatabase(adminUrl!);
     db = openDatabase(database.url, { poolSize: 2 });
-    // A slow SMTP server, so that kills land while messages are being sent.
-    smtp = await startTestSmtp({
-      onData(stream, _session, callback) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          setTimeout(() => {
-            delivered.push(/^Message-ID:\s*(<[^>]+>)/im.exec(Buffer.concat(chunks).toString('utf8'))?.[1] ?? 'none');
-            callback();
-          }, 5 + Math.random() * 20);
-        });
-      },
-    });
+    smtp = await startSlowSmtp(delivered, 5, 20);
   });
 
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEMO_PASSWORD } from '#db/seed.ts';
 import type { DB } from '#db/database.server.ts';
 import { signInOverHttp, startBuiltServer, type RunningServer } from '#tests/support/server.ts';
-import { columnText, organisationIdIn, rowCount, serverDatabase, userIdByEmailIn } from '#tests/support/server-database.ts';
+import { columnText, organisationIdIn, serverDatabase, userIdByEmailIn, writeFingerprint } from '#tests/support/server-database.ts';
 import { outcome, VISITOR_EMAILS, type Expected, type Visitor } from '#tests/support/visitors.ts';
 
 // Every route with an action in the built route manifest × every kind of visitor, as
@@ -71,13 +71,7 @@ const cookies: Partial<Record<Visitor, string>> = {};
 let actionRoutes: string[] = [];
 
 async function snapshot(): Promise<Record<string, string>> {
-  const result: Record<string, string> = {};
-  for (const table of WATCHED) result[table] = String(await rowCount(db, table));
-  result.names = await columnText(db, 'users', ['name']);
-  result.revoked = String(await rowCount(db, 'certificates', 'revoked_at is not null'));
-  result.deactivated = String(await rowCount(db, 'memberships', 'deactivated_at is not null'));
-  result.cpd = await columnText(db, 'external_cpd', ['title']);
-  return result;
+  return { ...(await writeFingerprint(db, WATCHED)), cpd: await columnText(db, 'external_cpd', ['title']) };
 }
 
 beforeAll(async () => {

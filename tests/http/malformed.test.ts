@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEMO_PASSWORD } from '#db/seed.ts';
 import type { DB } from '#db/database.server.ts';
 import { signInOverHttp, startBuiltServer, type RunningServer } from '#tests/support/server.ts';
-import { columnText, organisationIdIn, rowCount, serverDatabase, userIdByEmailIn } from '#tests/support/server-database.ts';
+import { columnText, organisationIdIn, rowCount, serverDatabase, userIdByEmailIn, writeFingerprint } from '#tests/support/server-database.ts';
 
 // Every form action, sent what a hostile or broken client might send. The answer is always a
 // 400, 404 or 413 with a message, never a 500, and nothing is written. A replayed valid
@@ -18,11 +18,7 @@ const ids: Record<string, number> = {};
 
 async function snapshot(): Promise<Record<string, string>> {
   // Counts plus the latest change of the rows people edit: an update shows as well as an insert.
-  const result: Record<string, string> = {};
-  for (const table of WATCHED) result[table] = String(await rowCount(db, table));
-  result.names = await columnText(db, 'users', ['name']);
-  result.revoked = String(await rowCount(db, 'certificates', 'revoked_at is not null'));
-  result.deactivated = String(await rowCount(db, 'memberships', 'deactivated_at is not null'));
+  const result = await writeFingerprint(db, WATCHED);
   result.withdrawn = String(await rowCount(db, 'assignments', 'withdrawn_at is not null'));
   result.shared = String(await rowCount(db, 'reflection_responses', 'shared_at is not null'));
   result.cpd = await columnText(db, 'external_cpd', ['title', 'hours']);

@@ -104,3 +104,16 @@ export async function queryRows<Row = Record<string, unknown>>(db: DB, text: str
   const { rows } = await sql<Row>(fragments as unknown as TemplateStringsArray, ...params).execute(db);
   return rows;
 }
+
+/**
+ * What a refused request must leave as it was: the row count of each of `tables`, people's names,
+ * and how many certificates are revoked and memberships deactivated. Callers add what they watch.
+ */
+export async function writeFingerprint(db: DB, tables: readonly string[]): Promise<Record<string, string>> {
+  const result: Record<string, string> = {};
+  for (const table of tables) result[table] = String(await rowCount(db, table));
+  result.names = await columnText(db, 'users', ['name']);
+  result.revoked = String(await rowCount(db, 'certificates', 'revoked_at is not null'));
+  result.deactivated = String(await rowCount(db, 'memberships', 'deactivated_at is not null'));
+  return result;
+}
