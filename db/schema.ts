@@ -389,6 +389,13 @@ export interface AssignmentNoticesTable {
   created_at: string;
 }
 
+/** A named job that one process at a time may run: held by `holder` until `expires_at` (db/leases.ts). */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: string;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   organisation_domains: OrganisationDomainsTable;
@@ -420,6 +427,7 @@ export interface Database {
   action_steps: ActionStepsTable;
   action_step_shares: ActionStepSharesTable;
   action_step_notes: ActionStepNotesTable;
+  leases: LeasesTable;
 }
 
 export type User = Selectable<UsersTable>;

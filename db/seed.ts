@@ -1,6 +1,8 @@
+import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { hashPassword, PUBLISHED_DEMO_PASSWORD } from '#app/auth/password.server.ts';
 import { createMember, createOrganisation, createUser, makePlatformAdmin } from './factories.ts';
+import { releaseLease, takeLease } from './leases.ts';
 import type { Database } from './schema.ts';
 
 /** The one demo password, documented in the README. */
@@ -59,12 +61,29 @@ function capitalise(word: string): string {
   return word.charAt(0).toUpperCase() + word.slice(1);
 }
 
-/** The demo for people trying Kindred: the demo data, then some activity in it (db/demo-activity.ts). */
-export async function seedDemoDataIfEmpty(db: Kysely<Database>): Promise<boolean> {
-  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
-  if (row.count > 0) return false;
-  await seedDemoData(db);
-  const { seedDemoActivity } = await import('./demo-activity.ts');
-  await seedDemoActivity(db);
-  return true;
+/** How long a process may take to seed before another may try: the seed takes seconds. */
+const SEED_LEASE_MS = 10 * 60_000;
+
+/**
+ * The demo for people trying Kindred: the demo data, then (unless `activity` is false) some
+ * activity in it (db/demo-activity.ts, which writes through the app's own database handle).
+ * Two processes starting together on a new database: one seeds, the other starts without it.
+ */
+export async function seedDemoDataIfEmpty(db: Kysely<Database>, { activity = true } = {}): Promise<boolean> {
+  const isEmpty = async () => (await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count === 0;
+  if (!(await isEmpty())) return false;
+  const holder = `seed:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
+  if (!(await takeLease(db, 'demo-seed', holder, SEED_LEASE_MS))) return false;
+  try {
+    // Another process may have seeded and let go between the first look and the lease.
+    if (!(await isEmpty())) return false;
+    await seedDemoData(db);
+    if (activity) {
+      const { seedDemoActivity } = await import('./demo-activity.ts');
+      await seedDemoActivity(db);
+    }
+    return true;
+  } finally {
+    await releaseLease(db, 'demo-seed', holder);
+  }
 }

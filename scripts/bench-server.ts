@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { openDatabase } from '../db/database.server.ts';
 
 const HARNESS_SIGNING_KEY = JSON.stringify(crypto.generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }));
 
@@ -18,15 +19,14 @@ const HARNESS_SIGNING_KEY = JSON.stringify(crypto.generateKeyPairSync('ed25519')
 export const HARNESS_PASSWORD = 'harness copper kettle under moonlight';
 let harnessHash: Promise<string> | undefined;
 
-async function giveAccountsHarnessPassword(databasePath: string): Promise<void> {
+async function giveAccountsHarnessPassword(target: string): Promise<void> {
   const { hash } = await import('@node-rs/argon2');
   harnessHash ??= hash(HARNESS_PASSWORD, { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
-  const { default: SQLite } = await import('better-sqlite3');
-  const db = new SQLite(databasePath, { timeout: 10_000 });
+  const db = openDatabase(target, { poolSize: 1 });
   try {
-    db.prepare('update users set password_hash = ? where password_hash is not null').run(await harnessHash);
+    await db.updateTable('users').set({ password_hash: await harnessHash }).where('password_hash', 'is not', null).execute();
   } finally {
-    db.close();
+    await db.destroy();
   }
 }
 
@@ -102,6 +102,11 @@ export function serverNodeFlags(projectRoot = process.cwd()): string[] {
   return pkg.scripts.serve!.split(/\s+/).filter((word) => word.startsWith('--'));
 }
 
+/** Where a server started with these options keeps its data: DATABASE_URL when given, else the SQLite file. */
+export function serverDatabaseTarget(options: Pick<StartOptions, 'databasePath' | 'env'>): string {
+  return options.env?.DATABASE_URL ?? options.databasePath;
+}
+
 export async function startServer(options: StartOptions): Promise<BenchServer> {
   const projectRoot = options.projectRoot ?? process.cwd();
   const port = options.port ?? (await freePort());
@@ -145,7 +150,7 @@ export async function startServer(options: StartOptions): Promise<BenchServer> {
       reject(new Error(`server exited with ${code ?? signal}:\n${output}`));
     });
   });
-  if (options.harnessPassword) await giveAccountsHarnessPassword(options.databasePath);
+  if (options.harnessPassword) await giveAccountsHarnessPassword(serverDatabaseTarget(options));
   return {
     url: `http://127.0.0.1:${port}`,
     port,

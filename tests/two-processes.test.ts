@@ -5,7 +5,8 @@ import { openDatabase } from '#db/database.server.ts';
 import { DEMO_PASSWORD } from '#db/seed.ts';
 import { queueEmails } from '#app/mail/outbox.server.ts';
 import { createTestDatabase, dropTestDatabase } from '#tests/setup/postgres.ts';
-import { signInOverHttp, startBuiltServer, type RunningServer } from '#tests/support/server.ts';
+import { signInOverHttp, startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
+import { serverDatabase } from '#tests/support/server-database.ts';
 
 // Several app processes on one PostgreSQL (issue 15): what one process writes about a person
 // (their session, its end) is what the other sees. Runs in the PostgreSQL pass only.
@@ -56,6 +57,22 @@ describe.skipIf(!adminUrl)('two build/server.js processes on one PostgreSQL data
       expect(new Set([...ours[0]!, ...ours[1]!]).size).toBe(40);
     } finally {
       await db.destroy();
+    }
+  });
+
+  test('two processes starting together on a new, empty database both start, and one of them seeds the demo data', { timeout: 240_000 }, async () => {
+    const empty = await serverDatabase({ empty: true });
+    const env = { ...empty.env, SESSION_SECRET: 'two-processes-share-this-secret-0123456789', MAIL_WORKER: 'off' };
+    // Each with its own folder (course cache, outbox files); the demo activity needs the real courses.
+    const pair = await Promise.all([startBuiltServer({ databasePath: empty.databasePath, env, timeoutMs: 200_000 }), startBuiltServer({ databasePath: tempDatabasePath(), env, timeoutMs: 200_000 })]);
+    try {
+      const seeders = pair.filter((server) => server.output().includes('The database was empty, so it now holds the demo data'));
+      expect(seeders).toHaveLength(1);
+      const admins = await empty.db.selectFrom('users').select('id').where('email', '=', 'admin@kindred.example').execute();
+      expect(admins).toHaveLength(1);
+      for (const server of pair) expect((await fetch(`${server.url}/healthz`)).status, server.url).toBe(200);
+    } finally {
+      await Promise.all(pair.map((server) => server.stop()));
     }
   });
 });

@@ -3,7 +3,9 @@ import type { AssignmentNoticeKind, Database } from '#db/schema.ts';
 import { assignmentCovers } from '#app/models/assignments.server.ts';
 import { ukDate } from '#app/utils/academic-year.ts';
 import { getDb, now, nowIso } from '#app/utils/db.server.ts';
-import { queueEmails, type NewMessage } from './outbox.server.ts';
+import { takeLease } from '#db/leases.ts';
+import { getEnv } from '#app/utils/env.server.ts';
+import { newWorkerId, queueEmails, type NewMessage } from './outbox.server.ts';
 import { wantingCategory } from './preferences.server.ts';
 
 // Reminders about due dates and the weekly digests. The scheduler keeps no memory of its own:
@@ -64,7 +66,17 @@ export async function pruneOutbox(today: string): Promise<number> {
   return Number(result.numDeletedRows);
 }
 
-export async function runSchedule(): Promise<ScheduleResult> {
+/** This process, as the holder of the schedule's lease. */
+const SCHEDULE_HOLDER = newWorkerId();
+
+/**
+ * One sweep: reminders, digests, pruning. Several processes on one database take turns through a
+ * lease held for one schedule interval, so one of them sweeps per interval; returns null when
+ * another process holds it. (A second sweep would queue nothing twice anyway, see above: the lease
+ * saves the repeated work, and keeps two sweeps from racing on the same notices.)
+ */
+export async function runSchedule(holder = SCHEDULE_HOLDER): Promise<ScheduleResult | null> {
+  if (!(await takeLease(getDb(), 'mail-schedule', holder, getEnv().MAIL_SCHEDULE_MS, now()))) return null;
   const today = ukDate(nowIso());
   const reminders = await queueReminders(today);
   const practiceFollowUps = await queuePracticeFollowUps(today);

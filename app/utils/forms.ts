@@ -90,8 +90,11 @@ export async function readForm(request: Request, lists: string[] = []): Promise<
   }
   const counts = new Map<string, number>();
   let fields = 0;
-  for (const key of formData.keys()) {
+  for (const [key, value] of formData.entries()) {
     fields += 1;
+    // U+0000 is never part of what a person types, and PostgreSQL cannot store it in text: without
+    // this, a NUL in a field reached the database and failed there (a 500) on PostgreSQL only.
+    if (typeof value === 'string' && value.includes('\u0000')) throw new Response('The form has a character that is not text (U+0000). Send it again from the page.', { status: 400, statusText: 'Bad Request' });
     if (fields > MAX_FORM_FIELDS) throw new Response(`A form has at most ${MAX_FORM_FIELDS.toLocaleString('en-GB')} fields.`, { status: 413, statusText: 'Payload Too Large' });
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }

@@ -10,6 +10,7 @@ import * as email from './008-email.ts';
 import * as keptDrafts from './009-kept-drafts.ts';
 import * as singleSignOn from './010-single-sign-on.ts';
 import * as credentialsAndDataRights from './011-credentials-and-data-rights.ts';
+import * as leases from './012-leases.ts';
 import * as practiceCycles from './013-practice-cycles.ts';
 
 // Migrations run unchanged on SQLite and PostgreSQL (docs/decisions/016-postgresql-and-scale-out.md):
@@ -32,5 +33,6 @@ export const migrations: Record<string, Migration> = {
   '009-kept-drafts': keptDrafts,
   '010-single-sign-on': singleSignOn,
   '011-credentials-and-data-rights': credentialsAndDataRights,
+  '012-leases': leases,
   '013-practice-cycles': practiceCycles,
 };

@@ -2,9 +2,9 @@ import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { sleep } from '../../scripts/bench-load.ts';
 import { removeDatabase, removeSnapshot, snapshotBuild, startServer, tempDatabasePath, type BenchServer } from '../../scripts/bench-server.ts';
-import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
+import type { TestSmtp } from '../support/smtp.ts';
 import { CRASH_TEMPLATE_DB } from './paths.ts';
-import { SERVER_ENV } from './support.ts';
+import { SERVER_ENV, startSlowSmtp } from './support.ts';
 
 // The mail worker is killed with SIGKILL while it sends, again and again, and restarted on the same
 // database. Afterwards every queued message must have been delivered (none lost), nothing may have
@@ -24,20 +24,7 @@ beforeAll(async () => {
   serverJs = snapshotBuild();
   databasePath = tempDatabasePath(CRASH_TEMPLATE_DB, 'kindred-crash-mail-');
   // A slow SMTP server, so that kills land while messages are being sent.
-  smtp = await startTestSmtp({
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        setTimeout(() => {
-          const raw = Buffer.concat(chunks).toString('utf8');
-          const messageId = /^Message-ID:\s*(<[^>]+>)/im.exec(raw)?.[1] ?? 'none';
-          delivered.push(messageId);
-          callback();
-        }, 2 + Math.random() * 10);
-      });
-    },
-  });
+  smtp = await startSlowSmtp(delivered, 2, 10);
   const db = new SQLite(databasePath);
   db.prepare('delete from outbox').run();
   const insert = db.prepare(

@@ -3,6 +3,7 @@ import SQLite from 'better-sqlite3';
 import { DEMO_SCHOOLS } from '#db/seed.ts';
 import { HARNESS_PASSWORD } from '../../scripts/bench-server.ts';
 import type { HttpClient } from '../../scripts/bench-load.ts';
+import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
 
 // Shared by the durability tests: demo learners, the two kinds of write they send, and reading
 // back what the database holds.
@@ -78,4 +79,23 @@ export function readStored(databasePath: string): Stored {
   } finally {
     db.close();
   }
+}
+
+/**
+ * An SMTP server that takes its time over each message (`minMs` plus up to `spreadMs`), so that
+ * kills land while messages are being sent, and notes each delivery's Message-ID in `delivered`.
+ */
+export function startSlowSmtp(delivered: string[], minMs: number, spreadMs: number): Promise<TestSmtp> {
+  return startTestSmtp({
+    onData(stream, _session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        setTimeout(() => {
+          delivered.push(/^Message-ID:\s*(<[^>]+>)/im.exec(Buffer.concat(chunks).toString('utf8'))?.[1] ?? 'none');
+          callback();
+        }, minMs + Math.random() * spreadMs);
+      });
+    },
+  });
 }

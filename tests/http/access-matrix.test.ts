@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEMO_PASSWORD } from '#db/seed.ts';
-import { TEMPLATE_DB } from '#tests/setup/paths.ts';
-import { signInOverHttp, startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
+import { signInOverHttp, startBuiltServer, type RunningServer } from '#tests/support/server.ts';
+import { organisationIdIn, serverDatabase, userIdByEmailIn } from '#tests/support/server-database.ts';
 import { outcome, VISITOR_EMAILS, type Expected, type Visitor } from '#tests/support/visitors.ts';
 
 // Every route in the built route manifest × every kind of visitor. A route added without an
@@ -99,35 +98,43 @@ const cookies: Partial<Record<Visitor, string>> = {};
 let manifestIds: string[] = [];
 
 beforeAll(async () => {
-  const databasePath = tempDatabasePath(TEMPLATE_DB);
-  const db = new SQLite(databasePath);
-  const id = (email: string) => (db.prepare('select id from users where email = ?').get(email) as { id: number }).id;
-  teacherId = id(EMAILS.teacher);
-  const oakfield = (db.prepare("select id from organisations where name = 'Oakfield Primary School'").get() as { id: number }).id;
+  const { db, ...database } = await serverDatabase();
+  const id = (email: string) => userIdByEmailIn(db, email);
+  teacherId = await id(EMAILS.teacher);
+  const oakfield = await organisationIdIn(db, 'Oakfield Primary School');
   const now = new Date().toISOString();
-  groupId = Number(db.prepare('insert into groups (organisation_id, name, coach_user_id, created_at) values (?, ?, ?, ?)').run(oakfield, 'Matrix group', id(EMAILS.coach), now).lastInsertRowid);
-  coacheeId = id('grace.okafor@oakfield.example');
+  groupId = (await db.insertInto('groups').values({ organisation_id: oakfield, name: 'Matrix group', coach_user_id: await id(EMAILS.coach), created_at: now }).returning('id').executeTakeFirstOrThrow()).id;
+  coacheeId = await id('grace.okafor@oakfield.example');
   oakfieldId = oakfield;
-  db.prepare('insert into group_members (group_id, user_id, added_at) values (?, ?, ?)').run(groupId, coacheeId, now);
-  db.prepare(
-    "insert into certificates (code, user_id, course_slug, course_title, content_version, cpd_hours, learner_name, organisation_id, organisation_name, completed_at) values (?, ?, 'sample-course', 'Sample course', '1', 0.5, 'Amina Khan', ?, 'Oakfield Primary School', ?)",
-  ).run(CERTIFICATE, teacherId, oakfield, now);
-  stepId = Number(
-    db
-      .prepare("insert into action_steps (user_id, course_slug, module_slug, item_id, what, class_name, follow_up_on, success_looks_like, status, shared_at, created_at, updated_at) values (?, 'sample-course', 'first-steps', 'try-a-routine', 'Matrix step', '7B', '2030-01-01', 'Hands up', 'planned', ?, ?, ?)")
-      .run(coacheeId, now, now, now).lastInsertRowid,
-  );
-  db.prepare('insert into action_step_shares (step_id, coach_user_id, shared_at) values (?, ?, ?)').run(stepId, id(EMAILS.coach), now);
-  cpdId = Number(db.prepare("insert into external_cpd (user_id, title, provider, activity_date, hours, note, link, created_at, updated_at) values (?, 'Matrix conference', '', '2025-01-01', 2, '', null, ?, ?)").run(teacherId, now, now).lastInsertRowid);
-  db.close();
+  await db.insertInto('group_members').values({ group_id: groupId, user_id: coacheeId, added_at: now }).execute();
+  await db
+    .insertInto('certificates')
+    .values({ code: CERTIFICATE, user_id: teacherId, course_slug: 'sample-course', course_title: 'Sample course', content_version: '1', cpd_hours: 0.5, learner_name: 'Amina Khan', organisation_id: oakfield, organisation_name: 'Oakfield Primary School', completed_at: now })
+    .execute();
+  cpdId = (
+    await db
+      .insertInto('external_cpd')
+      .values({ user_id: teacherId, title: 'Matrix conference', provider: '', activity_date: '2025-01-01', hours: 2, note: '', link: null, created_at: now, updated_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
+  stepId = (
+    await db
+      .insertInto('action_steps')
+      .values({ user_id: coacheeId, course_slug: 'sample-course', module_slug: 'first-steps', item_id: 'try-a-routine', previous_step_id: null, what: 'Matrix step', class_name: '7B', follow_up_on: '2030-01-01', success_looks_like: 'Hands up', status: 'planned', outcome: null, followed_up_at: null, minutes_given: null, ended_as: null, shared_at: now, created_at: now, updated_at: now, submission_key: null })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
+  await db.insertInto('action_step_shares').values({ step_id: stepId, coach_user_id: await id(EMAILS.coach), shared_at: now }).execute();
 
-  server = await startBuiltServer({ databasePath, env: { COURSES_PATH: 'tests/fixtures/courses' } });
+  server = await startBuiltServer({ database: { db, ...database }, env: { COURSES_PATH: 'tests/fixtures/courses' } });
   for (const visitor of VISITORS) if (visitor !== 'signedOut') cookies[visitor] = await signInOverHttp(server.url, EMAILS[visitor], DEMO_PASSWORD);
   // Deactivated after signing in: the cookie they still hold must open nothing.
-  const after = new SQLite(databasePath);
-  const deactivatedId = (after.prepare('select id from users where email = ?').get(EMAILS.deactivated) as { id: number }).id;
-  after.prepare('update memberships set deactivated_at = ? where user_id = ?').run(new Date().toISOString(), deactivatedId);
-  after.close();
+  await db
+    .updateTable('memberships')
+    .set({ deactivated_at: new Date().toISOString() })
+    .where('user_id', '=', await id(EMAILS.deactivated))
+    .execute();
 
   const build = (await import(pathToFileURL(path.resolve('build/server/index.js')).href)) as { routes: Record<string, unknown> };
   manifestIds = Object.keys(build.routes);

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEMO_PASSWORD } from '#db/seed.ts';
-import { TEMPLATE_DB } from '#tests/setup/paths.ts';
-import { signInOverHttp, startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
+import type { DB } from '#db/database.server.ts';
+import { signInOverHttp, startBuiltServer, type RunningServer } from '#tests/support/server.ts';
+import { columnText, organisationIdIn, serverDatabase, userIdByEmailIn, writeFingerprint } from '#tests/support/server-database.ts';
 import { outcome, VISITOR_EMAILS, type Expected, type Visitor } from '#tests/support/visitors.ts';
 
 // Every route with an action in the built route manifest × every kind of visitor, as
@@ -75,66 +75,63 @@ const IN_A_WEEK = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 1
 const WATCHED = ['users', 'memberships', 'membership_roles', 'organisations', 'invitations', 'groups', 'group_members', 'assignments', 'enrolments', 'module_progress', 'reflection_responses', 'reflection_comments', 'certificates', 'external_cpd', 'reflection_shares', 'action_steps', 'action_step_notes', 'action_step_shares'];
 
 let server: RunningServer;
-let databasePath: string;
+let db: DB;
 const cookies: Partial<Record<Visitor, string>> = {};
 let actionRoutes: string[] = [];
 
-function snapshot(): Record<string, string> {
-  const db = new SQLite(databasePath, { readonly: true });
-  try {
-    const result: Record<string, string> = {};
-    for (const table of WATCHED) result[table] = String((db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n);
-    result.names = (db.prepare('select group_concat(name) as v from users').get() as { v: string }).v;
-    result.revoked = String((db.prepare('select count(*) as n from certificates where revoked_at is not null').get() as { n: number }).n);
-    result.deactivated = String((db.prepare('select count(*) as n from memberships where deactivated_at is not null').get() as { n: number }).n);
-    result.cpd = (db.prepare('select group_concat(title) as v from external_cpd').get() as { v: string | null }).v ?? '';
-    return result;
-  } finally {
-    db.close();
-  }
+async function snapshot(): Promise<Record<string, string>> {
+  return { ...(await writeFingerprint(db, WATCHED)), cpd: await columnText(db, 'external_cpd', ['title']) };
 }
 
 beforeAll(async () => {
-  databasePath = tempDatabasePath(TEMPLATE_DB);
-  const db = new SQLite(databasePath);
-  const id = (email: string) => (db.prepare('select id from users where email = ?').get(email) as { id: number }).id;
+  const database = await serverDatabase();
+  db = database.db;
+  const id = (email: string) => userIdByEmailIn(db, email);
   const now = new Date().toISOString();
+  const keptOff = ['tom.brennan@oakfield.example', 'grace.okafor@oakfield.example', 'hannah.lewis@oakfield.example', EMAILS.teacher, EMAILS.coach, EMAILS.leader, EMAILS.deactivated];
   Object.assign(ids, {
-    teacher: id(EMAILS.teacher),
-    coach: id(EMAILS.coach),
-    tom: id('tom.brennan@oakfield.example'),
-    grace: id('grace.okafor@oakfield.example'),
-    hannah: id('hannah.lewis@oakfield.example'),
-    erasable: (db.prepare("select id from users where email like '%@oakfield.example' and email not in ('tom.brennan@oakfield.example', 'grace.okafor@oakfield.example', 'hannah.lewis@oakfield.example', ?, ?, ?, ?) order by id desc limit 1").get(EMAILS.teacher, EMAILS.coach, EMAILS.leader, EMAILS.deactivated) as { id: number }).id,
-    oakfield: (db.prepare("select id from organisations where name = 'Oakfield Primary School'").get() as { id: number }).id,
-    trust: (db.prepare("select id from organisations where name = 'Northfield Learning Trust'").get() as { id: number }).id,
+    teacher: await id(EMAILS.teacher),
+    coach: await id(EMAILS.coach),
+    tom: await id('tom.brennan@oakfield.example'),
+    grace: await id('grace.okafor@oakfield.example'),
+    hannah: await id('hannah.lewis@oakfield.example'),
+    erasable: (await db.selectFrom('users').select('id').where('email', 'like', '%@oakfield.example').where('email', 'not in', keptOff).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow()).id,
+    oakfield: await organisationIdIn(db, 'Oakfield Primary School'),
+    trust: await organisationIdIn(db, 'Northfield Learning Trust'),
   });
-  ids.group = Number(db.prepare('insert into groups (organisation_id, name, coach_user_id, created_at) values (?, ?, ?, ?)').run(ids.oakfield, 'Matrix group', ids.coach, now).lastInsertRowid);
-  db.prepare('insert into group_members (group_id, user_id, added_at) values (?, ?, ?)').run(ids.group, ids.grace, now);
-  ids.reflection = Number(
-    db.prepare("insert into reflection_responses (user_id, course_slug, module_slug, item_id, content_version, body, saved_at, shared_at) values (?, 'sample-course', 'first-steps', 'first-thoughts', '1', 'Shared', ?, ?)").run(ids.grace, now, now).lastInsertRowid,
-  );
-  db.prepare('insert into reflection_shares (reflection_id, coach_user_id, shared_at) values (?, ?, ?)').run(ids.reflection, ids.coach, now);
-  ids.step = Number(
-    db
-      .prepare("insert into action_steps (user_id, course_slug, module_slug, item_id, what, class_name, follow_up_on, success_looks_like, status, shared_at, created_at, updated_at) values (?, 'sample-course', 'first-steps', 'try-a-routine', 'Matrix step', '7B', '2030-01-01', 'Hands up', 'planned', ?, ?, ?)")
-      .run(ids.grace, now, now, now).lastInsertRowid,
-  );
-  db.prepare('insert into action_step_shares (step_id, coach_user_id, shared_at) values (?, ?, ?)').run(ids.step, ids.coach, now);
-  db.prepare("insert into certificates (code, user_id, course_slug, course_title, content_version, cpd_hours, learner_name, organisation_id, organisation_name, completed_at) values (?, ?, 'sample-course', 'Sample course', '1', 0.5, 'Amina Khan', ?, 'Oakfield Primary School', ?)").run(
-    CERTIFICATE,
-    ids.teacher,
-    ids.oakfield,
-    now,
-  );
-  ids.cpd = Number(db.prepare("insert into external_cpd (user_id, title, provider, activity_date, hours, note, link, created_at, updated_at) values (?, 'Matrix conference', '', '2025-01-01', 2, '', null, ?, ?)").run(ids.teacher, now, now).lastInsertRowid);
-  db.close();
+  ids.group = (await db.insertInto('groups').values({ organisation_id: ids.oakfield!, name: 'Matrix group', coach_user_id: ids.coach!, created_at: now }).returning('id').executeTakeFirstOrThrow()).id;
+  await db.insertInto('group_members').values({ group_id: ids.group!, user_id: ids.grace!, added_at: now }).execute();
+  ids.reflection = (
+    await db
+      .insertInto('reflection_responses')
+      .values({ user_id: ids.grace!, course_slug: 'sample-course', module_slug: 'first-steps', item_id: 'first-thoughts', content_version: '1', body: 'Shared', saved_at: now, shared_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
+  await db.insertInto('reflection_shares').values({ reflection_id: ids.reflection!, coach_user_id: ids.coach!, shared_at: now }).execute();
+  await db
+    .insertInto('certificates')
+    .values({ code: CERTIFICATE, user_id: ids.teacher!, course_slug: 'sample-course', course_title: 'Sample course', content_version: '1', cpd_hours: 0.5, learner_name: 'Amina Khan', organisation_id: ids.oakfield!, organisation_name: 'Oakfield Primary School', completed_at: now })
+    .execute();
+  ids.cpd = (
+    await db
+      .insertInto('external_cpd')
+      .values({ user_id: ids.teacher!, title: 'Matrix conference', provider: '', activity_date: '2025-01-01', hours: 2, note: '', link: null, created_at: now, updated_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
+  ids.step = (
+    await db
+      .insertInto('action_steps')
+      .values({ user_id: ids.grace!, course_slug: 'sample-course', module_slug: 'first-steps', item_id: 'try-a-routine', previous_step_id: null, what: 'Matrix step', class_name: '7B', follow_up_on: '2030-01-01', success_looks_like: 'Hands up', status: 'planned', outcome: null, followed_up_at: null, minutes_given: null, ended_as: null, shared_at: now, created_at: now, updated_at: now, submission_key: null })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
+  await db.insertInto('action_step_shares').values({ step_id: ids.step!, coach_user_id: ids.coach!, shared_at: now }).execute();
 
-  server = await startBuiltServer({ databasePath, env: { COURSES_PATH: 'tests/fixtures/courses' } });
+  server = await startBuiltServer({ database, env: { COURSES_PATH: 'tests/fixtures/courses' } });
   for (const visitor of VISITORS) if (visitor !== 'signedOut') cookies[visitor] = await signInOverHttp(server.url, EMAILS[visitor], DEMO_PASSWORD);
-  const after = new SQLite(databasePath);
-  after.prepare('update memberships set deactivated_at = ? where user_id = (select id from users where email = ?)').run(new Date().toISOString(), EMAILS.deactivated);
-  after.close();
+  await db.updateTable('memberships').set({ deactivated_at: new Date().toISOString() }).where('user_id', '=', await id(EMAILS.deactivated)).execute();
 
   const build = (await import(pathToFileURL(path.resolve('build/server/index.js')).href)) as { routes: Record<string, { module: { action?: unknown } }> };
   actionRoutes = Object.entries(build.routes)
@@ -160,7 +157,7 @@ describe('the action matrix', () => {
     test(`${routeId}: each visitor gets the expected answer, and a refused one changes nothing`, async () => {
       const seen: Record<string, Expected> = {};
       for (const visitor of VISITORS) {
-        const before = snapshot();
+        const before = await snapshot();
         const response = await fetch(server.url + entry.url(), {
           method: 'POST',
           redirect: 'manual',
@@ -170,7 +167,7 @@ describe('the action matrix', () => {
         seen[visitor] = outcome(response);
         await response.arrayBuffer();
         expect(response.status, `${routeId} as ${visitor}`).toBeLessThan(500);
-        if (REFUSED.has(seen[visitor]!)) expect(snapshot(), `${routeId} as ${visitor} was refused but wrote`).toEqual(before);
+        if (REFUSED.has(seen[visitor]!)) expect(await snapshot(), `${routeId} as ${visitor} was refused but wrote`).toEqual(before);
       }
       expect(seen).toEqual(entry.expect);
     });

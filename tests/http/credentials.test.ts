@@ -1,11 +1,10 @@
 import crypto from 'node:crypto';
-import SQLite from 'better-sqlite3';
 import { createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { TEMPLATE_DB } from '#tests/setup/paths.ts';
 import { DEMO_PASSWORD } from '#db/seed.ts';
 import { runServerExpectingExit, signInOverHttp, startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
+import { serverDatabase, type ServerDatabase } from '#tests/support/server-database.ts';
 
 // The credentials are checked by code that did not sign them: jose verifies each token against the
 // JWKS fetched over HTTP from the built server, and the credential's shape is checked against a
@@ -48,27 +47,34 @@ async function ed25519Key(): Promise<{ privateJwk: JWK; publicJwk: JWK }> {
 }
 
 const COURSE = 'closing-the-gap';
-let databasePath = '';
+let database: ServerDatabase;
 let code = '';
 let revokedCode = '';
 let holderEmail = '';
 let server: RunningServer | undefined;
 
 beforeAll(async () => {
-  databasePath = tempDatabasePath(TEMPLATE_DB);
-  const db = new SQLite(databasePath);
-  const holder = db.prepare("select u.id, u.email, u.name, m.organisation_id from users u join memberships m on m.user_id = u.id where u.email = 'teacher@oakfield.example'").get() as { id: number; email: string; name: string; organisation_id: number };
+  database = await serverDatabase();
+  const { db } = database;
+  const holder = await db
+    .selectFrom('users as u')
+    .innerJoin('memberships as m', 'm.user_id', 'u.id')
+    .select(['u.id', 'u.email', 'u.name', 'm.organisation_id'])
+    .where('u.email', '=', 'teacher@oakfield.example')
+    .executeTakeFirstOrThrow();
   holderEmail = holder.email;
   code = 'CRD234-CRD567-CRD789';
   revokedCode = 'REV234-REV567-REV789';
   const salt = crypto.randomBytes(16).toString('hex');
   const hash = `sha256$${crypto.createHash('sha256').update(`${holder.email}${salt}`).digest('hex')}`;
-  const insert = db.prepare(
-    "insert into certificates (code, user_id, course_slug, course_title, content_version, cpd_hours, learner_name, organisation_id, organisation_name, completed_at, revoked_at, revocation_reason, recipient_salt, recipient_hash) values (?, ?, ?, ?, '1.0.0', 1.5, ?, ?, 'Oakfield Primary School', ?, ?, ?, ?, ?)",
-  );
-  insert.run(code, holder.id, COURSE, 'Closing the gap', holder.name, holder.organisation_id, '2026-11-20T10:00:00.000Z', null, null, salt, hash);
-  insert.run(revokedCode, holder.id, 'another-course', 'Another course', holder.name, holder.organisation_id, '2026-11-21T10:00:00.000Z', new Date().toISOString(), 'issued-in-error', salt, hash);
-  db.close();
+  const certificate = { user_id: holder.id, content_version: '1.0.0', cpd_hours: 1.5, learner_name: holder.name, organisation_id: holder.organisation_id, organisation_name: 'Oakfield Primary School', recipient_salt: salt, recipient_hash: hash };
+  await db
+    .insertInto('certificates')
+    .values([
+      { ...certificate, code, course_slug: COURSE, course_title: 'Closing the gap', completed_at: '2026-11-20T10:00:00.000Z', revoked_at: null, revocation_reason: null },
+      { ...certificate, code: revokedCode, course_slug: 'another-course', course_title: 'Another course', completed_at: '2026-11-21T10:00:00.000Z', revoked_at: new Date().toISOString(), revocation_reason: 'issued-in-error' },
+    ])
+    .execute();
 });
 
 afterAll(async () => {
@@ -88,7 +94,7 @@ describe('Open Badges 3.0 credentials', () => {
 
   test('a credential verifies against the JWKS served over HTTP, and has the OB 3.0 shape', async () => {
     firstKey = await ed25519Key();
-    server = await startBuiltServer({ databasePath, env: { CREDENTIAL_SIGNING_KEY: JSON.stringify(firstKey.privateJwk) } });
+    server = await startBuiltServer({ database, env: { CREDENTIAL_SIGNING_KEY: JSON.stringify(firstKey.privateJwk) } });
     const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
     tokenFromFirstKey = await fetchToken(server.url, code);
 
@@ -150,7 +156,7 @@ describe('Open Badges 3.0 credentials', () => {
     await server!.stop();
     const secondKey = await ed25519Key();
     server = await startBuiltServer({
-      databasePath,
+      database,
       env: { CREDENTIAL_SIGNING_KEY: JSON.stringify(secondKey.privateJwk), CREDENTIAL_PREVIOUS_KEYS: JSON.stringify([firstKey.publicJwk]) },
     });
     const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));

@@ -1,9 +1,8 @@
 import net from 'node:net';
-import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEMO_PASSWORD } from '#db/seed.ts';
-import { TEMPLATE_DB } from '#tests/setup/paths.ts';
 import { runServerExpectingExit, signInOverHttp, startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
+import { organisationIdIn, serverDatabase, userIdByEmailIn, type ServerDatabase } from '#tests/support/server-database.ts';
 import { headerOf, linkIn, startTestSmtp, type ReceivedMail, type TestSmtp } from '#tests/support/smtp.ts';
 
 // Email end to end: the built server sends to a real SMTP server in the test, and the links in
@@ -11,15 +10,15 @@ import { headerOf, linkIn, startTestSmtp, type ReceivedMail, type TestSmtp } fro
 
 let smtp: TestSmtp;
 let server: RunningServer;
-let databasePath: string;
+let database: ServerDatabase;
 
 const TEACHER = 'grace.okafor@oakfield.example';
 const NEW_PASSWORD = 'a brand new passphrase for grace';
 
 beforeAll(async () => {
   smtp = await startTestSmtp();
-  databasePath = tempDatabasePath(TEMPLATE_DB);
-  server = await startBuiltServer({ databasePath, env: { SMTP_URL: smtp.url, MAIL_FROM: 'Kindred <cpd@kindred.example.org>', MAIL_POLL_MS: '100', COURSES_PATH: 'tests/fixtures/courses' } });
+  database = await serverDatabase();
+  server = await startBuiltServer({ database, env: { SMTP_URL: smtp.url, MAIL_FROM: 'Kindred <cpd@kindred.example.org>', MAIL_POLL_MS: '100', COURSES_PATH: 'tests/fixtures/courses' } });
 });
 
 afterAll(async () => {
@@ -90,10 +89,9 @@ describe('password reset by email', () => {
 describe('one-click unsubscribe', () => {
   test('the List-Unsubscribe URL works signed out: GET changes nothing, the RFC 8058 POST turns the emails off', async () => {
     // A leader assigns a course to a teacher over HTTP; that email is optional, so it carries the header.
-    const db = new SQLite(databasePath, { readonly: true });
-    const teacherId = (db.prepare('select id from users where email = ?').get('teacher@oakfield.example') as { id: number }).id;
-    const oakfield = (db.prepare("select id from organisations where name = 'Oakfield Primary School'").get() as { id: number }).id;
-    db.close();
+    const { db } = database;
+    const teacherId = await userIdByEmailIn(db, 'teacher@oakfield.example');
+    const oakfield = await organisationIdIn(db, 'Oakfield Primary School');
     const leader = await signInOverHttp(server.url, 'leader@oakfield.example', DEMO_PASSWORD);
     const assigned = await post('/lead/assignments', { intent: 'assign', course: 'sample-course', target: `person:${teacherId}:${oakfield}`, dueDate: '' }, { cookie: leader });
     expect(assigned.status).toBeLessThan(400);
@@ -102,22 +100,15 @@ describe('one-click unsubscribe', () => {
     const url = /<([^>]+)>/.exec(headerOf(mail, 'List-Unsubscribe') ?? '')![1]!;
     expect(headerOf(mail, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
     const userId = Number(new URL(url).pathname.split('/').pop()!.split('.')[0]);
-    const preference = () => {
-      const db = new SQLite(databasePath, { readonly: true });
-      try {
-        return db.prepare('select assignments from email_preferences where user_id = ?').get(userId) as { assignments: number } | undefined;
-      } finally {
-        db.close();
-      }
-    };
+    const preference = () => db.selectFrom('email_preferences').select('assignments').where('user_id', '=', userId).executeTakeFirst();
     const confirm = await fetch(url);
     expect(confirm.status).toBe(200);
     expect(await confirm.text()).toContain('<form method="post"');
-    expect(preference()).toBeUndefined();
+    expect(await preference()).toBeUndefined();
     // As a mail provider sends it: no cookie, no Origin.
     const oneClick = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
     expect(oneClick.status).toBe(200);
-    expect(preference()).toEqual({ assignments: 0 });
+    expect(await preference()).toEqual({ assignments: 0 });
   });
 });
 
@@ -135,7 +126,7 @@ describe('configuration', () => {
 
 describe('without SMTP_URL', () => {
   test('email goes to .eml files that /dev/outbox lists with working links; production has no such page', async () => {
-    const local = await startBuiltServer({ databasePath: tempDatabasePath(TEMPLATE_DB), env: { MAIL_POLL_MS: '100', COURSES_PATH: 'tests/fixtures/courses' } });
+    const local = await startBuiltServer({ database: await serverDatabase(), env: { MAIL_POLL_MS: '100', COURSES_PATH: 'tests/fixtures/courses' } });
     try {
       expect((await post2(local, '/forgot-password', { email: 'teacher@brookside.example' })).status).toBe(200);
       let listing = '';
@@ -153,7 +144,7 @@ describe('without SMTP_URL', () => {
     } finally {
       await local.stop();
     }
-    const production = await startBuiltServer({ databasePath: tempDatabasePath(TEMPLATE_DB), env: { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), COURSES_PATH: 'tests/fixtures/courses' } });
+    const production = await startBuiltServer({ database: await serverDatabase(), env: { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), COURSES_PATH: 'tests/fixtures/courses' } });
     try {
       expect((await fetch(`${production.url}/dev/outbox`)).status).toBe(404);
     } finally {
@@ -168,7 +159,7 @@ describe('a silent SMTP server', () => {
     const silent = net.createServer(() => {});
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as net.AddressInfo).port;
-    const stuck = await startBuiltServer({ databasePath: tempDatabasePath(TEMPLATE_DB), env: { SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_POLL_MS: '100', COURSES_PATH: 'tests/fixtures/courses' } });
+    const stuck = await startBuiltServer({ database: await serverDatabase(), env: { SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_POLL_MS: '100', COURSES_PATH: 'tests/fixtures/courses' } });
     try {
       for (let i = 0; i < 3; i += 1) {
         const started = performance.now();

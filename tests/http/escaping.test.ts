@@ -1,10 +1,9 @@
-import SQLite from 'better-sqlite3';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseCsv } from '#app/utils/csv.ts';
 import { DEMO_PASSWORD } from '#db/seed.ts';
-import { TEMPLATE_DB } from '#tests/setup/paths.ts';
-import { signInOverHttp, startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
+import { signInOverHttp, startBuiltServer, type RunningServer } from '#tests/support/server.ts';
+import { organisationIdIn, serverDatabase, userIdByEmailIn } from '#tests/support/server-database.ts';
 
 // Names and reflections with HTML or script in them are text everywhere: pages, CSV and PDF.
 
@@ -17,21 +16,29 @@ let teacherId = 0;
 const cookies: Record<string, string> = {};
 
 beforeAll(async () => {
-  const databasePath = tempDatabasePath(TEMPLATE_DB);
-  const db = new SQLite(databasePath);
-  const id = (email: string) => (db.prepare('select id from users where email = ?').get(email) as { id: number }).id;
-  teacherId = id('teacher@oakfield.example');
-  const oakfield = (db.prepare("select id from organisations where name = 'Oakfield Primary School'").get() as { id: number }).id;
+  const database = await serverDatabase();
+  const { db } = database;
+  const coachId = await userIdByEmailIn(db, 'coach@oakfield.example');
+  teacherId = await userIdByEmailIn(db, 'teacher@oakfield.example');
+  const oakfield = await organisationIdIn(db, 'Oakfield Primary School');
   const now = new Date().toISOString();
-  db.prepare('update users set name = ? where id = ?').run(EVIL_NAME, teacherId);
-  const groupId = Number(db.prepare('insert into groups (organisation_id, name, coach_user_id, created_at) values (?, ?, ?, ?)').run(oakfield, '<i>Group</i>', id('coach@oakfield.example'), now).lastInsertRowid);
-  db.prepare('insert into group_members (group_id, user_id, added_at) values (?, ?, ?)').run(groupId, teacherId, now);
-  const reflectionId = db.prepare("insert into reflection_responses (user_id, course_slug, module_slug, item_id, content_version, body, saved_at, shared_at) values (?, 'sample-course', 'first-steps', 'first-thoughts', '1', ?, ?, ?)").run(teacherId, EVIL_REFLECTION, now, now).lastInsertRowid;
-  db.prepare('insert into reflection_shares (reflection_id, coach_user_id, shared_at) values (?, ?, ?)').run(reflectionId, id('coach@oakfield.example'), now);
-  db.prepare("insert into enrolments (user_id, course_slug, content_version, started_at, completed_at, last_module_slug, last_activity_at) values (?, 'sample-course', '1', ?, ?, 'second-steps', ?)").run(teacherId, now, now, now);
-  db.prepare("insert into certificates (code, user_id, course_slug, course_title, content_version, cpd_hours, learner_name, organisation_id, organisation_name, completed_at) values (?, ?, 'sample-course', 'Sample course', '1', 0.5, ?, ?, 'Oakfield Primary School', ?)").run(CODE, teacherId, EVIL_NAME, oakfield, now);
-  db.close();
-  server = await startBuiltServer({ databasePath, env: { COURSES_PATH: 'tests/fixtures/courses' } });
+  await db.updateTable('users').set({ name: EVIL_NAME }).where('id', '=', teacherId).execute();
+  const groupId = (await db.insertInto('groups').values({ organisation_id: oakfield, name: '<i>Group</i>', coach_user_id: coachId, created_at: now }).returning('id').executeTakeFirstOrThrow()).id;
+  await db.insertInto('group_members').values({ group_id: groupId, user_id: teacherId, added_at: now }).execute();
+  const reflectionId = (
+    await db
+      .insertInto('reflection_responses')
+      .values({ user_id: teacherId, course_slug: 'sample-course', module_slug: 'first-steps', item_id: 'first-thoughts', content_version: '1', body: EVIL_REFLECTION, saved_at: now, shared_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
+  await db.insertInto('reflection_shares').values({ reflection_id: reflectionId, coach_user_id: coachId, shared_at: now }).execute();
+  await db.insertInto('enrolments').values({ user_id: teacherId, course_slug: 'sample-course', content_version: '1', started_at: now, completed_at: now, last_module_slug: 'second-steps', last_activity_at: now }).execute();
+  await db
+    .insertInto('certificates')
+    .values({ code: CODE, user_id: teacherId, course_slug: 'sample-course', course_title: 'Sample course', content_version: '1', cpd_hours: 0.5, learner_name: EVIL_NAME, organisation_id: oakfield, organisation_name: 'Oakfield Primary School', completed_at: now })
+    .execute();
+  server = await startBuiltServer({ database, env: { COURSES_PATH: 'tests/fixtures/courses' } });
   for (const [who, email] of Object.entries({ teacher: 'teacher@oakfield.example', coach: 'coach@oakfield.example', leader: 'leader@oakfield.example' })) {
     cookies[who] = await signInOverHttp(server.url, email, DEMO_PASSWORD);
   }

@@ -1,27 +1,22 @@
-import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEMO_PASSWORD } from '#db/seed.ts';
-import { TEMPLATE_DB } from '#tests/setup/paths.ts';
-import { signInOverHttp, startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
+import type { DB } from '#db/database.server.ts';
+import { signInOverHttp, startBuiltServer, type RunningServer } from '#tests/support/server.ts';
+import { organisationIdIn, queryRows, serverDatabase, userIdByEmailIn, type ServerDatabase } from '#tests/support/server-database.ts';
 
 // Each finding of the hostile review (issue 10), tried again over HTTP against the built server,
 // the way it was found. docs/decisions/011-hardening.md says what changed.
 
 let server: RunningServer;
-let databasePath: string;
+let handle: DB;
 const ids: Record<string, number> = {};
 
-function db(): SQLite.Database {
-  return new SQLite(databasePath);
+async function count(text: string, ...params: unknown[]): Promise<number> {
+  return Number((await queryRows<{ n: number }>(handle, text, ...params))[0]!.n);
 }
 
-function count(sql: string, ...params: unknown[]): number {
-  const handle = db();
-  try {
-    return (handle.prepare(sql).get(...params) as { n: number }).n;
-  } finally {
-    handle.close();
-  }
+async function firstId(text: string, ...params: unknown[]): Promise<number> {
+  return (await queryRows<{ id: number }>(handle, text, ...params))[0]!.id;
 }
 
 async function post(path: string, body: Record<string, string> | URLSearchParams | string, options: { cookie?: string; headers?: Record<string, string> } = {}) {
@@ -50,17 +45,16 @@ async function signInFrom(address: string, email: string, password: string) {
 }
 
 beforeAll(async () => {
-  databasePath = tempDatabasePath(TEMPLATE_DB);
-  const handle = db();
-  const id = (email: string) => (handle.prepare('select id from users where email = ?').get(email) as { id: number }).id;
-  ids.oakfield = (handle.prepare("select id from organisations where name = 'Oakfield Primary School'").get() as { id: number }).id;
-  ids.teacher = id('teacher@oakfield.example');
-  ids.grace = id('grace.okafor@oakfield.example');
-  ids.coach = id('coach@oakfield.example');
-  ids.leader = id('leader@oakfield.example');
-  ids.tom = id('tom.brennan@oakfield.example');
-  handle.close();
-  server = await startBuiltServer({ databasePath, env: { COURSES_PATH: 'tests/fixtures/courses', TRUST_PROXY: 'loopback' } });
+  const database = await serverDatabase();
+  handle = database.db;
+  const id = (email: string) => userIdByEmailIn(handle, email);
+  ids.oakfield = await organisationIdIn(handle, 'Oakfield Primary School');
+  ids.teacher = await id('teacher@oakfield.example');
+  ids.grace = await id('grace.okafor@oakfield.example');
+  ids.coach = await id('coach@oakfield.example');
+  ids.leader = await id('leader@oakfield.example');
+  ids.tom = await id('tom.brennan@oakfield.example');
+  server = await startBuiltServer({ database, env: { COURSES_PATH: 'tests/fixtures/courses', TRUST_PROXY: 'loopback' } });
 });
 
 afterAll(async () => {
@@ -131,20 +125,18 @@ describe('3. shared reflections and roles', () => {
     const csv = 'name,email,roles\nOakfield Head,leader@oakfield.example,"leader,teacher,coach"';
     const preview = await post('/lead/import', { intent: 'preview', organisationId: String(ids.oakfield), csv }, { cookie: leader });
     expect(await preview.text()).toContain('You cannot change your own roles');
-    expect(count("select count(*) as n from membership_roles r join memberships m on m.id = r.membership_id where m.user_id = ? and r.role = 'coach'", ids.leader)).toBe(0);
+    expect(await count("select count(*) as n from membership_roles r join memberships m on m.id = r.membership_id where m.user_id = ? and r.role = 'coach'", ids.leader)).toBe(0);
 
     // Even with the coach role given by someone else, and their own group with Grace in it, the earlier share is not theirs.
-    const handle = db();
-    const membership = (handle.prepare('select id from memberships where user_id = ? and organisation_id = ?').get(ids.leader, ids.oakfield) as { id: number }).id;
-    handle.prepare("insert into membership_roles (membership_id, role) values (?, 'coach')").run(membership);
-    handle.close();
+    const membership = await firstId('select id from memberships where user_id = ? and organisation_id = ?', ids.leader, ids.oakfield);
+    await queryRows(handle, "insert into membership_roles (membership_id, role) values (?, 'coach')", membership);
     const leaderAsCoach = await signInOverHttp(server.url, 'leader@oakfield.example', DEMO_PASSWORD);
     const ownGroup = await post('/lead/groups', { organisationId: String(ids.oakfield), name: 'Head’s group', coachUserId: String(ids.leader) }, { cookie: leaderAsCoach });
     await post(ownGroup.headers.get('location')!, { intent: 'add', userId: String(ids.grace) }, { cookie: leaderAsCoach });
     const page = await get(`/coach/people/${ids.grace}`, leaderAsCoach);
     expect(page.status).toBe(200);
     expect(await page.text()).not.toContain('Shared only with my coach');
-    const reflectionId = (db().prepare('select id from reflection_responses where user_id = ?').get(ids.grace) as { id: number }).id;
+    const reflectionId = await firstId('select id from reflection_responses where user_id = ?', ids.grace);
     const reply = await post(`/coach/people/${ids.grace}`, { intent: 'comment', reflectionId: String(reflectionId), body: 'Reading what is not mine' }, { cookie: leaderAsCoach });
     expect(reply.status).toBe(404);
 
@@ -158,21 +150,19 @@ describe('3. shared reflections and roles', () => {
 
   test('replying needs the coach role now, not only a group’s coach field', async () => {
     const coach = await signInOverHttp(server.url, 'coach@oakfield.example', DEMO_PASSWORD);
-    const reflectionId = (db().prepare('select id from reflection_responses where user_id = ?').get(ids.grace) as { id: number }).id;
-    const handle = db();
-    handle.prepare("delete from membership_roles where role = 'coach' and membership_id = (select id from memberships where user_id = ? and organisation_id = ?)").run(ids.coach, ids.oakfield);
-    handle.close();
-    const before = count('select count(*) as n from reflection_comments');
+    const reflectionId = await firstId('select id from reflection_responses where user_id = ?', ids.grace);
+    await queryRows(handle, "delete from membership_roles where role = 'coach' and membership_id = (select id from memberships where user_id = ? and organisation_id = ?)", ids.coach, ids.oakfield);
+    const before = await count('select count(*) as n from reflection_comments');
     const reply = await post(`/coach/people/${ids.grace}`, { intent: 'comment', reflectionId: String(reflectionId), body: 'Still here?' }, { cookie: coach });
     expect([403, 404]).toContain(reply.status);
-    expect(count('select count(*) as n from reflection_comments')).toBe(before);
+    expect(await count('select count(*) as n from reflection_comments')).toBe(before);
   });
 
   test('nobody deactivates themselves', async () => {
     const leader = await signInOverHttp(server.url, 'leader@oakfield.example', DEMO_PASSWORD);
     const response = await post(`/lead/people/${ids.leader}`, { intent: 'deactivate', organisationId: String(ids.oakfield) }, { cookie: leader });
     expect(response.status).toBe(400);
-    expect(count('select count(*) as n from memberships where user_id = ? and deactivated_at is not null', ids.leader)).toBe(0);
+    expect(await count('select count(*) as n from memberships where user_id = ? and deactivated_at is not null', ids.leader)).toBe(0);
   });
 });
 
@@ -235,13 +225,11 @@ describe('6 and 10. passwords and invitations', () => {
   test('a deactivated invitee cannot accept the invitation or set a password', async () => {
     const email = 'deactivated.invitee@oakfield.example';
     const token = await invite(email);
-    const handle = db();
-    handle.prepare('update memberships set deactivated_at = ? where user_id = (select id from users where email = ?)').run(new Date().toISOString(), email);
-    handle.close();
+    await queryRows(handle, 'update memberships set deactivated_at = ? where user_id = (select id from users where email = ?)', new Date().toISOString(), email);
     expect((await get(`/invitations/${token}`)).status).toBe(410);
     const response = await post(`/invitations/${token}`, { name: 'Invited Person', password: 'copper kettle under moonlight', confirmPassword: 'copper kettle under moonlight' });
     expect(response.status).toBe(410);
-    expect(count('select count(*) as n from users where email = ? and password_hash is not null', email)).toBe(0);
+    expect(await count('select count(*) as n from users where email = ? and password_hash is not null', email)).toBe(0);
   });
 });
 
@@ -255,10 +243,10 @@ describe('8. cross-site requests', () => {
     const teacher = await signInOverHttp(server.url, 'teacher@oakfield.example', DEMO_PASSWORD);
     const sent: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', cookie: teacher };
     for (const [key, value] of Object.entries(headers)) sent[key] = key === 'origin' && value === '' ? server.url.replace('http://', 'https://') : value;
-    const before = count('select count(*) as n from external_cpd');
+    const before = await count('select count(*) as n from external_cpd');
     const response = await fetch(`${server.url}/learn/cpd`, { method: 'POST', redirect: 'manual', headers: sent, body: 'title=CSRF&provider=&date=2025-01-01&hours=1' });
     expect(response.status).toBe(403);
-    expect(count('select count(*) as n from external_cpd')).toBe(before);
+    expect(await count('select count(*) as n from external_cpd')).toBe(before);
   });
 
   test('the same-site Referer, or no header at all (a command-line client), is let through', async () => {
@@ -274,9 +262,7 @@ describe('9. sessions', () => {
   test('a session unused for over 12 hours is over', async () => {
     const cookie = await signInOverHttp(server.url, 'daniel.hughes@oakfield.example', DEMO_PASSWORD);
     expect((await get('/learn', cookie)).status).toBe(200);
-    const handle = db();
-    handle.prepare('update sessions set last_seen_at = ? where user_id = (select id from users where email = ?)').run(new Date(Date.now() - 13 * 3_600_000).toISOString(), 'daniel.hughes@oakfield.example');
-    handle.close();
+    await queryRows(handle, 'update sessions set last_seen_at = ? where user_id = (select id from users where email = ?)', new Date(Date.now() - 13 * 3_600_000).toISOString(), 'daniel.hughes@oakfield.example');
     const after = await get('/learn', cookie);
     expect(after.status).toBe(302);
     expect(after.headers.get('location')).toMatch(/^\/sign-in/);
@@ -284,9 +270,7 @@ describe('9. sessions', () => {
 
   test('a platform admin’s session is over after 30 idle minutes', async () => {
     const cookie = await signInOverHttp(server.url, 'admin@kindred.example', DEMO_PASSWORD);
-    const handle = db();
-    handle.prepare('update sessions set last_seen_at = ? where user_id = (select id from users where email = ?)').run(new Date(Date.now() - 31 * 60_000).toISOString(), 'admin@kindred.example');
-    handle.close();
+    await queryRows(handle, 'update sessions set last_seen_at = ? where user_id = (select id from users where email = ?)', new Date(Date.now() - 31 * 60_000).toISOString(), 'admin@kindred.example');
     expect((await get('/admin', cookie)).status).toBe(302);
   });
 
@@ -310,20 +294,18 @@ describe('9. sessions', () => {
 
   test('a sensitive act asks for the password again when it was given over 15 minutes ago', async () => {
     const leader = await signInOverHttp(server.url, 'leader@oakfield.example', DEMO_PASSWORD);
-    const handle = db();
-    handle.prepare('update sessions set password_confirmed_at = ? where user_id = ?').run(new Date(Date.now() - 16 * 60_000).toISOString(), ids.leader);
-    handle.close();
+    await queryRows(handle, 'update sessions set password_confirmed_at = ? where user_id = ?', new Date(Date.now() - 16 * 60_000).toISOString(), ids.leader);
     const attempt = await post(`/lead/people/${ids.tom}`, { intent: 'deactivate', organisationId: String(ids.oakfield) }, { cookie: leader });
     expect(attempt.status).toBe(302);
     expect(attempt.headers.get('location')).toBe(`/confirm-password?redirectTo=${encodeURIComponent(`/lead/people/${ids.tom}`)}`);
-    expect(count('select count(*) as n from memberships where user_id = ? and deactivated_at is not null', ids.tom)).toBe(0);
+    expect(await count('select count(*) as n from memberships where user_id = ? and deactivated_at is not null', ids.tom)).toBe(0);
     const wrong = await post('/confirm-password', { password: 'not my password', redirectTo: `/lead/people/${ids.tom}` }, { cookie: leader });
     expect(wrong.status).toBe(400);
     const confirmed = await post('/confirm-password', { password: DEMO_PASSWORD, redirectTo: `/lead/people/${ids.tom}` }, { cookie: leader });
     expect(confirmed.headers.get('location')).toBe(`/lead/people/${ids.tom}`);
     const again = await post(`/lead/people/${ids.tom}`, { intent: 'deactivate', organisationId: String(ids.oakfield) }, { cookie: leader });
     expect(again.status).toBe(302);
-    expect(count('select count(*) as n from memberships where user_id = ? and deactivated_at is not null', ids.tom)).toBe(1);
+    expect(await count('select count(*) as n from memberships where user_id = ? and deactivated_at is not null', ids.tom)).toBe(1);
   });
 });
 
@@ -334,24 +316,22 @@ describe('11. truly concurrent submissions write once', () => {
     const assignment = { intent: 'assign', course: 'sample-course', target: `person:${ids.teacher}:${ids.oakfield}`, dueDate: '' };
     const assigned = await Promise.all(Array.from({ length: 10 }, () => post('/lead/assignments', assignment, { cookie: leader })));
     expect(assigned.every((r) => r.status === 302)).toBe(true);
-    expect(count("select count(*) as n from assignments where target_user_id = ? and withdrawn_at is null and course_slug = 'sample-course'", ids.teacher)).toBe(1);
+    expect(await count("select count(*) as n from assignments where target_user_id = ? and withdrawn_at is null and course_slug = 'sample-course'", ids.teacher)).toBe(1);
 
     const cpd = { title: 'Concurrent course', provider: 'Hub', date: '2025-02-02', hours: '2' };
     await Promise.all(Array.from({ length: 10 }, () => post('/learn/cpd', cpd, { cookie: teacher })));
-    expect(count("select count(*) as n from external_cpd where title = 'Concurrent course'")).toBe(1);
+    expect(await count("select count(*) as n from external_cpd where title = 'Concurrent course'")).toBe(1);
 
     await get('/courses/sample-course/first-steps', teacher);
     await post('/courses/sample-course/first-steps', { intent: 'reflection', itemId: 'first-thoughts', body: 'Thoughts to discuss' }, { cookie: teacher });
-    const handle = db();
-    const reflectionId = (handle.prepare("select id from reflection_responses where user_id = ? and item_id = 'first-thoughts'").get(ids.teacher) as { id: number }).id;
-    handle.prepare('update reflection_responses set shared_at = ? where id = ?').run(new Date().toISOString(), reflectionId);
-    handle.close();
+    const reflectionId = await firstId("select id from reflection_responses where user_id = ? and item_id = 'first-thoughts'", ids.teacher);
+    await queryRows(handle, 'update reflection_responses set shared_at = ? where id = ?', new Date().toISOString(), reflectionId);
     const reply = { intent: 'comment', reflectionId: String(reflectionId), body: 'Thanks!', submissionKey: 'same-form-key-0123456789' };
     await Promise.all(Array.from({ length: 10 }, () => post('/courses/sample-course/first-steps', reply, { cookie: teacher })));
-    expect(count("select count(*) as n from reflection_comments where reflection_id = ? and body = 'Thanks!'", reflectionId)).toBe(1);
+    expect(await count("select count(*) as n from reflection_comments where reflection_id = ? and body = 'Thanks!'", reflectionId)).toBe(1);
     // A second reply with the same words from a new form is a new reply.
     await post('/courses/sample-course/first-steps', { ...reply, submissionKey: 'another-form-key-987654' }, { cookie: teacher });
-    expect(count("select count(*) as n from reflection_comments where reflection_id = ? and body = 'Thanks!'", reflectionId)).toBe(2);
+    expect(await count("select count(*) as n from reflection_comments where reflection_id = ? and body = 'Thanks!'", reflectionId)).toBe(2);
   });
 
   test('assigning the same course to the same person again updates the due date and says so, once, after a redirect', async () => {
@@ -369,7 +349,7 @@ describe('11. truly concurrent submissions write once', () => {
     // A cookie that was not signed by the server says nothing.
     const forged = `kindred_flash=${Buffer.from(JSON.stringify({ message: 'Your account is suspended, call 0900' })).toString('base64')}`;
     expect(await (await get('/lead/assignments', `${leader}; ${forged}`)).text()).not.toMatch(/suspended/);
-    expect(count("select count(*) as n from assignments where target_user_id = ? and withdrawn_at is null and due_date = ?", ids.teacher, due)).toBe(1);
+    expect(await count("select count(*) as n from assignments where target_user_id = ? and withdrawn_at is null and due_date = ?", ids.teacher, due)).toBe(1);
   });
 });
 
@@ -378,18 +358,20 @@ describe('13. group membership is audited', () => {
     const leader = await signInOverHttp(server.url, 'leader@oakfield.example', DEMO_PASSWORD);
     const created = await post('/lead/groups', { organisationId: String(ids.oakfield), name: 'Audited group', coachUserId: String(ids.leader) }, { cookie: leader });
     const groupPath = created.headers.get('location')!;
-    const person = count("select id as n from users where email = 'ellie.thompson@oakfield.example'");
+    const person = await count("select id as n from users where email = 'ellie.thompson@oakfield.example'");
     await post(groupPath, { intent: 'add', userId: String(person) }, { cookie: leader });
     await post(groupPath, { intent: 'remove', userId: String(person) }, { cookie: leader });
-    expect(count("select count(*) as n from audit_log where event = 'group_member_added' and subject_user_id = ?", person)).toBe(1);
-    expect(count("select count(*) as n from audit_log where event = 'group_member_removed' and subject_user_id = ?", person)).toBe(1);
+    expect(await count("select count(*) as n from audit_log where event = 'group_member_added' and subject_user_id = ?", person)).toBe(1);
+    expect(await count("select count(*) as n from audit_log where event = 'group_member_removed' and subject_user_id = ?", person)).toBe(1);
   });
 });
 
 describe('9 and 6 in production', () => {
   let production: RunningServer;
+  let productionDatabase: ServerDatabase;
   beforeAll(async () => {
-    production = await startBuiltServer({ databasePath: tempDatabasePath(TEMPLATE_DB), env: { COURSES_PATH: 'tests/fixtures/courses', NODE_ENV: 'production', SESSION_SECRET: 'a-production-secret-of-at-least-32-chars' } });
+    productionDatabase = await serverDatabase();
+    production = await startBuiltServer({ database: productionDatabase, env: { COURSES_PATH: 'tests/fixtures/courses', NODE_ENV: 'production', SESSION_SECRET: 'a-production-secret-of-at-least-32-chars' } });
   });
   afterAll(async () => {
     await production?.stop();
@@ -398,10 +380,8 @@ describe('9 and 6 in production', () => {
   test('the session cookie carries the __Host- prefix, and the published demo password opens nothing', async () => {
     const refused = await fetch(`${production.url}/sign-in`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: production.url }, body: new URLSearchParams({ email: 'teacher@oakfield.example', password: DEMO_PASSWORD }) });
     expect(refused.status).toBe(401);
-    const handle = new SQLite(production.databasePath);
     const { hashPassword } = await import('#app/auth/password.server.ts');
-    handle.prepare('update users set password_hash = ? where email = ?').run(await hashPassword('copper kettle under moonlight'), 'teacher@oakfield.example');
-    handle.close();
+    await queryRows(productionDatabase.db, 'update users set password_hash = ? where email = ?', await hashPassword('copper kettle under moonlight'), 'teacher@oakfield.example');
     const response = await fetch(`${production.url}/sign-in`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: production.url }, body: new URLSearchParams({ email: 'teacher@oakfield.example', password: 'copper kettle under moonlight' }) });
     expect(response.status).toBe(302);
     const cookie = response.headers.get('set-cookie')!;

@@ -1,8 +1,8 @@
-import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEMO_PASSWORD } from '#db/seed.ts';
-import { TEMPLATE_DB } from '#tests/setup/paths.ts';
-import { signInOverHttp, startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
+import type { DB } from '#db/database.server.ts';
+import { signInOverHttp, startBuiltServer, type RunningServer } from '#tests/support/server.ts';
+import { columnText, organisationIdIn, rowCount, serverDatabase, userIdByEmailIn, writeFingerprint } from '#tests/support/server-database.ts';
 
 // Every form action, sent what a hostile or broken client might send. The answer is always a
 // 400, 404 or 413 with a message, never a 500, and nothing is written. A replayed valid
@@ -12,27 +12,18 @@ const TABLES = ['users', 'memberships', 'membership_roles', 'organisations', 'in
 const WATCHED = TABLES.filter((t) => t !== 'sessions');
 
 let server: RunningServer;
-let databasePath: string;
+let db: DB;
 const cookies: Record<string, string> = {};
 const ids: Record<string, number> = {};
 
-function snapshot(): Record<string, string> {
-  const db = new SQLite(databasePath, { readonly: true });
-  try {
-    // Counts plus the latest change of the rows people edit: an update shows as well as an insert.
-    const result: Record<string, string> = {};
-    for (const table of WATCHED) result[table] = String((db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n);
-    result.names = (db.prepare('select group_concat(name) as v from users').get() as { v: string }).v;
-    result.revoked = String((db.prepare('select count(*) as n from certificates where revoked_at is not null').get() as { n: number }).n);
-    result.deactivated = String((db.prepare('select count(*) as n from memberships where deactivated_at is not null').get() as { n: number }).n);
-    result.withdrawn = String((db.prepare('select count(*) as n from assignments where withdrawn_at is not null').get() as { n: number }).n);
-    result.shared = String((db.prepare('select count(*) as n from reflection_responses where shared_at is not null').get() as { n: number }).n);
-    result.cpd = (db.prepare("select group_concat(title || hours) as v from external_cpd").get() as { v: string | null }).v ?? '';
-    result.passwords = (db.prepare('select group_concat(password_hash) as v from users').get() as { v: string }).v;
-    return result;
-  } finally {
-    db.close();
-  }
+async function snapshot(): Promise<Record<string, string>> {
+  // Counts plus the latest change of the rows people edit: an update shows as well as an insert.
+  const result = await writeFingerprint(db, WATCHED);
+  result.withdrawn = String(await rowCount(db, 'assignments', 'withdrawn_at is not null'));
+  result.shared = String(await rowCount(db, 'reflection_responses', 'shared_at is not null'));
+  result.cpd = await columnText(db, 'external_cpd', ['title', 'hours']);
+  result.passwords = await columnText(db, 'users', ['password_hash']);
+  return result;
 }
 
 interface FormCase {
@@ -137,41 +128,65 @@ async function post(url: string, as: string, body: URLSearchParams | string, con
 }
 
 beforeAll(async () => {
-  databasePath = tempDatabasePath(TEMPLATE_DB);
-  const db = new SQLite(databasePath);
-  const id = (email: string) => (db.prepare('select id from users where email = ?').get(email) as { id: number }).id;
-  const org = (name: string) => (db.prepare('select id from organisations where name = ?').get(name) as { id: number }).id;
+  const database = await serverDatabase();
+  db = database.db;
+  const id = (email: string) => userIdByEmailIn(db, email);
+  const org = (name: string) => organisationIdIn(db, name);
   const now = new Date().toISOString();
   Object.assign(ids, {
-    teacher: id('teacher@oakfield.example'),
-    tom: id('tom.brennan@oakfield.example'),
-    coach: id('coach@oakfield.example'),
-    foreignTeacher: id('teacher@brookside.example'),
-    foreignCoach: id('coach@brookside.example'),
-    oakfield: org('Oakfield Primary School'),
-    brookside: org('Brookside Academy'),
+    teacher: await id('teacher@oakfield.example'),
+    tom: await id('tom.brennan@oakfield.example'),
+    coach: await id('coach@oakfield.example'),
+    foreignTeacher: await id('teacher@brookside.example'),
+    foreignCoach: await id('coach@brookside.example'),
+    oakfield: await org('Oakfield Primary School'),
+    brookside: await org('Brookside Academy'),
   });
-  ids.group = Number(db.prepare('insert into groups (organisation_id, name, coach_user_id, created_at) values (?, ?, ?, ?)').run(ids.oakfield, 'Oak group', ids.coach, now).lastInsertRowid);
-  db.prepare('insert into group_members (group_id, user_id, added_at) values (?, ?, ?)').run(ids.group, ids.teacher, now);
-  ids.foreignGroup = Number(db.prepare('insert into groups (organisation_id, name, coach_user_id, created_at) values (?, ?, ?, ?)').run(ids.brookside, 'Brook group', ids.foreignCoach, now).lastInsertRowid);
-  db.prepare('insert into group_members (group_id, user_id, added_at) values (?, ?, ?)').run(ids.foreignGroup, ids.foreignTeacher, now);
-  ids.foreignAssignment = Number(
-    db.prepare("insert into assignments (organisation_id, course_slug, target_kind, target_group_id, assigned_by, created_at) values (?, 'sample-course', 'group', ?, ?, ?)").run(ids.brookside, ids.foreignGroup, ids.foreignCoach, now).lastInsertRowid,
-  );
-  const reflection = db.prepare("insert into reflection_responses (user_id, course_slug, module_slug, item_id, content_version, body, saved_at, shared_at) values (?, 'sample-course', 'first-steps', 'first-thoughts', '1', 'Shared thoughts', ?, ?)");
-  ids.reflection = Number(reflection.run(ids.teacher, now, now).lastInsertRowid);
-  db.prepare('insert into reflection_shares (reflection_id, coach_user_id, shared_at) values (?, ?, ?)').run(ids.reflection, ids.coach, now);
-  ids.foreignReflection = Number(reflection.run(ids.foreignTeacher, now, now).lastInsertRowid);
-  const cpd = db.prepare("insert into external_cpd (user_id, title, provider, activity_date, hours, note, link, created_at, updated_at) values (?, 'Old entry', '', '2025-01-01', 1, '', null, ?, ?)");
-  ids.cpd = Number(cpd.run(ids.teacher, now, now).lastInsertRowid);
-  ids.foreignCpd = Number(cpd.run(ids.tom, now, now).lastInsertRowid);
-  const certificate = db.prepare("insert into certificates (code, user_id, course_slug, course_title, content_version, cpd_hours, learner_name, organisation_id, organisation_name, completed_at) values (?, ?, 'sample-course', 'Sample course', '1', 0.5, 'X', ?, 'School', ?)");
-  certificate.run('ABC234-DEF567-GHJ789', ids.teacher, ids.oakfield, now);
-  certificate.run('ZZZ234-DEF567-GHJ789', ids.foreignTeacher, ids.brookside, now);
+  const group = async (organisationId: number, name: string, coachId: number, memberId: number) => {
+    const groupId = (await db.insertInto('groups').values({ organisation_id: organisationId, name, coach_user_id: coachId, created_at: now }).returning('id').executeTakeFirstOrThrow()).id;
+    await db.insertInto('group_members').values({ group_id: groupId, user_id: memberId, added_at: now }).execute();
+    return groupId;
+  };
+  ids.group = await group(ids.oakfield!, 'Oak group', ids.coach!, ids.teacher!);
+  ids.foreignGroup = await group(ids.brookside!, 'Brook group', ids.foreignCoach!, ids.foreignTeacher!);
+  ids.foreignAssignment = (
+    await db
+      .insertInto('assignments')
+      .values({ organisation_id: ids.brookside!, course_slug: 'sample-course', target_kind: 'group', target_group_id: ids.foreignGroup!, assigned_by: ids.foreignCoach!, created_at: now, target_key: `group:${ids.foreignGroup!}` })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
+  const reflection = async (userId: number) =>
+    (
+      await db
+        .insertInto('reflection_responses')
+        .values({ user_id: userId, course_slug: 'sample-course', module_slug: 'first-steps', item_id: 'first-thoughts', content_version: '1', body: 'Shared thoughts', saved_at: now, shared_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+  ids.reflection = await reflection(ids.teacher!);
+  await db.insertInto('reflection_shares').values({ reflection_id: ids.reflection!, coach_user_id: ids.coach!, shared_at: now }).execute();
+  ids.foreignReflection = await reflection(ids.foreignTeacher!);
+  const cpd = async (userId: number) =>
+    (
+      await db
+        .insertInto('external_cpd')
+        .values({ user_id: userId, title: 'Old entry', provider: '', activity_date: '2025-01-01', hours: 1, note: '', link: null, created_at: now, updated_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+  ids.cpd = await cpd(ids.teacher!);
+  ids.foreignCpd = await cpd(ids.tom!);
+  const certificate = (code: string, userId: number, organisationId: number) =>
+    db
+      .insertInto('certificates')
+      .values({ code, user_id: userId, course_slug: 'sample-course', course_title: 'Sample course', content_version: '1', cpd_hours: 0.5, learner_name: 'X', organisation_id: organisationId, organisation_name: 'School', completed_at: now })
+      .execute();
+  await certificate('ABC234-DEF567-GHJ789', ids.teacher!, ids.oakfield!);
+  await certificate('ZZZ234-DEF567-GHJ789', ids.foreignTeacher!, ids.brookside!);
   (ids as Record<string, unknown>).code = 'ABC234-DEF567-GHJ789';
   (ids as Record<string, unknown>).foreignCode = 'ZZZ234-DEF567-GHJ789';
-  db.close();
-  server = await startBuiltServer({ databasePath, env: { COURSES_PATH: 'tests/fixtures/courses' } });
+  server = await startBuiltServer({ database, env: { COURSES_PATH: 'tests/fixtures/courses' } });
   for (const [who, email] of Object.entries({ teacher: 'teacher@oakfield.example', coach: 'coach@oakfield.example', leader: 'leader@oakfield.example', admin: 'admin@kindred.example' })) {
     cookies[who] = await signInOverHttp(server.url, email, DEMO_PASSWORD);
   }
@@ -187,7 +202,7 @@ describe('hostile and broken form submissions', () => {
   for (const formCase of CASES) {
     test(`${formCase.name}: malformed payloads get 400/404/413 and write nothing`, async () => {
       for (const [label, body] of variants(formCase.valid(), formCase.optional)) {
-        const before = snapshot();
+        const before = await snapshot();
         const response = await post(formCase.url(), formCase.as, body);
         const text = await response.text();
         if (label === 'unexpected extra fields') {
@@ -197,17 +212,17 @@ describe('hostile and broken form submissions', () => {
         }
         expect([400, 401, 404, 410, 413, 429], `${formCase.name}, ${label}: ${response.status} ${text.slice(0, 200)}`).toContain(response.status);
         expect(text.length).toBeGreaterThan(0);
-        expect(snapshot(), `${formCase.name}, ${label} wrote something`).toEqual(before);
+        expect(await snapshot(), `${formCase.name}, ${label} wrote something`).toEqual(before);
       }
     });
 
     if (formCase.foreign) {
       test(`${formCase.name}: another organisation's ids get 404 or 400 and change nothing`, async () => {
         for (const payload of formCase.foreign!()) {
-          const before = snapshot();
+          const before = await snapshot();
           const response = await post(formCase.url(), formCase.as, new URLSearchParams(payload as Record<string, string>));
           expect([400, 404], `${formCase.name} ${JSON.stringify(payload)}`).toContain(response.status);
-          expect(snapshot()).toEqual(before);
+          expect(await snapshot()).toEqual(before);
         }
       });
     }
@@ -215,10 +230,10 @@ describe('hostile and broken form submissions', () => {
     test(`${formCase.name}: a replayed submission writes nothing the second time`, async () => {
       const first = await post(formCase.url(), formCase.as, new URLSearchParams(formCase.valid()));
       expect(first.status).toBeLessThan(500);
-      const before = snapshot();
+      const before = await snapshot();
       const again = await post(formCase.url(), formCase.as, new URLSearchParams(formCase.valid()));
       expect(again.status).toBeLessThan(500);
-      const after = snapshot();
+      const after = await snapshot();
       // A second password change with the old password is refused; a second name change changes nothing.
       expect(after).toEqual(before);
     });

@@ -3,8 +3,8 @@ import { createElement } from 'react';
 import { renderToPipeableStream } from 'react-dom/server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEMO_PASSWORD } from '#db/seed.ts';
-import { TEMPLATE_DB } from '#tests/setup/paths.ts';
-import { signInOverHttp, startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
+import { signInOverHttp, startBuiltServer, type RunningServer } from '#tests/support/server.ts';
+import { serverDatabase } from '#tests/support/server-database.ts';
 
 // React 18.3.1's Node stream writer put U+0000 into pages where a multi-byte character met the
 // edge of one of its 2 KB buffers (react issue 31134). Pages now render to a string; these tests
@@ -40,7 +40,7 @@ describe('the text that reaches the browser', () => {
     let server: RunningServer;
     let cookie: string;
     beforeAll(async () => {
-      server = await startBuiltServer({ databasePath: tempDatabasePath(TEMPLATE_DB) });
+      server = await startBuiltServer({ database: await serverDatabase() });
       cookie = await signInOverHttp(server.url, 'teacher@oakfield.example', DEMO_PASSWORD);
     });
     afterAll(async () => {

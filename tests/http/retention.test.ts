@@ -1,7 +1,6 @@
-import SQLite from 'better-sqlite3';
 import { afterAll, expect, test } from 'vitest';
-import { TEMPLATE_DB } from '#tests/setup/paths.ts';
-import { startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
+import { startBuiltServer, type RunningServer } from '#tests/support/server.ts';
+import { serverDatabase, userIdByEmailIn } from '#tests/support/server-database.ts';
 
 // The retention sweep runs inside the built server on its own, with nobody asking.
 
@@ -12,22 +11,18 @@ afterAll(async () => {
 });
 
 test('the server erases people deactivated longer than their organisation keeps them', async () => {
-  const databasePath = tempDatabasePath(TEMPLATE_DB);
-  const db = new SQLite(databasePath);
-  const person = (db.prepare("select id from users where email = 'tom.brennan@oakfield.example'").get() as { id: number }).id;
-  db.prepare("update organisations set retention_months = 6 where name = 'Oakfield Primary School'").run();
-  db.prepare('update memberships set deactivated_at = ? where user_id = ?').run(new Date(Date.now() - 200 * 86_400_000).toISOString(), person);
-  db.close();
+  const database = await serverDatabase();
+  const { db } = database;
+  const person = await userIdByEmailIn(db, 'tom.brennan@oakfield.example');
+  await db.updateTable('organisations').set({ retention_months: 6 }).where('name', '=', 'Oakfield Primary School').execute();
+  await db
+    .updateTable('memberships')
+    .set({ deactivated_at: new Date(Date.now() - 200 * 86_400_000).toISOString() })
+    .where('user_id', '=', person)
+    .execute();
 
-  server = await startBuiltServer({ databasePath, env: { RETENTION_SWEEP_MS: '1000', MAIL_WORKER: 'off' } });
-  const erasedAt = async () => {
-    const check = new SQLite(databasePath, { readonly: true });
-    try {
-      return (check.prepare('select erased_at from users where id = ?').get(person) as { erased_at: string | null }).erased_at;
-    } finally {
-      check.close();
-    }
-  };
+  server = await startBuiltServer({ database, env: { RETENTION_SWEEP_MS: '1000', MAIL_WORKER: 'off' } });
+  const erasedAt = async () => (await db.selectFrom('users').select('erased_at').where('id', '=', person).executeTakeFirstOrThrow()).erased_at;
   const deadline = Date.now() + 15_000;
   while ((await erasedAt()) === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
   expect(await erasedAt()).not.toBeNull();

@@ -1,9 +1,9 @@
-import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEMO_PASSWORD } from '#db/seed.ts';
-import { TEMPLATE_DB } from '#tests/setup/paths.ts';
+import type { DB } from '#db/database.server.ts';
 import { startTestProvider, type TestProvider } from '#tests/support/oidc.ts';
-import { freePort, signInOverHttp, startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
+import { freePort, signInOverHttp, startBuiltServer, type RunningServer } from '#tests/support/server.ts';
+import { queryRows, serverDatabase } from '#tests/support/server-database.ts';
 
 // Single sign-on end to end: the built server against a real OpenID Connect provider
 // (oidc-provider) running in this process, driven over HTTP with manual redirects and a cookie jar
@@ -16,7 +16,7 @@ let provider: TestProvider;
 let server: RunningServer;
 /** Port for a second server whose clock runs two hours ahead: every ID token has expired for it. */
 let laterPort: number;
-let databasePath: string;
+let db: DB;
 let oakfieldId: number;
 
 beforeAll(async () => {
@@ -33,9 +33,10 @@ beforeAll(async () => {
       deactivated: { email: 'joe.nowak@oakfield.example', email_verified: true },
     },
   });
-  databasePath = tempDatabasePath(TEMPLATE_DB);
-  server = await startBuiltServer({ databasePath, port, env: providerEnv() });
-  oakfieldId = query<{ id: number }>("select id from organisations where name = 'Oakfield Primary School'")[0]!.id;
+  const database = await serverDatabase();
+  db = database.db;
+  server = await startBuiltServer({ database, port, env: providerEnv() });
+  oakfieldId = (await query<{ id: number }>("select id from organisations where name = 'Oakfield Primary School'"))[0]!.id;
   // The platform admin verifies Oakfield's domain and tenant on the admin page.
   const admin = await signInOverHttp(server.url, 'admin@kindred.example', DEMO_PASSWORD);
   const saved = await fetch(`${server.url}/admin`, {
@@ -47,7 +48,7 @@ beforeAll(async () => {
   expect(saved.status).toBe(302); // Post/Redirect/Get
   // A leader deactivates a member, who then has no way in, whatever the provider says.
   const leader = await signInOverHttp(server.url, 'leader@oakfield.example', DEMO_PASSWORD);
-  const joe = query<{ id: number }>("select id from users where email = 'joe.nowak@oakfield.example'")[0]!.id;
+  const joe = (await query<{ id: number }>("select id from users where email = 'joe.nowak@oakfield.example'"))[0]!.id;
   const deactivated = await fetch(`${server.url}/lead/people/${joe}`, {
     method: 'POST',
     redirect: 'manual',
@@ -55,7 +56,7 @@ beforeAll(async () => {
     body: new URLSearchParams({ intent: 'deactivate', organisationId: String(oakfieldId) }),
   });
   expect(deactivated.status).toBe(302);
-  expect(query("select id from memberships where user_id = ? and deactivated_at is not null", joe)).toHaveLength(1);
+  expect(await query("select id from memberships where user_id = ? and deactivated_at is not null", joe)).toHaveLength(1);
 });
 
 afterAll(async () => {
@@ -68,17 +69,12 @@ function providerEnv(): Record<string, string> {
 }
 
 /** Why the last refused single sign-on was refused, as the audit log has it. */
-function lastRefusal(): string {
-  return query<{ detail: string }>("select detail from audit_log where event = 'sso_sign_in_refused' order by id desc limit 1")[0]?.detail ?? '';
+async function lastRefusal(): Promise<string> {
+  return (await query<{ detail: string }>("select detail from audit_log where event = 'sso_sign_in_refused' order by id desc limit 1"))[0]?.detail ?? '';
 }
 
-function query<T>(sql: string, ...params: unknown[]): T[] {
-  const db = new SQLite(databasePath, { readonly: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
+function query<T>(text: string, ...params: unknown[]): Promise<T[]> {
+  return queryRows<T>(db, text, ...params);
 }
 
 /** A browser without JavaScript: cookies per origin, redirects followed by hand. */
@@ -169,14 +165,14 @@ describe('single sign-on through a real OpenID Connect provider', () => {
   });
 
   test('first sign-in links to the existing account with the same verified email, and returns to the page asked for', async () => {
-    const usersBefore = query<{ n: number }>('select count(*) as n from users')[0]!.n;
+    const usersBefore = (await query<{ n: number }>('select count(*) as n from users'))[0]!.n;
     const { browser, location } = await signIn('teacher');
     expect(location).toBe('/learn/cpd');
     expect(browser.cookieFor(server.url, 'kindred_session')).toBeTruthy();
     expect(browser.cookieFor(server.url, 'kindred_sso')).toBeUndefined();
     expect(await signedInAs(browser)).toBe('teacher@oakfield.example');
-    expect(query<{ n: number }>('select count(*) as n from users')[0]!.n).toBe(usersBefore);
-    const audit = query<{ event: string }>("select event from audit_log where subject_user_id = (select id from users where email = 'teacher@oakfield.example') order by id desc limit 1");
+    expect((await query<{ n: number }>('select count(*) as n from users'))[0]!.n).toBe(usersBefore);
+    const audit = await query<{ event: string }>("select event from audit_log where subject_user_id = (select id from users where email = 'teacher@oakfield.example') order by id desc limit 1");
     expect(audit[0]?.event).toBe('sso_sign_in');
   });
 
@@ -184,11 +180,11 @@ describe('single sign-on through a real OpenID Connect provider', () => {
     const { browser, location } = await signIn('newcomer');
     expect(location).toBe('/learn/cpd');
     expect(await signedInAs(browser)).toBe('new.colleague@oakfield.example');
-    const rows = query<{ name: string; organisation_id: number; role: string; password_hash: string | null }>(
+    const rows = await query<{ name: string; organisation_id: number; role: string; password_hash: string | null }>(
       "select u.name, m.organisation_id, r.role, u.password_hash from users u join memberships m on m.user_id = u.id join membership_roles r on r.membership_id = m.id where u.email = 'new.colleague@oakfield.example'",
     );
     expect(rows).toEqual([{ name: 'Nia Newcomer', organisation_id: oakfieldId, role: 'teacher', password_hash: null }]);
-    const created = query<{ organisation_id: number }>("select organisation_id from audit_log where event = 'sso_member_created' and subject_user_id = (select id from users where email = 'new.colleague@oakfield.example')");
+    const created = await query<{ organisation_id: number }>("select organisation_id from audit_log where event = 'sso_member_created' and subject_user_id = (select id from users where email = 'new.colleague@oakfield.example')");
     expect(created).toEqual([{ organisation_id: oakfieldId }]);
     // Joined, not "invitation pending", on the leader's list.
     const leader = await signInOverHttp(server.url, 'leader@oakfield.example', DEMO_PASSWORD);
@@ -196,7 +192,7 @@ describe('single sign-on through a real OpenID Connect provider', () => {
     expect(/Nia Newcomer[\s\S]*?<\/tr>/.exec(people)?.[0]).toContain('<td>Active</td>');
     // The second time, the same account: nobody is created twice.
     await signIn('newcomer');
-    expect(query<{ n: number }>("select count(*) as n from users where email = 'new.colleague@oakfield.example'")[0]!.n).toBe(1);
+    expect((await query<{ n: number }>("select count(*) as n from users where email = 'new.colleague@oakfield.example'"))[0]!.n).toBe(1);
   });
 
   test('an unverified email is refused, even for an existing account, with a readable page', async () => {
@@ -212,12 +208,12 @@ describe('single sign-on through a real OpenID Connect provider', () => {
     expect(location).toBe('/sign-in?sso=wrong-tenant&provider=oidc');
     expect(page).toContain('does not belong to your school’s organisation');
     expect(browser.cookieFor(server.url, 'kindred_session')).toBeUndefined();
-    expect(query("select id from users where email = 'someone.else@oakfield.example'")).toEqual([]);
+    expect(await query("select id from users where email = 'someone.else@oakfield.example'")).toEqual([]);
   });
 
   test('an email outside every verified domain with no account, and a deactivated member, are refused', async () => {
     expect((await signIn('stranger')).location).toBe('/sign-in?sso=no-account&provider=oidc');
-    expect(query("select id from users where email = 'stranger@elsewhere.example'")).toEqual([]);
+    expect(await query("select id from users where email = 'stranger@elsewhere.example'")).toEqual([]);
     const deactivated = await signIn('deactivated');
     expect(deactivated.location).toBe('/sign-in?sso=inactive&provider=oidc');
     expect(deactivated.browser.cookieFor(server.url, 'kindred_session')).toBeUndefined();
@@ -229,7 +225,7 @@ describe('single sign-on through a real OpenID Connect provider', () => {
     callback.searchParams.set('state', 'a-state-this-browser-never-sent');
     const { location } = await finish(browser, callback);
     expect(location).toBe('/sign-in?sso=invalid&provider=oidc');
-    expect(lastRefusal()).toMatch(/unexpected \\"state\\" response parameter value/);
+    expect(await lastRefusal()).toMatch(/unexpected \\"state\\" response parameter value/);
     expect(browser.cookieFor(server.url, 'kindred_session')).toBeUndefined();
   });
 
@@ -247,14 +243,14 @@ describe('single sign-on through a real OpenID Connect provider', () => {
     const replayed = await toCallback(second, 'teacher', (url) => url.searchParams.set('nonce', firstNonce));
     const { location } = await finish(second, replayed);
     expect(location).toBe('/sign-in?sso=invalid&provider=oidc');
-    expect(lastRefusal()).toMatch(/unexpected ID Token \\"nonce\\" claim value|claim nonce/);
+    expect(await lastRefusal()).toMatch(/unexpected ID Token \\"nonce\\" claim value|claim nonce/);
     expect(second.cookieFor(server.url, 'kindred_session')).toBeUndefined();
   });
 
   test('an expired ID token is refused', async () => {
     // The provider's ID tokens live an hour; for a server two hours ahead, each has expired.
-    const laterDatabase = tempDatabasePath(TEMPLATE_DB);
-    const later = await startBuiltServer({ databasePath: laterDatabase, port: laterPort, env: { ...providerEnv(), KINDRED_CLOCK_OFFSET_MS: String(2 * 60 * 60 * 1000) } });
+    const laterDatabase = await serverDatabase();
+    const later = await startBuiltServer({ database: laterDatabase, port: laterPort, env: { ...providerEnv(), KINDRED_CLOCK_OFFSET_MS: String(2 * 60 * 60 * 1000) } });
     try {
       const { browser, location } = await signIn('teacher', later);
       expect(location).toBe('/sign-in?sso=invalid&provider=oidc');
@@ -262,9 +258,7 @@ describe('single sign-on through a real OpenID Connect provider', () => {
     } finally {
       await later.stop();
     }
-    const db = new SQLite(laterDatabase, { readonly: true });
-    const refusal = db.prepare("select detail from audit_log where event = 'sso_sign_in_refused' order by id desc limit 1").get() as { detail: string };
-    db.close();
+    const refusal = (await queryRows<{ detail: string }>(laterDatabase.db, "select detail from audit_log where event = 'sso_sign_in_refused' order by id desc limit 1"))[0]!;
     expect(refusal.detail).toMatch(/timestamp claim value failed validation.*claim exp/);
   }, 60_000);
 
@@ -286,7 +280,7 @@ describe('single sign-on through a real OpenID Connect provider', () => {
   });
 
   test('only a platform admin may change an organisation’s single sign-on (others: 403, nothing written)', async () => {
-    const before = query('select * from organisation_domains order by domain');
+    const before = await query('select * from organisation_domains order by domain');
     for (const email of ['leader@oakfield.example', 'trust.leader@northfield.example', 'teacher@brookside.example']) {
       const cookie = await signInOverHttp(server.url, email, DEMO_PASSWORD);
       const response = await fetch(`${server.url}/admin`, {
@@ -297,15 +291,15 @@ describe('single sign-on through a real OpenID Connect provider', () => {
       });
       expect(response.status, email).toBe(403);
     }
-    expect(query('select * from organisation_domains order by domain')).toEqual(before);
-    expect(query<{ sso_only: number }>('select sso_only from organisations where id = ?', oakfieldId)[0]!.sso_only).toBe(0);
+    expect(await query('select * from organisation_domains order by domain')).toEqual(before);
+    expect((await query<{ sso_only: number }>('select sso_only from organisations where id = ?', oakfieldId))[0]!.sso_only).toBe(0);
   });
 
   test('the admin form refuses a bad domain or tenant with a message next to the field, and a domain already taken', async () => {
     const admin = await signInOverHttp(server.url, 'admin@kindred.example', DEMO_PASSWORD);
     const save = (fields: Record<string, string>) =>
       fetch(`${server.url}/admin`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url, cookie: admin }, body: new URLSearchParams({ intent: 'sso', ...fields }) });
-    const brookside = query<{ id: number }>("select id from organisations where name = 'Brookside Academy'")[0]!.id;
+    const brookside = (await query<{ id: number }>("select id from organisations where name = 'Brookside Academy'"))[0]!.id;
     const badDomain = await save({ organisationId: String(brookside), domains: 'not a domain!' });
     expect(badDomain.status).toBe(400);
     expect(await badDomain.text()).toContain('Write domains like oakfield.sch.uk');
@@ -315,12 +309,12 @@ describe('single sign-on through a real OpenID Connect provider', () => {
     const taken = await save({ organisationId: String(brookside), domains: 'brookside.example oakfield.example' });
     expect(taken.status).toBe(400);
     expect(await taken.text()).toContain('oakfield.example is already verified for another organisation');
-    expect(query('select domain from organisation_domains where organisation_id = ?', brookside)).toEqual([]);
+    expect(await query('select domain from organisation_domains where organisation_id = ?', brookside)).toEqual([]);
   });
 
   test('a provider that cannot be reached: the server starts anyway, and the button leads to a readable page', async () => {
     const closedPort = await freePort();
-    const offline = await startBuiltServer({ databasePath: tempDatabasePath(TEMPLATE_DB), env: { ...providerEnv(), OIDC_ISSUER: `http://127.0.0.1:${closedPort}` } });
+    const offline = await startBuiltServer({ database: await serverDatabase(), env: { ...providerEnv(), OIDC_ISSUER: `http://127.0.0.1:${closedPort}` } });
     try {
       const browser = new Browser();
       const start = await browser.request(`${offline.url}/auth/oidc`, { form: {} });
@@ -340,10 +334,10 @@ describe('single sign-on through a real OpenID Connect provider', () => {
       expect(await page.text()).not.toContain('role="alert"');
     }
     expect((await fetch(`${server.url}/auth/nosuch/callback`, { redirect: 'manual' })).status).toBe(404);
-    const attempts = query<{ n: number }>('select count(*) as n from sso_attempts')[0]!.n;
+    const attempts = (await query<{ n: number }>('select count(*) as n from sso_attempts'))[0]!.n;
     const get = await fetch(`${server.url}/auth/oidc`, { redirect: 'manual' });
     expect(get.headers.get('location')).toBe('/sign-in');
-    expect(query<{ n: number }>('select count(*) as n from sso_attempts')[0]!.n).toBe(attempts);
+    expect((await query<{ n: number }>('select count(*) as n from sso_attempts'))[0]!.n).toBe(attempts);
   });
 
   test('“single sign-on only” turns off passwords for the organisation’s members; forgotten-password sends nothing', async () => {
@@ -358,14 +352,14 @@ describe('single sign-on through a real OpenID Connect provider', () => {
     // Elsewhere, passwords still work.
     expect(await signInOverHttp(server.url, 'leader@brookside.example', DEMO_PASSWORD)).toMatch(/^kindred_session=/);
 
-    const resetsBefore = query<{ n: number }>('select count(*) as n from password_resets')[0]!.n;
+    const resetsBefore = (await query<{ n: number }>('select count(*) as n from password_resets'))[0]!.n;
     const forgot = await post('/forgot-password', { email: 'coach@oakfield.example' });
     expect(forgot.status).toBe(200);
     expect(await forgot.text()).toContain('use that button on the');
-    expect(query<{ n: number }>('select count(*) as n from password_resets')[0]!.n).toBe(resetsBefore);
+    expect((await query<{ n: number }>('select count(*) as n from password_resets'))[0]!.n).toBe(resetsBefore);
 
     // Single sign-on still opens the account.
     expect((await signIn('teacher')).location).toBe('/learn/cpd');
-    expect(query<{ event: string }>("select event from audit_log where event = 'sso_settings_changed'").length).toBe(2);
+    expect((await query<{ event: string }>("select event from audit_log where event = 'sso_settings_changed'")).length).toBe(2);
   });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeEach, vi } from 'vitest';
 import { closeDb } from '#app/utils/db.server.ts';
 import { TEMPLATE_DB, TEST_COURSES, TEST_ROOT } from './paths.ts';
+import { removeServerDatabases } from '#tests/support/server-database.ts';
 import { createTestDatabase, dropTestDatabase } from './postgres.ts';
 
 // A fresh copy of the migrated, seeded template for this test file: cheap, and isolated.
@@ -31,6 +32,7 @@ beforeEach(() => {
 
 afterAll(async () => {
   await closeDb();
+  await removeServerDatabases();
   if (adminUrl && testDatabase) await dropTestDatabase(adminUrl, testDatabase.name);
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(databasePath + suffix, { force: true });
 });

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 export { freePort } from '../../scripts/bench-server.ts';
+import type { ServerDatabase } from './server-database.ts';
 import { freePort, startServer, tempDatabasePath as tempDatabaseIn, type BenchServer } from '../../scripts/bench-server.ts';
 
 // Starts the built server (build/server.js) as a real process, for HTTP, browser and bench runs.
@@ -12,17 +13,17 @@ export function tempDatabasePath(copyFrom?: string): string {
   return tempDatabaseIn(copyFrom, 'kindred-server-');
 }
 
-/** The built server on a database (a fresh one unless given), answering at its own address. */
-export async function startBuiltServer(options: { env?: Record<string, string>; databasePath?: string; timeoutMs?: number; port?: number } = {}): Promise<RunningServer> {
+/** The built server on a database (serverDatabase(), a SQLite file, or else a fresh SQLite file), answering at its own address. */
+export async function startBuiltServer(options: { env?: Record<string, string>; database?: ServerDatabase; databasePath?: string; timeoutMs?: number; port?: number } = {}): Promise<RunningServer> {
   if (!fs.existsSync('build/server.js')) throw new Error('build/server.js is missing: run `npm run build` first');
   // A port chosen beforehand lets a test register the server's address elsewhere first (an OIDC provider's redirect URI).
   const port = options.port ?? (await freePort());
   return startServer({
     serverJs: 'build/server.js',
-    databasePath: options.databasePath ?? tempDatabasePath(),
+    databasePath: options.database?.databasePath ?? options.databasePath ?? tempDatabasePath(),
     port,
     timeoutMs: options.timeoutMs ?? 30_000,
-    env: { PUBLIC_URL: `http://127.0.0.1:${port}`, ...options.env },
+    env: { PUBLIC_URL: `http://127.0.0.1:${port}`, ...options.database?.env, ...options.env },
   });
 }
 
