@@ -94,6 +94,8 @@ export interface StartOptions {
   projectRoot?: string;
   /** Give every account HARNESS_PASSWORD once started (a production-mode server refuses the demo one). */
   harnessPassword?: boolean;
+  /** Node flags added to those of `npm run serve` (e.g. --cpu-prof for a profile). */
+  extraNodeFlags?: string[];
 }
 
 /** The Node flags `npm run serve` gives the server (package.json is the one place they are set). */
@@ -105,7 +107,7 @@ export function serverNodeFlags(projectRoot = process.cwd()): string[] {
 export async function startServer(options: StartOptions): Promise<BenchServer> {
   const projectRoot = options.projectRoot ?? process.cwd();
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, [...serverNodeFlags(projectRoot), options.serverJs], {
+  const child = spawn(process.execPath, [...serverNodeFlags(projectRoot), ...(options.extraNodeFlags ?? []), options.serverJs], {
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH ?? '',

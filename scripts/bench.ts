@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import SQLite from 'better-sqlite3';
 import { checkFields, readCourseModules, type BenchModule } from './bench-courses.ts';
-import { closedLoop, HttpClient, mergeStats, openLoop, percentile, sleep, summarise, type LoadResult, type RequestSpec, type Summary } from './bench-load.ts';
+import { actionData, closedLoop, fetcherPath, HttpClient, mergeStats, openLoop, percentile, sleep, summarise, type LoadResult, type RequestSpec, type Summary } from './bench-load.ts';
 import { HARNESS_PASSWORD, processMemory, removeDatabase, removeSnapshot, snapshotBuild, startServer, tempDatabasePath, type BenchServer } from './bench-server.ts';
 
 const TRUST_LEADER = 'trust.leader@large.example';
@@ -201,24 +201,23 @@ const MODULE_PATH = '/courses/closing-the-gap/who-counts';
 
 /**
  * Reflection saves and check attempts go the way the browser sends them with JavaScript (a Remix
- * fetcher: `?_data=<route id>`, answered with the action's JSON). Without `_data` a POST is a
- * document request: Remix runs the action and then renders the whole page again.
+ * fetcher with single fetch: `<path>.data`, answered with the action's data in turbo-stream).
+ * Without `.data` a POST is a document request: Remix runs the action and renders the whole page.
  */
-const MODULE_ACTION = `?_data=${encodeURIComponent('routes/courses.$course.$module')}`;
 
 function reflectionWrite(cookie: string, m: BenchModule, itemId: string, body: string, onSuccess?: () => void): RequestSpec {
   return {
     kind: 'write:reflection',
-    path: m.path + MODULE_ACTION,
+    path: fetcherPath(m.path),
     headers: { cookie },
     form: { intent: 'reflection', itemId, body, enhanced: '1' },
-    expect: (status, text) => status === 200 && text.startsWith('{') && text.includes('"ok":true'),
+    expect: async (status, text) => status === 200 && (await actionData(text))?.ok === true,
     onSuccess,
   };
 }
 
 function checkWrite(cookie: string, m: BenchModule): RequestSpec {
-  return { kind: 'write:check', path: m.path + MODULE_ACTION, headers: { cookie }, form: checkFields(m.checks[0]!), expect: (status, text) => status === 200 && text.startsWith('{') && text.includes('"passed":true') };
+  return { kind: 'write:check', path: fetcherPath(m.path), headers: { cookie }, form: checkFields(m.checks[0]!), expect: async (status, text) => status === 200 && (await actionData(text))?.passed === true };
 }
 
 function completeWrite(cookie: string, m: BenchModule): RequestSpec {
@@ -799,7 +798,7 @@ function report(r: Results, command: string, started: Date, elapsedS: number): s
   out.push('');
   out.push('## How the load is made', '');
   out.push('- Each phase starts `build/server.js` (a private copy of build/, so a rebuild during a run cannot disturb it) with `NODE_ENV=production`, `KINDRED_METRICS=1` and a fresh temp database: the demo data (module and writes phases) or a copy of `npm run db:seed -- --large --staff N` (dashboard and mixed phases). `X-Query-Count` gives statements per request; `/__metrics` gives RSS, heap and event-loop delay; peak RSS is also read from /proc (VmHWM).');
-  out.push('- Reflection saves and knowledge-check attempts are posted as the browser posts them with JavaScript (a Remix fetcher, `?_data=routes/courses.$course.$module`, answered with JSON); completion and external CPD are plain form posts answered with a 302. A write counts as acknowledged only on its normal answer (`ok: true`, `passed: true`, or the 302).');
+  out.push('- Reflection saves and knowledge-check attempts are posted as the browser posts them with JavaScript (a Remix fetcher with single fetch, `<module path>.data`, answered in turbo-stream and decoded as the browser does); completion and external CPD are plain form posts answered with a 302. A write counts as acknowledged only on its normal answer (`ok: true`, `passed: true`, or the 302).');
   out.push('- Options: `--phase module|dashboard|writes|mixed|all` (or a comma-separated list), `--duration S` / `--long` (mixed phase, 60 s / 600 s), `--rate N` (mixed, requests/s), `--learners N`, `--staff N` (mixed), `--throughput-seconds S`, `--writes-seconds S`, `--writers N`, `--out FILE`, `--no-doc`. Run `npm run build` first.', '');
   out.push('Latencies are measured by the client. In the fixed-rate (open-loop) runs a request is due at a fixed time whether or not earlier ones have answered, and its latency counts from that time, so a slow server cannot hide its queue. The machine is shared and noisy: compare figures from the same run.', '');
 
