@@ -7,6 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,7 +19,9 @@ import { HARNESS_PASSWORD, processMemory, removeDatabase, removeSnapshot, snapsh
 
 const TRUST_LEADER = 'trust.leader@large.example';
 const MB = 1024 * 1024;
-const PHASES = ['module', 'dashboard', 'writes', 'mixed', 'email'] as const;
+const PHASES = ['module', 'dashboard', 'writes', 'mixed', 'email', 'cold-start', 'soak'] as const;
+/** `all` runs these; the soak (10 minutes) only when asked for. */
+const DEFAULT_PHASES: Phase[] = ['module', 'dashboard', 'writes', 'mixed', 'email', 'cold-start'];
 type Phase = (typeof PHASES)[number];
 
 const { values: opts } = parseArgs({
@@ -26,6 +29,8 @@ const { values: opts } = parseArgs({
     phase: { type: 'string', default: 'all' },
     duration: { type: 'string', default: '60' },
     long: { type: 'boolean', default: false },
+    soak: { type: 'boolean', default: false },
+    'cold-start': { type: 'boolean', default: false },
     rate: { type: 'string', default: '100' },
     learners: { type: 'string', default: '200' },
     staff: { type: 'string', default: '2000' },
@@ -40,7 +45,9 @@ const { values: opts } = parseArgs({
 
 if (opts.help) {
   console.log(`npm run bench -- [options]
-  --phase module|dashboard|writes|mixed|email|all   which phases (default all; a comma-separated list works too)
+  --phase module|dashboard|writes|mixed|email|cold-start|soak|all   which phases (default all, which leaves out soak; a comma-separated list works too)
+  --cold-start            only the cold-start phase (same as --phase cold-start)
+  --soak                  only the 10-minute soak: mixed load at --rate for 600 s, RSS growth measured
   --duration S            mixed phase length in seconds (default 60)
   --long                  mixed phase of 600 s
   --rate N                mixed phase arrival rate, requests/s (default 100)
@@ -53,9 +60,10 @@ if (opts.help) {
   process.exit(0);
 }
 
-const selected: Phase[] = opts.phase === 'all' ? [...PHASES] : (opts.phase!.split(',') as Phase[]);
+const selected: Phase[] = opts.soak ? ['soak'] : opts['cold-start'] ? ['cold-start'] : opts.phase === 'all' ? [...DEFAULT_PHASES] : (opts.phase!.split(',') as Phase[]);
 for (const p of selected) if (!PHASES.includes(p)) fail(`Unknown phase "${p}": use ${PHASES.join(', ')} or all`);
-const mixedDuration = opts.long ? 600 : Number(opts.duration);
+const mixedSeconds = opts.long ? 600 : Number(opts.duration);
+const SOAK_SECONDS = 600;
 const mixedRate = Number(opts.rate);
 const throughputSeconds = Number(opts['throughput-seconds']);
 
@@ -306,8 +314,11 @@ interface CannonRun {
   total: number;
 }
 
+/** What browsers send: the throughput runs measure the pages compressed, as they are served. */
+const BROWSER_ACCEPT_ENCODING = 'gzip, deflate, br';
+
 async function cannon(url: string, headers: Record<string, string>, seconds: number): Promise<CannonRun> {
-  const result = await autocannon({ url, connections: 10, duration: seconds, headers });
+  const result = await autocannon({ url, connections: 10, duration: seconds, headers: { 'accept-encoding': BROWSER_ACCEPT_ENCODING, ...headers } });
   return { url, requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts, total: result.requests.total };
 }
 
@@ -330,6 +341,20 @@ async function hostileForm(baseUrl: string): Promise<{ status: number; formMs: n
   return { status: answered.status, formMs: answered.ms, healthMs };
 }
 
+/** A page's size as sent to a browser that accepts brotli, and the encoding used. */
+async function compressedSize(url: string, cookie?: string): Promise<{ bytes: number; encoding: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { 'accept-encoding': BROWSER_ACCEPT_ENCODING, ...(cookie ? { cookie } : {}) } }, (res) => {
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        res.on('end', () => resolve({ bytes, encoding: String(res.headers['content-encoding'] ?? 'identity') }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
 async function modulePhase() {
   log('module phase: fresh demo database, one signed-in learner');
   return withServer(freshEmpty(), { SEED_DEMO_DATA: 'auto' }, async (server, client, memory) => {
@@ -337,6 +362,7 @@ async function modulePhase() {
     const page = await get(client, MODULE_PATH, cookie);
     if (!page.body.includes('module-title')) throw new Error('the module page did not render');
     const trivial = await get(client, '/');
+    const compressed = { module: await compressedSize(server.url + MODULE_PATH, cookie), trivial: await compressedSize(server.url + '/') };
     for (let i = 0; i < 200; i += 1) {
       await get(client, MODULE_PATH, cookie);
       await get(client, '/');
@@ -362,6 +388,8 @@ async function modulePhase() {
       moduleQueries: page.queries,
       trivialQueries: trivial.queries,
       moduleBytes: page.body.length,
+      trivialBytes: trivial.body.length,
+      compressed,
       runs,
       moduleRps: mean(runs.module),
       trivialRps: mean(runs.trivial),
@@ -544,10 +572,10 @@ async function writesPhase() {
 
 // --- Phase: mixed (issue 7) ----------------------------------------------------------------------
 
-async function mixedPhase() {
+async function mixedPhase(mixedDuration: number, label = 'mixed') {
   const staff = Number(opts.staff);
   const template = await largeTemplate(staff);
-  log(`mixed phase: ${staff} staff, ${mixedRate} requests/s for ${mixedDuration} s (80% module pages, 15% writes, 5% dashboards)`);
+  log(`${label} phase: ${staff} staff, ${mixedRate} requests/s for ${mixedDuration} s (80% module pages, 15% writes, 5% dashboards)`);
   return withServer(freshCopy(template.path), { SEED_DEMO_DATA: 'never' }, async (server, client, memory) => {
     const people = listPeople(server.databasePath);
     const learnerEmails = sample(
@@ -591,9 +619,19 @@ async function mixedPhase() {
       return { kind: leader.kind, path: '/lead', headers: { cookie: leader.cookie }, expect: (s) => s === 200 };
     };
     await openLoop(client, { rate: mixedRate, durationS: 10, next });
-    await metrics(client, true);
+    const start = await metrics(client, true);
     log(`measuring for ${mixedDuration} s`);
+    // RSS once a minute (from a separate connection pool, so a sample never waits behind the load).
+    const sampler = new HttpClient(server.url);
+    const rssByMinute: number[] = [];
+    const minuteTimer = setInterval(() => {
+      metrics(sampler)
+        .then((m) => rssByMinute.push(m.rssBytes))
+        .catch(() => undefined);
+    }, 60_000);
     const run = await openLoop(client, { rate: mixedRate, durationS: mixedDuration, next, drainS: 60 });
+    clearInterval(minuteTimer);
+    sampler.close();
     const after = await metrics(client);
     const kinds = Object.fromEntries(Object.entries(run.kinds).map(([k, v]) => [k, summarise(v, run.durationS)]));
     const writeKinds = Object.entries(run.kinds).filter(([k]) => k.startsWith('write:'));
@@ -610,6 +648,8 @@ async function mixedPhase() {
       writes: summarise(writesMerged, run.durationS),
       dashboards: summarise(dashMerged, run.durationS),
       abandoned: run.abandoned,
+      rssStart: start.rssBytes,
+      rssByMinute,
       rssEnd: after.rssBytes,
       peakRss: memory.peakRss,
       eventLoopP99Ms: after.eventLoopDelayP99Ms,
@@ -617,6 +657,50 @@ async function mixedPhase() {
       staleRetries: client.staleRetries,
     };
   });
+}
+
+// --- Phase: cold start (issue 14) ----------------------------------------------------------------
+
+/**
+ * How soon a freshly started built server answers. A first run seeds a demo database (and sets the
+ * harness password in it); then the server is started twice more on that database: once with an
+ * empty content cache (every module is compiled from MDX on its first request) and once with the
+ * cache the first of those filled. Each time: process start → first answer to `/`, then sign-in,
+ * then the first module page.
+ */
+async function coldStartPhase() {
+  log('cold-start phase: start, first answer, first module page; with an empty and with a warm content cache');
+  const databasePath = freshEmpty();
+  const cacheDir = path.join(path.dirname(databasePath), 'content-cache-measured');
+  const primer = await startServer({ serverJs, databasePath, env: { ...SERVER_ENV, SEED_DEMO_DATA: 'auto', CONTENT_CACHE_PATH: path.join(path.dirname(databasePath), 'content-cache-primer') }, harnessPassword: true });
+  await stopWithin(primer, 20_000);
+  const startOnce = async (cache: 'empty' | 'warm') => {
+    const began = performance.now();
+    const server = await startServer({ serverJs, databasePath, env: { ...SERVER_ENV, SEED_DEMO_DATA: 'never', CONTENT_CACHE_PATH: cacheDir } });
+    const listeningMs = performance.now() - began;
+    const client = new HttpClient(server.url);
+    try {
+      await get(client, '/');
+      const firstAnswerMs = performance.now() - began;
+      const cookie = await signIn(client, 'teacher@oakfield.example');
+      const moduleStarted = performance.now();
+      const page = await get(client, MODULE_PATH, cookie);
+      if (!page.body.includes('module-title')) throw new Error('the module page did not render');
+      const firstModuleMs = performance.now() - moduleStarted;
+      const againStarted = performance.now();
+      await get(client, MODULE_PATH, cookie);
+      const secondModuleMs = performance.now() - againStarted;
+      log(`${cache} content cache: listening after ${ms(listeningMs)}, first answer after ${ms(firstAnswerMs)}; first module page ${ms(firstModuleMs)}, second ${ms(secondModuleMs)}`);
+      return { cache, listeningMs, firstAnswerMs, firstModuleMs, secondModuleMs };
+    } finally {
+      client.close();
+      await stopWithin(server, 20_000);
+    }
+  };
+  fs.rmSync(cacheDir, { recursive: true, force: true });
+  const cold = await startOnce('empty');
+  const warm = await startOnce('warm');
+  return { cold, warm };
 }
 
 // --- Phase: email (issue 11) ---------------------------------------------------------------------
@@ -698,6 +782,7 @@ type DashboardResult = Awaited<ReturnType<typeof dashboardPhase>>;
 type WritesResult = Awaited<ReturnType<typeof writesPhase>>;
 type MixedResult = Awaited<ReturnType<typeof mixedPhase>>;
 type EmailResult = Awaited<ReturnType<typeof emailPhase>>;
+type ColdStartResult = Awaited<ReturnType<typeof coldStartPhase>>;
 
 interface Results {
   module?: ModuleResult;
@@ -705,6 +790,8 @@ interface Results {
   writes?: WritesResult;
   mixed?: MixedResult;
   email?: EmailResult;
+  coldStart?: ColdStartResult;
+  soak?: MixedResult;
   skipped: Record<string, string>;
 }
 
@@ -753,6 +840,18 @@ function budgets(r: Results): BudgetRow[] {
     rows.push({ budget: 'Pages are not held up while the invitations are sent (p95 < 100 ms)', measured: `/courses p95 ${ms(e.readsWhileSending.p95)}, max ${ms(e.readsWhileSending.max)} over ${e.readsWhileSending.count} reads; ${e.sent} sent in ${e.drainS.toFixed(1)} s`, holds: e.readsWhileSending.p95 < 100 && e.sent === e.staff });
     rss.push({ where: 'email phase', bytes: e.peakRss });
   }
+  if (r.coldStart) {
+    const { cold, warm } = r.coldStart;
+    rows.push({ budget: 'Cold start: a built server answers its first request within 2 s (warm content cache)', measured: `${ms(warm.firstAnswerMs)} from process start (empty cache: ${ms(cold.firstAnswerMs)}); first module page ${ms(warm.firstModuleMs)} (empty cache: ${ms(cold.firstModuleMs)})`, holds: warm.firstAnswerMs < 2000 });
+  }
+  if (r.soak) {
+    const s = r.soak;
+    const growth = s.rssEnd / s.rssStart - 1;
+    rows.push({ budget: `Soak: ${s.seconds / 60} minutes of mixed load at ${s.rate} requests/s with no errors`, measured: `${s.all.errors} errors of ${s.all.count} requests`, holds: s.all.errors === 0 });
+    rows.push({ budget: 'Soak: module page p95 < 100 ms; leader dashboard p95 < 100 ms', measured: `module page p95 ${ms(s.kinds['module page']?.p95)}; dashboards p95 ${ms(s.dashboards.p95)}`, holds: (s.kinds['module page']?.p95 ?? Infinity) < 100 && s.dashboards.p95 < 100 });
+    rows.push({ budget: 'Soak: server RSS grows < 10% (after the warm-up → end)', measured: `${mb(s.rssStart)} → ${mb(s.rssEnd)} (${(growth * 100).toFixed(1)}%)`, holds: growth < 0.1 });
+    rss.push({ where: 'soak', bytes: s.peakRss });
+  }
   for (const { where, bytes } of rss) rows.push({ budget: `Server RSS < 300 MB (${where}, peak)`, measured: mb(bytes), holds: bytes < 300 * MB });
   for (const [phase, why] of Object.entries(r.skipped)) rows.push({ budget: `${phase} phase`, measured: `not measured: ${why}`, holds: null });
   return rows;
@@ -784,6 +883,16 @@ function sourceVersion(): string {
   }
 }
 
+function mixedSection(m: MixedResult): string[] {
+  const out: string[] = [];
+  out.push(`Large seed with ${m.staff} staff. ${m.learners} signed-in learners (sign-in took ${m.signInSeconds.toFixed(0)} s), the trust leader and up to 10 school leaders. Open loop at ${m.rate} requests/s for ${m.seconds} s after a 10 s warm-up: 80% module pages (any of the ${modules.length} modules), 15% progress writes (each learner works through modules in order: required reflection, knowledge check, complete), 5% leader dashboards (/lead, half trust leader, half school leaders).`, '');
+  out.push(`Throughput ${num(m.all.perSecond, 1)} OK requests/s; ${m.all.errors} errors of ${m.all.count}${m.abandoned ? `; ${m.abandoned} unanswered at the end` : ''}; ${m.staleRetries} requests sent again once because the server closed an idle keep-alive socket as they went out (Node's keep-alive race; the server never read them). Overall p50 ${ms(m.all.p50)}, p95 ${ms(m.all.p95)}, p99 ${ms(m.all.p99)}.`, '');
+  out.push(latencyTable({ ...m.kinds, 'all writes': m.writes, 'all dashboards': m.dashboards }, m.seconds));
+  out.push(errorNotes(m.kinds));
+  out.push(`Server RSS ${mb(m.rssEnd)} at the end, ${mb(m.peakRss)} peak. Event-loop delay (from /__metrics over the measured run): p99 ${ms(m.eventLoopP99Ms)}, max ${ms(m.eventLoopMaxMs)}.`, '');
+  return out;
+}
+
 function report(r: Results, command: string, started: Date, elapsedS: number): string {
   const cpus = os.cpus();
   const out: string[] = [];
@@ -799,13 +908,13 @@ function report(r: Results, command: string, started: Date, elapsedS: number): s
   out.push('## How the load is made', '');
   out.push('- Each phase starts `build/server.js` (a private copy of build/, so a rebuild during a run cannot disturb it) with `NODE_ENV=production`, `KINDRED_METRICS=1` and a fresh temp database: the demo data (module and writes phases) or a copy of `npm run db:seed -- --large --staff N` (dashboard and mixed phases). `X-Query-Count` gives statements per request; `/__metrics` gives RSS, heap and event-loop delay; peak RSS is also read from /proc (VmHWM).');
   out.push('- Reflection saves and knowledge-check attempts are posted as the browser posts them with JavaScript (a Remix fetcher with single fetch, `<module path>.data`, answered in turbo-stream and decoded as the browser does); completion and external CPD are plain form posts answered with a 302. A write counts as acknowledged only on its normal answer (`ok: true`, `passed: true`, or the 302).');
-  out.push('- Options: `--phase module|dashboard|writes|mixed|all` (or a comma-separated list), `--duration S` / `--long` (mixed phase, 60 s / 600 s), `--rate N` (mixed, requests/s), `--learners N`, `--staff N` (mixed), `--throughput-seconds S`, `--writes-seconds S`, `--writers N`, `--out FILE`, `--no-doc`. Run `npm run build` first.', '');
+  out.push('- Options: `--phase module|dashboard|writes|mixed|email|cold-start|soak|all` (or a comma-separated list; `all` leaves out the soak), `--cold-start`, `--soak` (10 minutes of the mixed load), `--duration S` / `--long` (mixed phase, 60 s / 600 s), `--rate N` (mixed, requests/s), `--learners N`, `--staff N` (mixed), `--throughput-seconds S`, `--writes-seconds S`, `--writers N`, `--out FILE`, `--no-doc`. Run `npm run build` first.', '');
   out.push('Latencies are measured by the client. In the fixed-rate (open-loop) runs a request is due at a fixed time whether or not earlier ones have answered, and its latency counts from that time, so a slow server cannot hide its queue. The machine is shared and noisy: compare figures from the same run.', '');
 
   if (r.module) {
     const m = r.module;
     out.push('## Module page', '');
-    out.push(`A warm module page (\`${MODULE_PATH}\`, ${(m.moduleBytes / 1024).toFixed(0)} KB, ${m.moduleQueries} SQL statements) for a signed-in learner, against the signed-out landing page \`/\` (${m.trivialQueries} statements) on the same server. Max throughput: autocannon, 10 connections, ${throughputSeconds} s per run, after 200 warm-up requests each, alternating pages, two rounds.`, '');
+    out.push(`A warm module page (\`${MODULE_PATH}\`, ${(m.moduleBytes / 1024).toFixed(0)} KB, ${(m.compressed.module.bytes / 1024).toFixed(0)} KB as sent with ${m.compressed.module.encoding}, ${m.moduleQueries} SQL statements) for a signed-in learner, against the signed-out landing page \`/\` (${(m.trivialBytes / 1024).toFixed(0)} KB, ${(m.compressed.trivial.bytes / 1024).toFixed(1)} KB with ${m.compressed.trivial.encoding}, ${m.trivialQueries} statements) on the same server. Max throughput: autocannon, 10 connections, \`Accept-Encoding: ${BROWSER_ACCEPT_ENCODING}\` (compression on for both pages, as browsers get them), ${throughputSeconds} s per run, after 200 warm-up requests each, alternating pages, two rounds.`, '');
     out.push('| Run | Module page req/s | Trivial page req/s | Module p50 / p99 | Trivial p50 / p99 | non-2xx / errors |', '| --- | ---: | ---: | --- | --- | --- |');
     m.runs.module.forEach((mod, i) => {
       const triv = m.runs.trivial[i]!;
@@ -847,14 +956,24 @@ function report(r: Results, command: string, started: Date, elapsedS: number): s
   }
 
   out.push('## Mixed load (issue 7)', '');
-  if (r.mixed) {
-    const m = r.mixed;
-    out.push(`Large seed with ${m.staff} staff. ${m.learners} signed-in learners (sign-in took ${m.signInSeconds.toFixed(0)} s), the trust leader and up to 10 school leaders. Open loop at ${m.rate} requests/s for ${m.seconds} s after a 10 s warm-up: 80% module pages (any of the ${modules.length} modules), 15% progress writes (each learner works through modules in order: required reflection, knowledge check, complete), 5% leader dashboards (/lead, half trust leader, half school leaders).`, '');
-    out.push(`Throughput ${num(m.all.perSecond, 1)} OK requests/s; ${m.all.errors} errors of ${m.all.count}${m.abandoned ? `; ${m.abandoned} unanswered at the end` : ''}; ${m.staleRetries} requests sent again once because the server closed an idle keep-alive socket as they went out (Node's keep-alive race; the server never read them). Overall p50 ${ms(m.all.p50)}, p95 ${ms(m.all.p95)}, p99 ${ms(m.all.p99)}.`, '');
-    out.push(latencyTable({ ...m.kinds, 'all writes': m.writes, 'all dashboards': m.dashboards }, m.seconds));
-    out.push(errorNotes(m.kinds));
-    out.push(`Server RSS ${mb(m.rssEnd)} at the end, ${mb(m.peakRss)} peak. Event-loop delay (from /__metrics over the measured run): p99 ${ms(m.eventLoopP99Ms)}, max ${ms(m.eventLoopMaxMs)}.`, '');
-  } else out.push(`Not measured: ${r.skipped.mixed ?? 'phase not selected'}.`, '');
+  if (r.mixed) out.push(...mixedSection(r.mixed));
+  else out.push(`Not measured: ${r.skipped.mixed ?? 'phase not selected'}.`, '');
+
+  if (r.coldStart) {
+    const { cold, warm } = r.coldStart;
+    out.push('## Cold start (issue 14)', '');
+    out.push('The built server started on a demo database (seeded by an earlier start, so no seeding or migration is timed), first with an empty content cache (`CONTENT_CACHE_PATH`: every module compiles from MDX on its first request), then with the cache that start filled. Times from process start; then a sign-in and the module page twice.', '');
+    out.push('| Content cache | Listening | First answer (`/`) | First module page | Second module page |', '| --- | ---: | ---: | ---: | ---: |');
+    for (const run of [cold, warm]) out.push(`| ${run.cache} | ${ms(run.listeningMs)} | ${ms(run.firstAnswerMs)} | ${ms(run.firstModuleMs)} | ${ms(run.secondModuleMs)} |`);
+    out.push('');
+  }
+
+  if (r.soak) {
+    const growth = r.soak.rssEnd / r.soak.rssStart - 1;
+    out.push('## Soak (issue 14)', '');
+    out.push(`The mixed load below for ${r.soak.seconds / 60} minutes. RSS after the warm-up ${mb(r.soak.rssStart)}, then once a minute: ${r.soak.rssByMinute.map(mb).join(', ')}; at the end ${mb(r.soak.rssEnd)} (**${(growth * 100).toFixed(1)}%** growth).`, '');
+    out.push(...mixedSection(r.soak));
+  }
   return out.join('\n');
 }
 
@@ -865,6 +984,7 @@ function printSummary(r: Results): void {
     for (const [kind, s] of Object.entries(r.mixed.kinds).sort()) console.log(`        mixed ${kind}: ${s.ok}/${s.count} OK, p50 ${ms(s.p50)} p95 ${ms(s.p95)} p99 ${ms(s.p99)}`);
     console.log(`        mixed: ${num(r.mixed.all.perSecond, 1)} req/s, RSS peak ${mb(r.mixed.peakRss)}, event-loop p99 ${ms(r.mixed.eventLoopP99Ms)}`);
   }
+  if (r.soak) console.log(`        soak: ${num(r.soak.all.perSecond, 1)} req/s, RSS ${r.soak.rssByMinute.map(mb).join(' → ')}, event-loop p99 ${ms(r.soak.eventLoopP99Ms)}`);
 }
 
 // --- Main ----------------------------------------------------------------------------------------
@@ -886,13 +1006,18 @@ async function main(): Promise<void> {
       if (phase === 'module') results.module = await modulePhase();
       if (phase === 'writes') results.writes = await writesPhase();
       if (phase === 'email') results.email = await emailPhase();
+      if (phase === 'cold-start') results.coldStart = await coldStartPhase();
       if (phase === 'dashboard') {
         if (large) results.dashboard = await dashboardPhase();
         else results.skipped.dashboard = missingSeed;
       }
       if (phase === 'mixed') {
-        if (large) results.mixed = await mixedPhase();
+        if (large) results.mixed = await mixedPhase(mixedSeconds);
         else results.skipped.mixed = missingSeed;
+      }
+      if (phase === 'soak') {
+        if (large) results.soak = await mixedPhase(SOAK_SECONDS, 'soak');
+        else results.skipped.soak = missingSeed;
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
