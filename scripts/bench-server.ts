@@ -67,11 +67,10 @@ export function removeDatabase(databasePath: string): void {
 }
 
 /**
- * Copies build/ (from the project root) into a temp folder whose node_modules points at the
+ * Copies build/ (from the project root, or another built copy of the app) into a temp folder whose node_modules points at the
  * project's, and returns the path of the copied server.js. Throws when build/server.js is missing.
  */
-export function snapshotBuild(projectRoot = process.cwd()): string {
-  const source = path.join(projectRoot, 'build');
+export function snapshotBuild(projectRoot = process.cwd(), source = path.join(projectRoot, 'build')): string {
   if (!fs.existsSync(path.join(source, 'server.js'))) throw new Error('build/server.js is missing: run `npm run build` first');
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kindred-build-'));
   fs.cpSync(source, path.join(root, 'build'), { recursive: true });

@@ -38,6 +38,7 @@ const { values: opts } = parseArgs({
     'writes-seconds': { type: 'string', default: '20' },
     'writers': { type: 'string', default: '8' },
     out: { type: 'string', default: 'docs/performance.md' },
+    build: { type: 'string', default: 'build' },
     'no-doc': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -56,6 +57,7 @@ if (opts.help) {
   --throughput-seconds S  each max-throughput run in the module phase (default 10)
   --writes-seconds S      writes phase length (default 20)
   --writers N             concurrent writers in the writes phase (default 8)
+  --build DIR             the built app to measure (default build; e.g. a copy of an older build, to compare)
   --out FILE              report file (default docs/performance.md); --no-doc to skip it`);
   process.exit(0);
 }
@@ -901,7 +903,7 @@ function report(r: Results, command: string, started: Date, elapsedS: number): s
   out.push(`- Date: ${started.toISOString()} (${elapsedS.toFixed(0)} s)`);
   out.push(`- Machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown'}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB memory, ${os.type()} ${os.release()}, Node ${process.version}`);
   out.push(`- Command: \`${command}\``);
-  out.push(`- Source: ${sourceVersion()}`, '');
+  out.push(`- Source: ${opts.build === 'build' ? sourceVersion() : `the build in ${opts.build}`}`, '');
   out.push('## Budgets', '', '| Budget | Measured | Holds |', '| --- | --- | --- |');
   for (const row of budgets(r)) out.push(`| ${row.budget} | ${row.measured} | ${row.holds === null ? 'not measured' : row.holds ? 'yes' : '**NO**'} |`);
   out.push('');
@@ -993,7 +995,7 @@ async function main(): Promise<void> {
   const started = new Date();
   const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
   try {
-    serverJs = snapshotBuild();
+    serverJs = snapshotBuild(process.cwd(), path.resolve(opts.build!));
   } catch (error) {
     fail(error instanceof Error ? error.message : String(error));
   }
