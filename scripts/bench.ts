@@ -134,7 +134,8 @@ interface Metrics {
 }
 
 async function metrics(client: HttpClient, reset = false): Promise<Metrics> {
-  const answer = await client.request({ path: `/__metrics${reset ? '?reset=1' : ''}` });
+  // An overloaded server answers it only after the queue ahead of it: wait as long as a run drains.
+  const answer = await client.request({ path: `/__metrics${reset ? '?reset=1' : ''}` }, 120_000);
   if (answer.status !== 200) throw new Error(`/__metrics answered ${answer.status}: is KINDRED_METRICS=1 supported by this build?`);
   return JSON.parse(answer.body) as Metrics;
 }
@@ -620,11 +621,12 @@ async function mixedPhase(mixedDuration: number, label = 'mixed') {
       const leader = Math.random() < 0.5 || schoolCookies.length === 0 ? { kind: 'dashboard (trust)', cookie: trustCookie } : { kind: 'dashboard (school)', cookie: pick(schoolCookies) };
       return { kind: leader.kind, path: '/lead', headers: { cookie: leader.cookie }, expect: (s) => s === 200 };
     };
-    await openLoop(client, { rate: mixedRate, durationS: 10, next });
-    const start = await metrics(client, true);
-    log(`measuring for ${mixedDuration} s`);
-    // RSS once a minute (from a separate connection pool, so a sample never waits behind the load).
+    // Metrics from a separate connection pool: on an overloaded server the load's own pool holds a
+    // queue of requests waiting for a socket, and a sample sent through it would wait behind them.
     const sampler = new HttpClient(server.url);
+    await openLoop(client, { rate: mixedRate, durationS: 10, next });
+    const start = await metrics(sampler, true);
+    log(`measuring for ${mixedDuration} s`);
     const rssByMinute: number[] = [];
     const minuteTimer = setInterval(() => {
       metrics(sampler)
@@ -633,8 +635,10 @@ async function mixedPhase(mixedDuration: number, label = 'mixed') {
     }, 60_000);
     const run = await openLoop(client, { rate: mixedRate, durationS: mixedDuration, next, drainS: 60 });
     clearInterval(minuteTimer);
+    // Requests still queued in the client once the drain is over are dropped (counted as unanswered).
+    client.close();
+    const after = await metrics(sampler);
     sampler.close();
-    const after = await metrics(client);
     const kinds = Object.fromEntries(Object.entries(run.kinds).map(([k, v]) => [k, summarise(v, run.durationS)]));
     const writeKinds = Object.entries(run.kinds).filter(([k]) => k.startsWith('write:'));
     const writesMerged = mergeStats({ durationS: run.durationS, kinds: Object.fromEntries(writeKinds), abandoned: 0 });
