@@ -7,12 +7,13 @@ export default {
   appDirectory: 'app',
   buildDirectory: 'build',
   serverModuleFormat: 'esm',
-  // Server-only modules and tests sit next to routes but are never routes themselves.
-  ignoredRouteFiles: ['**/.*', '**/*.server.ts', '**/*.server.tsx', '**/*.test.ts', '**/*.test.tsx'],
+  // Which files are routes: app/routes.ts (v3_routeConfig).
   future: {
     v3_fetcherPersist: true,
     v3_relativeSplatPath: true,
     v3_throwAbortReason: true,
     v3_lazyRouteDiscovery: true,
+    v3_singleFetch: true,
+    v3_routeConfig: true,
   },
 };

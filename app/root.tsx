@@ -1,5 +1,5 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+import { data } from '@remix-run/node';
 import { Form, Link, Links, Meta, NavLink, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from '@remix-run/react';
 import type { ReactNode } from 'react';
 import { getSessionUser } from './auth/session.server.ts';
@@ -18,7 +18,7 @@ export const meta: MetaFunction = ({ error }) => [{ title: error ? errorTitle(er
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const [user, { flash, headers }] = await Promise.all([getSessionUser(request), takeFlash(request)]);
-  return json(
+  return data(
     {
       user: user
         ? {

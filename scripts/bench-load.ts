@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { decode } from 'turbo-stream';
 
 // Load generation for the benchmark: a small HTTP client over keep-alive sockets, an open-loop
 // generator (requests start on a fixed schedule whether or not earlier ones have answered, so a
@@ -12,11 +13,31 @@ export interface RequestSpec {
   /** application/x-www-form-urlencoded fields for a POST. */
   form?: Record<string, string> | [string, string][];
   /** Decides whether the answer is the normal one; by default a 2xx or a 3xx. */
-  expect?: (status: number, body: string) => boolean;
+  expect?: (status: number, body: string) => boolean | Promise<boolean>;
   /** Called with the answer when it was the expected one. */
   onSuccess?: (status: number, body: string) => void;
   /** Called once the request is over, answered or not. */
   onDone?: () => void;
+}
+
+/**
+ * Where a Remix fetcher posts with JavaScript on (single fetch): the route's path with `.data`
+ * added, answered with the action's data in turbo-stream.
+ */
+export function fetcherPath(pathname: string): string {
+  return `${pathname}.data`;
+}
+
+/** The action's data in a single-fetch answer, decoded as the browser decodes it; null if it is not one. */
+export async function actionData(body: string): Promise<Record<string, unknown> | null> {
+  try {
+    const decoded = await decode(new Response(body).body!);
+    await decoded.done;
+    const result = decoded.value as { data?: unknown } | null;
+    return result && typeof result === 'object' && result.data && typeof result.data === 'object' ? (result.data as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }
 
 export interface Answer {
@@ -117,7 +138,7 @@ async function issue(client: HttpClient, spec: RequestSpec, result: LoadResult, 
     const answer = await client.request(spec);
     stats.latencies.push(performance.now() - startedAt);
     stats.statuses[answer.status] = (stats.statuses[answer.status] ?? 0) + 1;
-    if ((spec.expect ?? defaultExpect)(answer.status, answer.body)) {
+    if (await (spec.expect ?? defaultExpect)(answer.status, answer.body)) {
       stats.ok += 1;
       spec.onSuccess?.(answer.status, answer.body);
     } else {

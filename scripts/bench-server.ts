@@ -67,11 +67,10 @@ export function removeDatabase(databasePath: string): void {
 }
 
 /**
- * Copies build/ (from the project root) into a temp folder whose node_modules points at the
+ * Copies build/ (from the project root, or another built copy of the app) into a temp folder whose node_modules points at the
  * project's, and returns the path of the copied server.js. Throws when build/server.js is missing.
  */
-export function snapshotBuild(projectRoot = process.cwd()): string {
-  const source = path.join(projectRoot, 'build');
+export function snapshotBuild(projectRoot = process.cwd(), source = path.join(projectRoot, 'build')): string {
   if (!fs.existsSync(path.join(source, 'server.js'))) throw new Error('build/server.js is missing: run `npm run build` first');
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kindred-build-'));
   fs.cpSync(source, path.join(root, 'build'), { recursive: true });
@@ -94,6 +93,8 @@ export interface StartOptions {
   projectRoot?: string;
   /** Give every account HARNESS_PASSWORD once started (a production-mode server refuses the demo one). */
   harnessPassword?: boolean;
+  /** Node flags added to those of `npm run serve` (e.g. --cpu-prof for a profile). */
+  extraNodeFlags?: string[];
 }
 
 /** The Node flags `npm run serve` gives the server (package.json is the one place they are set). */
@@ -110,7 +111,7 @@ export function serverDatabaseTarget(options: Pick<StartOptions, 'databasePath' 
 export async function startServer(options: StartOptions): Promise<BenchServer> {
   const projectRoot = options.projectRoot ?? process.cwd();
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, [...serverNodeFlags(projectRoot), options.serverJs], {
+  const child = spawn(process.execPath, [...serverNodeFlags(projectRoot), ...(options.extraNodeFlags ?? []), options.serverJs], {
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH ?? '',

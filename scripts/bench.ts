@@ -7,6 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,12 +18,14 @@ import pg from 'pg';
 import { openDatabase, type DB } from '../db/database.server.ts';
 import { joinedText } from '../db/dialect.ts';
 import { checkFields, readCourseModules, type BenchModule } from './bench-courses.ts';
-import { closedLoop, HttpClient, mergeStats, openLoop, percentile, sleep, summarise, type LoadResult, type RequestSpec, type Summary } from './bench-load.ts';
+import { actionData, closedLoop, fetcherPath, HttpClient, mergeStats, openLoop, percentile, sleep, summarise, type LoadResult, type RequestSpec, type Summary } from './bench-load.ts';
 import { HARNESS_PASSWORD, processMemory, removeDatabase, removeSnapshot, snapshotBuild, startServer, tempDatabasePath, type BenchServer } from './bench-server.ts';
 
 const TRUST_LEADER = 'trust.leader@large.example';
 const MB = 1024 * 1024;
-const PHASES = ['module', 'dashboard', 'writes', 'mixed', 'email'] as const;
+const PHASES = ['module', 'dashboard', 'writes', 'mixed', 'email', 'cold-start', 'soak'] as const;
+/** `all` runs these; the soak (10 minutes) only when asked for. */
+const DEFAULT_PHASES: Phase[] = ['module', 'dashboard', 'writes', 'mixed', 'email', 'cold-start'];
 type Phase = (typeof PHASES)[number];
 
 const { values: opts } = parseArgs({
@@ -30,6 +33,8 @@ const { values: opts } = parseArgs({
     phase: { type: 'string', default: 'all' },
     duration: { type: 'string', default: '60' },
     long: { type: 'boolean', default: false },
+    soak: { type: 'boolean', default: false },
+    'cold-start': { type: 'boolean', default: false },
     rate: { type: 'string', default: '100' },
     learners: { type: 'string', default: '200' },
     staff: { type: 'string', default: '2000' },
@@ -38,6 +43,7 @@ const { values: opts } = parseArgs({
     'writers': { type: 'string', default: '8' },
     processes: { type: 'string', default: '1' },
     out: { type: 'string', default: 'docs/performance.md' },
+    build: { type: 'string', default: 'build' },
     'no-doc': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -45,7 +51,9 @@ const { values: opts } = parseArgs({
 
 if (opts.help) {
   console.log(`npm run bench -- [options]
-  --phase module|dashboard|writes|mixed|email|all   which phases (default all; a comma-separated list works too)
+  --phase module|dashboard|writes|mixed|email|cold-start|soak|all   which phases (default all, which leaves out soak; a comma-separated list works too)
+  --cold-start            only the cold-start phase (same as --phase cold-start)
+  --soak                  only the 10-minute soak: mixed load at --rate for 600 s, RSS growth measured
   --duration S            mixed phase length in seconds (default 60)
   --long                  mixed phase of 600 s
   --rate N                mixed phase arrival rate, requests/s (default 100)
@@ -56,13 +64,15 @@ if (opts.help) {
   --writers N             concurrent writers in the writes phase (default 8)
   --processes N           build/server.js processes sharing the mixed phase's database (default 1; more needs DATABASE_URL)
   DATABASE_URL=postgres://…/postgres   run every phase on PostgreSQL: each phase gets a new database on that server
+  --build DIR             the built app to measure (default build; e.g. a copy of an older build, to compare)
   --out FILE              report file (default docs/performance.md); --no-doc to skip it`);
   process.exit(0);
 }
 
-const selected: Phase[] = opts.phase === 'all' ? [...PHASES] : (opts.phase!.split(',') as Phase[]);
+const selected: Phase[] = opts.soak ? ['soak'] : opts['cold-start'] ? ['cold-start'] : opts.phase === 'all' ? [...DEFAULT_PHASES] : (opts.phase!.split(',') as Phase[]);
 for (const p of selected) if (!PHASES.includes(p)) fail(`Unknown phase "${p}": use ${PHASES.join(', ')} or all`);
-const mixedDuration = opts.long ? 600 : Number(opts.duration);
+const mixedSeconds = opts.long ? 600 : Number(opts.duration);
+const SOAK_SECONDS = 600;
 const mixedRate = Number(opts.rate);
 const throughputSeconds = Number(opts['throughput-seconds']);
 const processes = Number(opts.processes);
@@ -217,7 +227,8 @@ interface Metrics {
 }
 
 async function metrics(client: HttpClient, reset = false): Promise<Metrics> {
-  const answer = await client.request({ path: `/__metrics${reset ? '?reset=1' : ''}` });
+  // An overloaded server answers it only after the queue ahead of it: wait as long as a run drains.
+  const answer = await client.request({ path: `/__metrics${reset ? '?reset=1' : ''}` }, 120_000);
   if (answer.status !== 200) throw new Error(`/__metrics answered ${answer.status}: is KINDRED_METRICS=1 supported by this build?`);
   return JSON.parse(answer.body) as Metrics;
 }
@@ -291,24 +302,23 @@ const MODULE_PATH = '/courses/closing-the-gap/who-counts';
 
 /**
  * Reflection saves and check attempts go the way the browser sends them with JavaScript (a Remix
- * fetcher: `?_data=<route id>`, answered with the action's JSON). Without `_data` a POST is a
- * document request: Remix runs the action and then renders the whole page again.
+ * fetcher with single fetch: `<path>.data`, answered with the action's data in turbo-stream).
+ * Without `.data` a POST is a document request: Remix runs the action and renders the whole page.
  */
-const MODULE_ACTION = `?_data=${encodeURIComponent('routes/courses.$course.$module')}`;
 
 function reflectionWrite(cookie: string, m: BenchModule, itemId: string, body: string, onSuccess?: () => void): RequestSpec {
   return {
     kind: 'write:reflection',
-    path: m.path + MODULE_ACTION,
+    path: fetcherPath(m.path),
     headers: { cookie },
     form: { intent: 'reflection', itemId, body, enhanced: '1' },
-    expect: (status, text) => status === 200 && text.startsWith('{') && text.includes('"ok":true'),
+    expect: async (status, text) => status === 200 && (await actionData(text))?.ok === true,
     onSuccess,
   };
 }
 
 function checkWrite(cookie: string, m: BenchModule): RequestSpec {
-  return { kind: 'write:check', path: m.path + MODULE_ACTION, headers: { cookie }, form: checkFields(m.checks[0]!), expect: (status, text) => status === 200 && text.startsWith('{') && text.includes('"passed":true') };
+  return { kind: 'write:check', path: fetcherPath(m.path), headers: { cookie }, form: checkFields(m.checks[0]!), expect: async (status, text) => status === 200 && (await actionData(text))?.passed === true };
 }
 
 function completeWrite(cookie: string, m: BenchModule): RequestSpec {
@@ -407,8 +417,11 @@ interface CannonRun {
   total: number;
 }
 
+/** What browsers send: the throughput runs measure the pages compressed, as they are served. */
+const BROWSER_ACCEPT_ENCODING = 'gzip, deflate, br';
+
 async function cannon(url: string, headers: Record<string, string>, seconds: number): Promise<CannonRun> {
-  const result = await autocannon({ url, connections: 10, duration: seconds, headers });
+  const result = await autocannon({ url, connections: 10, duration: seconds, headers: { 'accept-encoding': BROWSER_ACCEPT_ENCODING, ...headers } });
   return { url, requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts, total: result.requests.total };
 }
 
@@ -431,6 +444,20 @@ async function hostileForm(baseUrl: string): Promise<{ status: number; formMs: n
   return { status: answered.status, formMs: answered.ms, healthMs };
 }
 
+/** A page's size as sent to a browser that accepts brotli, and the encoding used. */
+async function compressedSize(url: string, cookie?: string): Promise<{ bytes: number; encoding: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { 'accept-encoding': BROWSER_ACCEPT_ENCODING, ...(cookie ? { cookie } : {}) } }, (res) => {
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        res.on('end', () => resolve({ bytes, encoding: String(res.headers['content-encoding'] ?? 'identity') }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
 async function modulePhase() {
   log('module phase: fresh demo database, one signed-in learner');
   return withServer(await freshEmpty(), { SEED_DEMO_DATA: 'auto' }, async (server, client, memory) => {
@@ -438,6 +465,7 @@ async function modulePhase() {
     const page = await get(client, MODULE_PATH, cookie);
     if (!page.body.includes('module-title')) throw new Error('the module page did not render');
     const trivial = await get(client, '/');
+    const compressed = { module: await compressedSize(server.url + MODULE_PATH, cookie), trivial: await compressedSize(server.url + '/') };
     for (let i = 0; i < 200; i += 1) {
       await get(client, MODULE_PATH, cookie);
       await get(client, '/');
@@ -463,6 +491,8 @@ async function modulePhase() {
       moduleQueries: page.queries,
       trivialQueries: trivial.queries,
       moduleBytes: page.body.length,
+      trivialBytes: trivial.body.length,
+      compressed,
       runs,
       moduleRps: mean(runs.module),
       trivialRps: mean(runs.trivial),
@@ -646,10 +676,10 @@ async function writesPhase() {
 
 // --- Phase: mixed (issue 7) ----------------------------------------------------------------------
 
-async function mixedPhase() {
+async function mixedPhase(mixedDuration: number, label = 'mixed') {
   const staff = Number(opts.staff);
   const template = await largeTemplate(staff);
-  log(`mixed phase: ${staff} staff, ${mixedRate} requests/s for ${mixedDuration} s (80% module pages, 15% writes, 5% dashboards), ${processes} server process${processes > 1 ? 'es' : ''}`);
+  log(`${label} phase: ${staff} staff, ${mixedRate} requests/s for ${mixedDuration} s (80% module pages, 15% writes, 5% dashboards), ${processes} server process${processes > 1 ? 'es' : ''}`);
   const database = await freshCopy(template);
   return withServer(
     database,
@@ -696,12 +726,26 @@ async function mixedPhase() {
       const leader = Math.random() < 0.5 || schoolCookies.length === 0 ? { kind: 'dashboard (trust)', cookie: trustCookie } : { kind: 'dashboard (school)', cookie: pick(schoolCookies) };
       return { kind: leader.kind, path: '/lead', headers: { cookie: leader.cookie }, expect: (s) => s === 200 };
     };
+    // Metrics from a separate connection pool: on an overloaded server the load's own pool holds a
+    // queue of requests waiting for a socket, and a sample sent through it would wait behind them.
+    const samplers = group.servers.map((one) => new HttpClient(one.url));
     await openLoop(client, { rate: mixedRate, durationS: 10, next });
-    for (const one of group.clients) await metrics(one, true);
+    for (const one of samplers) await metrics(one, true);
+    const start = await metrics(samplers[0]!);
     log(`measuring for ${mixedDuration} s`);
+    const rssByMinute: number[] = [];
+    const minuteTimer = setInterval(() => {
+      metrics(samplers[0]!)
+        .then((m) => rssByMinute.push(m.rssBytes))
+        .catch(() => undefined);
+    }, 60_000);
     const run = await openLoop(client, { rate: mixedRate, durationS: mixedDuration, next, drainS: 60 });
-    // The worst of the processes.
-    const each = await Promise.all(group.clients.map((one) => metrics(one)));
+    clearInterval(minuteTimer);
+    // Requests still queued in the client once the drain is over are dropped (counted as unanswered).
+    client.close();
+    // The worst of the processes, each asked through its own sampler.
+    const each = await Promise.all(samplers.map((one) => metrics(one)));
+    for (const one of samplers) one.close();
     const after = { rssBytes: Math.max(...each.map((m) => m.rssBytes)), eventLoopDelayP99Ms: Math.max(...each.map((m) => m.eventLoopDelayP99Ms)), eventLoopDelayMaxMs: Math.max(...each.map((m) => m.eventLoopDelayMaxMs)) };
     const kinds = Object.fromEntries(Object.entries(run.kinds).map(([k, v]) => [k, summarise(v, run.durationS)]));
     const writeKinds = Object.entries(run.kinds).filter(([k]) => k.startsWith('write:'));
@@ -719,6 +763,8 @@ async function mixedPhase() {
       writes: summarise(writesMerged, run.durationS),
       dashboards: summarise(dashMerged, run.durationS),
       abandoned: run.abandoned,
+      rssStart: start.rssBytes,
+      rssByMinute,
       rssEnd: after.rssBytes,
       peakRss: memory.peakRss,
       eventLoopP99Ms: after.eventLoopDelayP99Ms,
@@ -728,6 +774,52 @@ async function mixedPhase() {
     },
     processes,
   );
+}
+
+// --- Phase: cold start (issue 14) ----------------------------------------------------------------
+
+/**
+ * How soon a freshly started built server answers. A first run seeds a demo database (and sets the
+ * harness password in it); then the server is started twice more on that database: once with an
+ * empty content cache (every module is compiled from MDX on its first request) and once with the
+ * cache the first of those filled. Each time: process start → first answer to `/`, then sign-in,
+ * then the first module page.
+ */
+async function coldStartPhase() {
+  log('cold-start phase: start, first answer, first module page; with an empty and with a warm content cache');
+  const database = await freshEmpty();
+  const { databasePath } = database;
+  const databaseEnv: Record<string, string> = database.url ? { DATABASE_URL: database.url } : {};
+  const cacheDir = path.join(path.dirname(databasePath), 'content-cache-measured');
+  const primer = await startServer({ serverJs, databasePath, env: { ...SERVER_ENV, ...databaseEnv, SEED_DEMO_DATA: 'auto', CONTENT_CACHE_PATH: path.join(path.dirname(databasePath), 'content-cache-primer') }, harnessPassword: true });
+  await stopWithin(primer, 20_000);
+  const startOnce = async (cache: 'empty' | 'warm') => {
+    const began = performance.now();
+    const server = await startServer({ serverJs, databasePath, env: { ...SERVER_ENV, ...databaseEnv, SEED_DEMO_DATA: 'never', CONTENT_CACHE_PATH: cacheDir } });
+    const listeningMs = performance.now() - began;
+    const client = new HttpClient(server.url);
+    try {
+      await get(client, '/');
+      const firstAnswerMs = performance.now() - began;
+      const cookie = await signIn(client, 'teacher@oakfield.example');
+      const moduleStarted = performance.now();
+      const page = await get(client, MODULE_PATH, cookie);
+      if (!page.body.includes('module-title')) throw new Error('the module page did not render');
+      const firstModuleMs = performance.now() - moduleStarted;
+      const againStarted = performance.now();
+      await get(client, MODULE_PATH, cookie);
+      const secondModuleMs = performance.now() - againStarted;
+      log(`${cache} content cache: listening after ${ms(listeningMs)}, first answer after ${ms(firstAnswerMs)}; first module page ${ms(firstModuleMs)}, second ${ms(secondModuleMs)}`);
+      return { cache, listeningMs, firstAnswerMs, firstModuleMs, secondModuleMs };
+    } finally {
+      client.close();
+      await stopWithin(server, 20_000);
+    }
+  };
+  fs.rmSync(cacheDir, { recursive: true, force: true });
+  const cold = await startOnce('empty');
+  const warm = await startOnce('warm');
+  return { cold, warm };
 }
 
 // --- Phase: email (issue 11) ---------------------------------------------------------------------
@@ -810,6 +902,7 @@ type DashboardResult = Awaited<ReturnType<typeof dashboardPhase>>;
 type WritesResult = Awaited<ReturnType<typeof writesPhase>>;
 type MixedResult = Awaited<ReturnType<typeof mixedPhase>>;
 type EmailResult = Awaited<ReturnType<typeof emailPhase>>;
+type ColdStartResult = Awaited<ReturnType<typeof coldStartPhase>>;
 
 interface Results {
   module?: ModuleResult;
@@ -817,6 +910,8 @@ interface Results {
   writes?: WritesResult;
   mixed?: MixedResult;
   email?: EmailResult;
+  coldStart?: ColdStartResult;
+  soak?: MixedResult;
   skipped: Record<string, string>;
 }
 
@@ -865,6 +960,18 @@ function budgets(r: Results): BudgetRow[] {
     rows.push({ budget: 'Pages are not held up while the invitations are sent (p95 < 100 ms)', measured: `/courses p95 ${ms(e.readsWhileSending.p95)}, max ${ms(e.readsWhileSending.max)} over ${e.readsWhileSending.count} reads; ${e.sent} sent in ${e.drainS.toFixed(1)} s`, holds: e.readsWhileSending.p95 < 100 && e.sent === e.staff });
     rss.push({ where: 'email phase', bytes: e.peakRss });
   }
+  if (r.coldStart) {
+    const { cold, warm } = r.coldStart;
+    rows.push({ budget: 'Cold start: a built server answers its first request within 2 s (warm content cache)', measured: `${ms(warm.firstAnswerMs)} from process start (empty cache: ${ms(cold.firstAnswerMs)}); first module page ${ms(warm.firstModuleMs)} (empty cache: ${ms(cold.firstModuleMs)})`, holds: warm.firstAnswerMs < 2000 });
+  }
+  if (r.soak) {
+    const s = r.soak;
+    const growth = s.rssEnd / s.rssStart - 1;
+    rows.push({ budget: `Soak: ${s.seconds / 60} minutes of mixed load at ${s.rate} requests/s with no errors`, measured: `${s.all.errors} errors of ${s.all.count} requests`, holds: s.all.errors === 0 });
+    rows.push({ budget: 'Soak: module page p95 < 100 ms; leader dashboard p95 < 100 ms', measured: `module page p95 ${ms(s.kinds['module page']?.p95)}; dashboards p95 ${ms(s.dashboards.p95)}`, holds: (s.kinds['module page']?.p95 ?? Infinity) < 100 && s.dashboards.p95 < 100 });
+    rows.push({ budget: 'Soak: server RSS grows < 10% (after the warm-up → end)', measured: `${mb(s.rssStart)} → ${mb(s.rssEnd)} (${(growth * 100).toFixed(1)}%)`, holds: growth < 0.1 });
+    rss.push({ where: 'soak', bytes: s.peakRss });
+  }
   for (const { where, bytes } of rss) rows.push({ budget: `Server RSS < 300 MB (${where}, peak)`, measured: mb(bytes), holds: bytes < 300 * MB });
   for (const [phase, why] of Object.entries(r.skipped)) rows.push({ budget: `${phase} phase`, measured: `not measured: ${why}`, holds: null });
   return rows;
@@ -896,6 +1003,16 @@ function sourceVersion(): string {
   }
 }
 
+function mixedSection(m: MixedResult): string[] {
+  const out: string[] = [];
+  out.push(`Large seed with ${m.staff} staff, served by ${m.processes} process${m.processes > 1 ? 'es (requests spread over them in turn, as a load balancer would)' : ''}. ${m.learners} signed-in learners (sign-in took ${m.signInSeconds.toFixed(0)} s), the trust leader and up to 10 school leaders. Open loop at ${m.rate} requests/s for ${m.seconds} s after a 10 s warm-up: 80% module pages (any of the ${modules.length} modules), 15% progress writes (each learner works through modules in order: required reflection, knowledge check, complete), 5% leader dashboards (/lead, half trust leader, half school leaders).`, '');
+  out.push(`Throughput ${num(m.all.perSecond, 1)} OK requests/s; ${m.all.errors} errors of ${m.all.count}${m.abandoned ? `; ${m.abandoned} unanswered at the end` : ''}; ${m.staleRetries} requests sent again once because the server closed an idle keep-alive socket as they went out (Node's keep-alive race; the server never read them). Overall p50 ${ms(m.all.p50)}, p95 ${ms(m.all.p95)}, p99 ${ms(m.all.p99)}.`, '');
+  out.push(latencyTable({ ...m.kinds, 'all writes': m.writes, 'all dashboards': m.dashboards }, m.seconds));
+  out.push(errorNotes(m.kinds));
+  out.push(`Server RSS ${mb(m.rssEnd)} at the end, ${mb(m.peakRss)} peak. Event-loop delay (from /__metrics over the measured run): p99 ${ms(m.eventLoopP99Ms)}, max ${ms(m.eventLoopMaxMs)}.`, '');
+  return out;
+}
+
 function report(r: Results, command: string, started: Date, elapsedS: number): string {
   const cpus = os.cpus();
   const out: string[] = [];
@@ -906,20 +1023,20 @@ function report(r: Results, command: string, started: Date, elapsedS: number): s
   out.push(`- Database: ${postgresAdminUrl ? 'PostgreSQL (DATABASE_URL; each phase on a new database on that server)' : 'SQLite (a file per phase)'}; mixed phase on ${processes} server process${processes > 1 ? 'es' : ''}`);
   out.push(`- Load on the machine when the run ended (uptime): ${os.loadavg().map((n) => n.toFixed(2)).join(', ')}`);
   out.push(`- Command: \`${command}\``);
-  out.push(`- Source: ${sourceVersion()}`, '');
+  out.push(`- Source: ${opts.build === 'build' ? sourceVersion() : `the build in ${opts.build}`}`, '');
   out.push('## Budgets', '', '| Budget | Measured | Holds |', '| --- | --- | --- |');
   for (const row of budgets(r)) out.push(`| ${row.budget} | ${row.measured} | ${row.holds === null ? 'not measured' : row.holds ? 'yes' : '**NO**'} |`);
   out.push('');
   out.push('## How the load is made', '');
   out.push('- Each phase starts `build/server.js` (a private copy of build/, so a rebuild during a run cannot disturb it) with `NODE_ENV=production`, `KINDRED_METRICS=1` and a fresh temp database: the demo data (module and writes phases) or a copy of `npm run db:seed -- --large --staff N` (dashboard and mixed phases). `X-Query-Count` gives statements per request; `/__metrics` gives RSS, heap and event-loop delay; peak RSS is also read from /proc (VmHWM).');
-  out.push('- Reflection saves and knowledge-check attempts are posted as the browser posts them with JavaScript (a Remix fetcher, `?_data=routes/courses.$course.$module`, answered with JSON); completion and external CPD are plain form posts answered with a 302. A write counts as acknowledged only on its normal answer (`ok: true`, `passed: true`, or the 302).');
-  out.push('- Options: `--phase module|dashboard|writes|mixed|all` (or a comma-separated list), `--duration S` / `--long` (mixed phase, 60 s / 600 s), `--rate N` (mixed, requests/s), `--learners N`, `--staff N` (mixed), `--throughput-seconds S`, `--writes-seconds S`, `--writers N`, `--out FILE`, `--no-doc`. Run `npm run build` first.', '');
+  out.push('- Reflection saves and knowledge-check attempts are posted as the browser posts them with JavaScript (a Remix fetcher with single fetch, `<module path>.data`, answered in turbo-stream and decoded as the browser does); completion and external CPD are plain form posts answered with a 302. A write counts as acknowledged only on its normal answer (`ok: true`, `passed: true`, or the 302).');
+  out.push('- Options: `--phase module|dashboard|writes|mixed|email|cold-start|soak|all` (or a comma-separated list; `all` leaves out the soak), `--cold-start`, `--soak` (10 minutes of the mixed load), `--duration S` / `--long` (mixed phase, 60 s / 600 s), `--rate N` (mixed, requests/s), `--learners N`, `--staff N` (mixed), `--throughput-seconds S`, `--writes-seconds S`, `--writers N`, `--out FILE`, `--no-doc`. Run `npm run build` first.', '');
   out.push('Latencies are measured by the client. In the fixed-rate (open-loop) runs a request is due at a fixed time whether or not earlier ones have answered, and its latency counts from that time, so a slow server cannot hide its queue. The machine is shared and noisy: compare figures from the same run.', '');
 
   if (r.module) {
     const m = r.module;
     out.push('## Module page', '');
-    out.push(`A warm module page (\`${MODULE_PATH}\`, ${(m.moduleBytes / 1024).toFixed(0)} KB, ${m.moduleQueries} SQL statements) for a signed-in learner, against the signed-out landing page \`/\` (${m.trivialQueries} statements) on the same server. Max throughput: autocannon, 10 connections, ${throughputSeconds} s per run, after 200 warm-up requests each, alternating pages, two rounds.`, '');
+    out.push(`A warm module page (\`${MODULE_PATH}\`, ${(m.moduleBytes / 1024).toFixed(0)} KB, ${(m.compressed.module.bytes / 1024).toFixed(0)} KB as sent with ${m.compressed.module.encoding}, ${m.moduleQueries} SQL statements) for a signed-in learner, against the signed-out landing page \`/\` (${(m.trivialBytes / 1024).toFixed(0)} KB, ${(m.compressed.trivial.bytes / 1024).toFixed(1)} KB with ${m.compressed.trivial.encoding}, ${m.trivialQueries} statements) on the same server. Max throughput: autocannon, 10 connections, \`Accept-Encoding: ${BROWSER_ACCEPT_ENCODING}\` (compression on for both pages, as browsers get them), ${throughputSeconds} s per run, after 200 warm-up requests each, alternating pages, two rounds.`, '');
     out.push('| Run | Module page req/s | Trivial page req/s | Module p50 / p99 | Trivial p50 / p99 | non-2xx / errors |', '| --- | ---: | ---: | --- | --- | --- |');
     m.runs.module.forEach((mod, i) => {
       const triv = m.runs.trivial[i]!;
@@ -961,14 +1078,24 @@ function report(r: Results, command: string, started: Date, elapsedS: number): s
   }
 
   out.push('## Mixed load (issue 7)', '');
-  if (r.mixed) {
-    const m = r.mixed;
-    out.push(`Large seed with ${m.staff} staff, served by ${m.processes} process${m.processes > 1 ? 'es (requests spread over them in turn, as a load balancer would)' : ''}. ${m.learners} signed-in learners (sign-in took ${m.signInSeconds.toFixed(0)} s), the trust leader and up to 10 school leaders. Open loop at ${m.rate} requests/s for ${m.seconds} s after a 10 s warm-up: 80% module pages (any of the ${modules.length} modules), 15% progress writes (each learner works through modules in order: required reflection, knowledge check, complete), 5% leader dashboards (/lead, half trust leader, half school leaders).`, '');
-    out.push(`Throughput ${num(m.all.perSecond, 1)} OK requests/s; ${m.all.errors} errors of ${m.all.count}${m.abandoned ? `; ${m.abandoned} unanswered at the end` : ''}; ${m.staleRetries} requests sent again once because the server closed an idle keep-alive socket as they went out (Node's keep-alive race; the server never read them). Overall p50 ${ms(m.all.p50)}, p95 ${ms(m.all.p95)}, p99 ${ms(m.all.p99)}.`, '');
-    out.push(latencyTable({ ...m.kinds, 'all writes': m.writes, 'all dashboards': m.dashboards }, m.seconds));
-    out.push(errorNotes(m.kinds));
-    out.push(`Server RSS ${mb(m.rssEnd)} at the end, ${mb(m.peakRss)} peak. Event-loop delay (from /__metrics over the measured run): p99 ${ms(m.eventLoopP99Ms)}, max ${ms(m.eventLoopMaxMs)}.`, '');
-  } else out.push(`Not measured: ${r.skipped.mixed ?? 'phase not selected'}.`, '');
+  if (r.mixed) out.push(...mixedSection(r.mixed));
+  else out.push(`Not measured: ${r.skipped.mixed ?? 'phase not selected'}.`, '');
+
+  if (r.coldStart) {
+    const { cold, warm } = r.coldStart;
+    out.push('## Cold start (issue 14)', '');
+    out.push('The built server started on a demo database (seeded by an earlier start, so no seeding or migration is timed), first with an empty content cache (`CONTENT_CACHE_PATH`: every module compiles from MDX on its first request), then with the cache that start filled. Times from process start; then a sign-in and the module page twice.', '');
+    out.push('| Content cache | Listening | First answer (`/`) | First module page | Second module page |', '| --- | ---: | ---: | ---: | ---: |');
+    for (const run of [cold, warm]) out.push(`| ${run.cache} | ${ms(run.listeningMs)} | ${ms(run.firstAnswerMs)} | ${ms(run.firstModuleMs)} | ${ms(run.secondModuleMs)} |`);
+    out.push('');
+  }
+
+  if (r.soak) {
+    const growth = r.soak.rssEnd / r.soak.rssStart - 1;
+    out.push('## Soak (issue 14)', '');
+    out.push(`The mixed load below for ${r.soak.seconds / 60} minutes. RSS after the warm-up ${mb(r.soak.rssStart)}, then once a minute: ${r.soak.rssByMinute.map(mb).join(', ')}; at the end ${mb(r.soak.rssEnd)} (**${(growth * 100).toFixed(1)}%** growth).`, '');
+    out.push(...mixedSection(r.soak));
+  }
   return out.join('\n');
 }
 
@@ -979,6 +1106,7 @@ function printSummary(r: Results): void {
     for (const [kind, s] of Object.entries(r.mixed.kinds).sort()) console.log(`        mixed ${kind}: ${s.ok}/${s.count} OK, p50 ${ms(s.p50)} p95 ${ms(s.p95)} p99 ${ms(s.p99)}`);
     console.log(`        mixed: ${num(r.mixed.all.perSecond, 1)} req/s, RSS peak ${mb(r.mixed.peakRss)}, event-loop p99 ${ms(r.mixed.eventLoopP99Ms)}`);
   }
+  if (r.soak) console.log(`        soak: ${num(r.soak.all.perSecond, 1)} req/s, RSS ${r.soak.rssByMinute.map(mb).join(' → ')}, event-loop p99 ${ms(r.soak.eventLoopP99Ms)}`);
 }
 
 // --- Main ----------------------------------------------------------------------------------------
@@ -987,7 +1115,7 @@ async function main(): Promise<void> {
   const started = new Date();
   const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
   try {
-    serverJs = snapshotBuild();
+    serverJs = snapshotBuild(process.cwd(), path.resolve(opts.build!));
   } catch (error) {
     fail(error instanceof Error ? error.message : String(error));
   }
@@ -1000,13 +1128,18 @@ async function main(): Promise<void> {
       if (phase === 'module') results.module = await modulePhase();
       if (phase === 'writes') results.writes = await writesPhase();
       if (phase === 'email') results.email = await emailPhase();
+      if (phase === 'cold-start') results.coldStart = await coldStartPhase();
       if (phase === 'dashboard') {
         if (large) results.dashboard = await dashboardPhase();
         else results.skipped.dashboard = missingSeed;
       }
       if (phase === 'mixed') {
-        if (large) results.mixed = await mixedPhase();
+        if (large) results.mixed = await mixedPhase(mixedSeconds);
         else results.skipped.mixed = missingSeed;
+      }
+      if (phase === 'soak') {
+        if (large) results.soak = await mixedPhase(SOAK_SECONDS, 'soak');
+        else results.skipped.soak = missingSeed;
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -94,7 +94,12 @@ export async function startServer({ useVite }: { useVite: boolean }): Promise<vo
     remixHandler({
       build,
       mode: useVite ? 'development' : 'production',
-      getLoadContext: (req, res) => ({ cspNonce: res.locals.cspNonce as string, clientAddress: req.ip ?? req.socket.remoteAddress ?? 'unknown' }),
+      getLoadContext: (req, res) => ({
+        cspNonce: res.locals.cspNonce as string,
+        clientAddress: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+        // Single fetch asks for data at `<path>.data`; anything else that reaches Remix renders a page.
+        courseHtml: req.path.endsWith('.data') ? undefined : new Map<string, string>(),
+      }),
     }),
   );
 

@@ -49,12 +49,32 @@ export async function run<A extends LoaderFunctionArgs | ActionFunctionArgs>(
 ): Promise<Response> {
   try {
     const result = await handler({ request, params, context: context() } as A);
-    if (result instanceof Response) return result;
-    return new Response(JSON.stringify(result), { status: 200, headers: { 'content-type': 'application/json' } });
+    return asResponse(result);
   } catch (thrown) {
     if (thrown instanceof Response) return thrown;
+    if (isDataWithInit(thrown)) return asResponse(thrown);
     throw thrown;
   }
+}
+
+/** What Remix's data(value, init) returns: the value with a status and headers for its answer. */
+interface DataWithInit {
+  type: 'DataWithResponseInit';
+  data: unknown;
+  init: ResponseInit | null;
+}
+
+function isDataWithInit(value: unknown): value is DataWithInit {
+  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'DataWithResponseInit';
+}
+
+/** A loader's answer as a Response: plain objects (single fetch) and data() as JSON, Responses as they are. */
+function asResponse(result: unknown): Response {
+  if (result instanceof Response) return result;
+  const { value, init } = isDataWithInit(result) ? { value: result.data, init: result.init ?? {} } : { value: result, init: {} as ResponseInit };
+  const headers = new Headers(init.headers);
+  headers.set('content-type', 'application/json');
+  return new Response(JSON.stringify(value), { status: init.status ?? 200, headers });
 }
 
 export async function jsonOf<T = Record<string, unknown>>(response: Response): Promise<T> {

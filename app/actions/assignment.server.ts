@@ -1,4 +1,4 @@
-import { json } from '@remix-run/node';
+import { data } from '@remix-run/node';
 import { z } from 'zod';
 import { ROLES } from '#db/schema.ts';
 import type { SessionUser } from '#app/auth/session.server.ts';
@@ -82,7 +82,7 @@ export async function handleAssignmentAction(viewer: SessionUser, mode: Assigner
   }
   if (intent !== 'assign') throw badRequest('Unknown form.');
   const parsed = parseForm(assignSchema(ukDate(nowIso())), formData);
-  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, done: null }, { status: 400 });
+  if (!parsed.success) return data({ fieldErrors: parsed.fieldErrors, done: null }, { status: 400 });
   const result = await orNotFound(assignCourse(viewer, mode, { target: parsed.data.target, courseSlug: parsed.data.course, dueDate: parsed.data.dueDate }));
   const due = parsed.data.dueDate ? `due ${formatDate(`${parsed.data.dueDate}T12:00:00Z`)}` : 'with no due date';
   const title = courseTitle(parsed.data.course);

@@ -1,4 +1,4 @@
-import { json, redirect } from '@remix-run/node';
+import { data, redirect } from '@remix-run/node';
 import { z } from 'zod';
 import type { SessionUser } from '#app/auth/session.server.ts';
 import { addComment } from '#app/models/coaching.server.ts';
@@ -18,7 +18,7 @@ const commentSchema = z.object({
 export async function handleCommentAction(viewer: SessionUser, formData: FormData, backTo: string) {
   const parsed = commentSchema.safeParse(Object.fromEntries(formData));
   if (!parsed.success) {
-    return json({ commentError: { reflectionId: Number(formData.get('reflectionId')), message: parsed.error.issues.find((i) => i.path[0] === 'body')?.message ?? 'Check your reply' } }, { status: 400 });
+    return data({ commentError: { reflectionId: Number(formData.get('reflectionId')), message: parsed.error.issues.find((i) => i.path[0] === 'body')?.message ?? 'Check your reply' } }, { status: 400 });
   }
   await orNotFound(addComment(viewer, parsed.data.reflectionId, parsed.data.body, parsed.data.submissionKey ?? null));
   return redirect(backTo);

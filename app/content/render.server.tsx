@@ -8,7 +8,8 @@ import type { CompiledMdx } from './compile.server.ts';
 // The browser gets HTML and item ids, never MDX code: no eval under our CSP, nothing to leak.
 
 type SlotKind = 'reflection' | 'check' | 'action-step';
-export type Segment = { type: 'html'; html: string } | { type: SlotKind; id: string };
+/** `key` names a piece of HTML by the content's hash, so one key never stands for two texts. */
+export type Segment = { type: 'html'; key: string; html: string } | { type: SlotKind; id: string };
 
 const SLOT_PATTERN = /<kindred-slot data-kind="(reflection|check|action-step)" data-id="([^"]*)"><\/kindred-slot>/g;
 
@@ -28,12 +29,13 @@ export function renderSegments(compiled: CompiledMdx): Segment[] {
   const html = renderToStaticMarkup(createElement(Component, { components }));
   const segments: Segment[] = [];
   let last = 0;
+  const key = () => `${compiled.hash.slice(0, 16)}-${segments.length}`;
   for (const match of html.matchAll(SLOT_PATTERN)) {
-    if (match.index > last) segments.push({ type: 'html', html: html.slice(last, match.index) });
+    if (match.index > last) segments.push({ type: 'html', key: key(), html: html.slice(last, match.index) });
     segments.push({ type: match[1] as SlotKind, id: match[2]! });
     last = match.index + match[0].length;
   }
-  if (last < html.length) segments.push({ type: 'html', html: html.slice(last) });
+  if (last < html.length) segments.push({ type: 'html', key: key(), html: html.slice(last) });
   renderedByHash.set(compiled.hash, segments);
   return segments;
 }

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { simpleParser } from 'mailparser';
 import { getEnv } from '#app/utils/env.server.ts';
 import { notFound } from '#app/utils/http.server.ts';
 
@@ -23,6 +22,8 @@ export interface OutboxFileSummary {
 const FILE_NAME = /^(\d{8})\.eml$/;
 
 async function parseFile(folder: string, name: string) {
+  // Loaded when the outbox is first read (development only), not at every start.
+  const { simpleParser } = await import('mailparser');
   return simpleParser(await fs.promises.readFile(path.join(folder, name)));
 }
 

@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import type { PublicCertificate } from './certificates.server.ts';
 import { NAME_WITHHELD, REVOCATION_REASONS } from './certificates.server.ts';
@@ -31,6 +30,8 @@ export function practiceLine(followedUpSteps: number): string | null {
 }
 
 export async function certificatePdf(certificate: PublicCertificate, url: string, standards: string[] = [], practice: string | null = null): Promise<Buffer> {
+  // Loaded on the first PDF, not at start: pdfkit and its font code are a quarter of the start-up time.
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     size: 'A4',
     layout: 'landscape',

@@ -2,6 +2,7 @@ import { AccessDenied, assertPlatformAdmin, mayErasePerson } from '#app/auth/pol
 import type { SessionUser } from '#app/auth/session.server.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
 import { recordAudit } from './audit.server.ts';
+import { forgetLearner } from './learner-cache.server.ts';
 
 // Subject access (UK GDPR art. 15, 20): everything Kindred holds about one person, as one JSON
 // document. Only the viewer's own rows, found by their user id; no secrets (password hash, session
@@ -120,7 +121,7 @@ export async function erasePerson(viewer: SessionUser, personId: number): Promis
 const erasedEmail = (id: number) => `erased-${id}@erased.invalid`;
 
 async function eraseInTransaction(personId: number, actorUserId: number | null, reason: ErasureReason): Promise<boolean> {
-  return getDb()
+  const erased = await getDb()
     .transaction()
     .execute(async (trx) => {
       const at = nowIso();
@@ -165,6 +166,9 @@ async function eraseInTransaction(personId: number, actorUserId: number | null, 
       await recordAudit({ event: 'person_erased', actorUserId, subjectUserId: person.id, detail: { reason } }, trx);
       return true;
     });
+  // Their progress went with them: nothing kept for them may be shown again.
+  if (erased) forgetLearner(personId);
+  return erased;
 }
 
 /**

@@ -4,8 +4,11 @@ import type { CourseEntry } from '#app/content/catalogue.server.ts';
 import type { Answers } from '#app/content/grading.server.ts';
 import type { ModuleItem } from '#app/content/schemas.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
+import { cachedForLearner, forgetLearner } from './learner-cache.server.ts';
 
 // A learner's progress, always scoped to the learner: every query here takes their user id.
+// The module page's reads are kept per learner between that learner's writes
+// (learner-cache.server.ts): every write here calls forgetLearner once it has committed.
 
 export type ModuleStatus = 'not-started' | 'in-progress' | 'completed';
 export type CourseStatus =
@@ -35,13 +38,15 @@ const VISIT_RESOLUTION_MS = 10 * 60 * 1000;
 export async function recordVisit(userId: number, course: CourseEntry, moduleSlug: string): Promise<void> {
   const at = nowIso();
   const version = course.meta.version;
-  const current = await getDb()
-    .selectFrom('enrolments as e')
-    .innerJoin('module_progress as mp', (join) => join.onRef('mp.user_id', '=', 'e.user_id').onRef('mp.course_slug', '=', 'e.course_slug').on('mp.module_slug', '=', moduleSlug))
-    .select(['e.last_module_slug', 'mp.last_visited_at'])
-    .where('e.user_id', '=', userId)
-    .where('e.course_slug', '=', course.slug)
-    .executeTakeFirst();
+  const current = await cachedForLearner(userId, `visit:${course.slug}:${moduleSlug}`, () =>
+    getDb()
+      .selectFrom('enrolments as e')
+      .innerJoin('module_progress as mp', (join) => join.onRef('mp.user_id', '=', 'e.user_id').onRef('mp.course_slug', '=', 'e.course_slug').on('mp.module_slug', '=', moduleSlug))
+      .select(['e.last_module_slug', 'mp.last_visited_at'])
+      .where('e.user_id', '=', userId)
+      .where('e.course_slug', '=', course.slug)
+      .executeTakeFirst(),
+  );
   if (current && current.last_module_slug === moduleSlug && Date.parse(at) - Date.parse(current.last_visited_at) < VISIT_RESOLUTION_MS) return;
   await getDb()
     .transaction()
@@ -57,6 +62,7 @@ export async function recordVisit(userId: number, course: CourseEntry, moduleSlu
         .onConflict((oc) => oc.columns(['user_id', 'course_slug', 'module_slug']).doUpdateSet({ last_visited_at: at }))
         .execute();
     });
+  forgetLearner(userId);
 }
 
 /** Starts a course (idempotent); returns where to go: the module last visited, or the first. */
@@ -67,6 +73,7 @@ export async function startCourse(userId: number, course: CourseEntry): Promise<
     .values({ user_id: userId, course_slug: course.slug, content_version: course.meta.version, started_at: at, completed_at: null, last_module_slug: null, last_activity_at: at })
     .onConflict((oc) => oc.columns(['user_id', 'course_slug']).doNothing())
     .execute();
+  forgetLearner(userId);
   return resumeModuleSlug(userId, course);
 }
 
@@ -112,6 +119,7 @@ export async function saveReflection(userId: number, course: CourseEntry, module
         .onConflict((oc) => oc.columns(['user_id', 'course_slug', 'module_slug', 'item_id']).doUpdateSet({ body, saved_at: at, content_version: course.meta.version }))
         .execute();
     });
+  forgetLearner(userId);
   return at;
 }
 
@@ -137,6 +145,7 @@ export async function recordCheckAttempt(
         .onConflict((oc) => oc.columns(['user_id', 'course_slug', 'module_slug', 'item_id']).doUpdateSet({ ...values, attempts: sql`check_attempts.attempts + 1` }))
         .execute();
     });
+  forgetLearner(userId);
 }
 
 export interface ModuleState {
@@ -145,7 +154,12 @@ export interface ModuleState {
   completedAt: string | null;
 }
 
+/** Kept per learner until their next write: callers must not change what they get. */
 export async function getModuleState(userId: number, courseSlug: string, moduleSlug: string): Promise<ModuleState> {
+  return cachedForLearner(userId, `state:${courseSlug}:${moduleSlug}`, () => readModuleState(userId, courseSlug, moduleSlug));
+}
+
+async function readModuleState(userId: number, courseSlug: string, moduleSlug: string): Promise<ModuleState> {
   const db = getDb();
   const [reflections, attempts, progress] = await Promise.all([
     db.selectFrom('reflection_responses').select(['item_id', 'body', 'saved_at']).where('user_id', '=', userId).where('course_slug', '=', courseSlug).where('module_slug', '=', moduleSlug).execute(),
@@ -201,7 +215,7 @@ export async function completeModule(
   items: ModuleItem[],
   onCourseCompleted?: (trx: Transaction<Database>, completedAt: string) => Promise<void>,
 ): Promise<CompletionResult> {
-  return getDb()
+  const result = await getDb()
     .transaction()
     .execute(async (trx) => {
       const at = nowIso();
@@ -243,12 +257,16 @@ export async function completeModule(
       if (Number(completed.numUpdatedRows) === 1 && onCourseCompleted) await onCourseCompleted(trx, at);
       return { ok: true as const, courseCompleted: true };
     });
+  forgetLearner(userId);
+  return result;
 }
 
-/** Each module's status for one learner in one course. */
+/** Each module's status for one learner in one course (kept until their next write). */
 export async function moduleStatuses(userId: number, courseSlug: string): Promise<Record<string, ModuleStatus>> {
-  const rows = await getDb().selectFrom('module_progress').select(['module_slug', 'completed_at']).where('user_id', '=', userId).where('course_slug', '=', courseSlug).execute();
-  return Object.fromEntries(rows.map((r) => [r.module_slug, r.completed_at ? 'completed' : 'in-progress']));
+  return cachedForLearner(userId, `statuses:${courseSlug}`, async () => {
+    const rows = await getDb().selectFrom('module_progress').select(['module_slug', 'completed_at']).where('user_id', '=', userId).where('course_slug', '=', courseSlug).execute();
+    return Object.fromEntries(rows.map((r) => [r.module_slug, r.completed_at ? 'completed' : 'in-progress'])) as Record<string, ModuleStatus>;
+  });
 }
 
 /** Each course's status for one learner, in two queries whatever the number of courses. */

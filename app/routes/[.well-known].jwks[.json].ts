@@ -1,8 +1,7 @@
-import { json } from '@remix-run/node';
 import { keyRing } from '#app/credentials/keys.server.ts';
 
 // The public keys that verify Kindred's credentials: the current one and every previous one still trusted.
 export async function loader() {
   const { publicKeys } = await keyRing();
-  return json({ keys: publicKeys }, { headers: { 'Cache-Control': 'public, max-age=300', 'Access-Control-Allow-Origin': '*' } });
+  return Response.json({ keys: publicKeys }, { headers: { 'Cache-Control': 'public, max-age=300', 'Access-Control-Allow-Origin': '*' } });
 }

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+import { data } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useLocation } from '@remix-run/react';
 import { z } from 'zod';
 import { newPasswordSchema } from '#app/auth/password.server.ts';
@@ -31,7 +31,7 @@ const passwordSchema = z
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  return json({
+  return {
     name: user.name,
     email: user.email,
     emails: await getPreferences(user.id),
@@ -45,7 +45,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       startedText: formatDateTime(s.createdAt),
       lastSeenText: formatDateTime(s.lastSeenAt),
     })),
-  });
+  };
 }
 
 /** A few words a person recognises ("Chrome on Windows"), not the whole user-agent string. */
@@ -64,15 +64,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const intent = formData.get('intent');
   if (intent === 'name') {
     const parsed = parseForm(nameSchema, formData);
-    if (!parsed.success) return json<ActionData>({ intent, fieldErrors: parsed.fieldErrors }, { status: 400 });
+    if (!parsed.success) return data<ActionData>({ intent, fieldErrors: parsed.fieldErrors }, { status: 400 });
     await updateName(user.id, parsed.data.name);
     return redirectWithFlash('/account', 'Your name is saved.');
   }
   if (intent === 'password') {
     const parsed = parseForm(passwordSchema, formData);
-    if (!parsed.success) return json<ActionData>({ intent, fieldErrors: parsed.fieldErrors }, { status: 400 });
+    if (!parsed.success) return data<ActionData>({ intent, fieldErrors: parsed.fieldErrors }, { status: 400 });
     const result = await changePassword(user, parsed.data.currentPassword, parsed.data.newPassword, clientAddress(context));
-    if (!result.ok) return json<ActionData>({ intent, fieldErrors: { [result.field]: result.message } }, { status: 400 });
+    if (!result.ok) return data<ActionData>({ intent, fieldErrors: { [result.field]: result.message } }, { status: 400 });
     return redirectWithFlash('/account', 'Your password is changed. You have been signed out everywhere else, and we have emailed you to say so.');
   }
   if (intent === 'end-session') {
@@ -84,7 +84,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   if (intent === 'emails') {
     const parsed = parseForm(emailsSchema, formData);
-    if (!parsed.success) return json<ActionData>({ intent, fieldErrors: parsed.fieldErrors }, { status: 400 });
+    if (!parsed.success) return data<ActionData>({ intent, fieldErrors: parsed.fieldErrors }, { status: 400 });
     const { intent: _intent, ...choices } = parsed.data;
     await setPreferences(user.id, choices);
     return redirectWithFlash('/account#emails', 'Your email choices are saved.');

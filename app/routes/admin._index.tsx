@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useLocation } from '@remix-run/react';
 import { z } from 'zod';
 import { requireRecentPassword } from '#app/auth/session.server.ts';
@@ -67,13 +67,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
     listSsoSettings(admin),
     personQuery ? searchOrganisationPeople(admin, null, personQuery, 1) : null,
   ]);
-  return json({
+  return {
     personSearch: found ? { q: personQuery, total: found.total, people: found.people } : null,
     organisations: organisations.map((o) => ({ ...o, sso: ssoSettings.find((s) => s.organisationId === o.id) ?? null })),
     trusts,
     invitations: invitations.map((i) => ({ ...i, expiresText: i.expiresAt ? formatDate(i.expiresAt) : null })),
     ssoProviders: configuredProviders().map((p) => p.label),
-  });
+  };
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -81,10 +81,10 @@ export async function action({ request }: ActionFunctionArgs) {
   const formData = await readForm(request);
   if (formData.get('intent') === 'reset') {
     const parsedReset = parseForm(resetSchema, formData);
-    if (!parsedReset.success) return json({ fieldErrors: parsedReset.fieldErrors, form: 'reset' as const }, { status: 400 });
+    if (!parsedReset.success) return data({ fieldErrors: parsedReset.fieldErrors, form: 'reset' as const }, { status: 400 });
     const userId = await findUserIdByEmail(parsedReset.data.email);
     const outcome = userId === null ? 'not-found' : await sendPasswordResetFor(admin, userId);
-    if (outcome === 'not-found') return json({ fieldErrors: { email: 'No one who can sign in has that email address' }, form: 'reset' as const }, { status: 400 });
+    if (outcome === 'not-found') return data({ fieldErrors: { email: 'No one who can sign in has that email address' }, form: 'reset' as const }, { status: 400 });
     return redirectWithFlash('/admin#reset-link', outcome === 'sent' ? `A reset link is on its way to ${parsedReset.data.email}. It works once, for one hour.` : 'Three reset links went to that address in the last hour. Wait a while before sending another.');
   }
   if (formData.get('intent') === 'sso') {
@@ -92,14 +92,14 @@ export async function action({ request }: ActionFunctionArgs) {
     requireRecentPassword(request, admin);
     const parsedSso = parseForm(ssoSchema, formData);
     if (!parsedSso.success) {
-      return json({ fieldErrors: parsedSso.fieldErrors, form: 'sso' as const, ssoFor: Number(formData.get('organisationId')) || null }, { status: 400 });
+      return data({ fieldErrors: parsedSso.fieldErrors, form: 'sso' as const, ssoFor: Number(formData.get('organisationId')) || null }, { status: 400 });
     }
     const { organisationId, ...settings } = parsedSso.data;
     try {
       if (!(await saveSsoSettings(admin, organisationId, settings))) throw notFound();
     } catch (error) {
       if (!(error instanceof DomainTakenError)) throw error;
-      return json({ fieldErrors: { domains: `${error.domain} is already verified for another organisation` }, form: 'sso' as const, ssoFor: organisationId }, { status: 400 });
+      return data({ fieldErrors: { domains: `${error.domain} is already verified for another organisation` }, form: 'sso' as const, ssoFor: organisationId }, { status: 400 });
     }
     const organisationName = (await listOrganisations(admin)).find((o) => o.id === organisationId)?.name ?? 'the organisation';
     return redirectWithFlash('/admin#single-sign-on', `Single sign-on for ${organisationName} is saved.`);
@@ -118,13 +118,13 @@ export async function action({ request }: ActionFunctionArgs) {
   }
   requireRecentPassword(request, admin);
   const parsed = parseForm(createSchema, formData);
-  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, form: 'create' as const }, { status: 400 });
+  if (!parsed.success) return data({ fieldErrors: parsed.fieldErrors, form: 'create' as const }, { status: 400 });
   const { name, kind, trustId, leaderName, leaderEmail } = parsed.data;
   if (kind === 'trust' && trustId !== null) {
-    return json({ fieldErrors: { trustId: 'A trust cannot belong to another trust' }, form: 'create' as const }, { status: 400 });
+    return data({ fieldErrors: { trustId: 'A trust cannot belong to another trust' }, form: 'create' as const }, { status: 400 });
   }
   if (trustId !== null && !(await listTrusts()).some((t) => t.id === trustId)) {
-    return json({ fieldErrors: { trustId: 'Choose a trust from the list' }, form: 'create' as const }, { status: 400 });
+    return data({ fieldErrors: { trustId: 'Choose a trust from the list' }, form: 'create' as const }, { status: 400 });
   }
   try {
     const { token } = await createOrganisationWithLeader({ name, kind, trustId }, { name: leaderName, email: leaderEmail }, admin);
@@ -134,10 +134,10 @@ export async function action({ request }: ActionFunctionArgs) {
     });
   } catch (error) {
     if (error instanceof DuplicateOrganisationNameError) {
-      return json({ fieldErrors: { name: 'There is already an organisation with this name: open it from the list above, or add something to tell them apart (a town, say)' }, form: 'create' as const }, { status: 400 });
+      return data({ fieldErrors: { name: 'There is already an organisation with this name: open it from the list above, or add something to tell them apart (a town, say)' }, form: 'create' as const }, { status: 400 });
     }
     if (error instanceof DuplicateEmailError) {
-      return json({ fieldErrors: { leaderEmail: 'Someone already has an account with that email address' }, form: 'create' as const }, { status: 400 });
+      return data({ fieldErrors: { leaderEmail: 'Someone already has an account with that email address' }, form: 'create' as const }, { status: 400 });
     }
     throw error;
   }

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json, redirect } from '@remix-run/node';
+import { data, redirect } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { requirePlatformAdmin } from '#app/auth/policy.server.ts';
@@ -33,13 +33,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const organisations = await listRetention(admin);
   const retentionOptions = RETENTION_CHOICES.map((months) => ({ value: String(months), label: months % 12 === 0 ? `${months / 12} year${months === 12 ? '' : 's'}` : `${months} months` }));
   const erased = url.searchParams.get('erased') === '1';
-  if (!url.searchParams.has('email')) return json({ organisations, retentionOptions, erased, search: null });
+  if (!url.searchParams.has('email')) return { organisations, retentionOptions, erased, search: null };
   const form = new FormData();
   form.set('email', url.searchParams.get('email') ?? '');
   const parsed = parseForm(findSchema, form);
-  if (!parsed.success) return json({ organisations, retentionOptions, erased, search: { email: url.searchParams.get('email') ?? '', error: parsed.fieldErrors.email ?? 'Enter an email address', person: null } });
+  if (!parsed.success) return { organisations, retentionOptions, erased, search: { email: url.searchParams.get('email') ?? '', error: parsed.fieldErrors.email ?? 'Enter an email address', person: null } };
   const person = await findPersonToErase(admin, parsed.data.email);
-  return json({
+  return {
     organisations,
     retentionOptions,
     erased,
@@ -48,7 +48,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       error: person ? null : 'No one who may be erased has that email address (platform admins and you cannot be).',
       person: person ? { ...person, erasedAtText: person.erasedAt ? formatDate(person.erasedAt) : null } : null,
     },
-  });
+  };
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -59,14 +59,14 @@ export async function action({ request }: ActionFunctionArgs) {
     const parsed = parseForm(retentionSchema, formData);
     if (!parsed.success) {
       const row = parseForm(retentionSchema.pick({ organisationId: true }), formData);
-      return json({ fieldErrors: parsed.fieldErrors, saved: null, organisationId: row.success ? row.data.organisationId : null }, { status: 400 });
+      return data({ fieldErrors: parsed.fieldErrors, saved: null, organisationId: row.success ? row.data.organisationId : null }, { status: 400 });
     }
     await orNotFound(setRetention(admin, parsed.data.organisationId, parsed.data.months === '' ? null : Number(parsed.data.months)));
-    return json({ fieldErrors: {}, saved: parsed.data.organisationId, organisationId: parsed.data.organisationId });
+    return { fieldErrors: {}, saved: parsed.data.organisationId, organisationId: parsed.data.organisationId };
   }
   if (formData.get('intent') !== 'erase') throw badRequest('Choose what to do.');
   const parsed = parseForm(eraseSchema, formData);
-  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, saved: null, organisationId: null }, { status: 400 });
+  if (!parsed.success) return data({ fieldErrors: parsed.fieldErrors, saved: null, organisationId: null }, { status: 400 });
   await orNotFound(erasePerson(admin, parsed.data.userId));
   return redirect('/admin/data?erased=1');
 }

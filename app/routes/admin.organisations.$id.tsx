@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { requirePlatformAdmin } from '#app/auth/policy.server.ts';
@@ -29,7 +29,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const requestedPage = Math.max(1, Math.min(10_000, Number(url.searchParams.get('page')) || 1));
   const [trusts, found] = await Promise.all([listTrusts(), searchOrganisationPeople(admin, id, q, requestedPage)]);
   const pages = Math.max(1, Math.ceil(found.total / ADMIN_PEOPLE_PAGE_SIZE));
-  return json({ organisation, trusts, q, page: Math.min(requestedPage, pages), pages, total: found.total, people: found.people });
+  return { organisation, trusts, q, page: Math.min(requestedPage, pages), pages, total: found.total, people: found.people };
 }
 
 const editSchema = z.object({
@@ -49,10 +49,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
   // Moving a school changes which trust leaders see its staff: ask for the password again.
   requireRecentPassword(request, admin);
   const parsed = parseForm(editSchema, await readForm(request));
-  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors }, { status: 400 });
+  if (!parsed.success) return data({ fieldErrors: parsed.fieldErrors }, { status: 400 });
   const { name, trustId } = parsed.data;
   if (organisation.kind === 'school' && trustId !== null && !(await listTrusts()).some((t) => t.id === trustId)) {
-    return json({ fieldErrors: { trustId: 'Choose a trust from the list' } }, { status: 400 });
+    return data({ fieldErrors: { trustId: 'Choose a trust from the list' } }, { status: 400 });
   }
   try {
     const outcome = await updateOrganisation(admin, id, { name, trustId });
@@ -61,7 +61,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return redirectWithFlash(`/admin/organisations/${id}`, outcome === 'unchanged' ? 'Nothing to change.' : `Saved: ${name}${where}.`);
   } catch (error) {
     if (error instanceof DuplicateOrganisationNameError) {
-      return json({ fieldErrors: { name: 'Another organisation already has this name' } }, { status: 400 });
+      return data({ fieldErrors: { name: 'Another organisation already has this name' } }, { status: 400 });
     }
     throw error;
   }

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+
 import { Form, Link, useLoaderData } from '@remix-run/react';
 import { requireAuditReader } from '#app/auth/policy.server.ts';
 import { AUDIT_EVENT_LABELS, AUDIT_PAGE_SIZE, describeAuditDetail, readAuditTrail } from '#app/models/audit.server.ts';
@@ -17,7 +17,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const { rows, total } = await orNotFound(readAuditTrail(viewer, query));
   const page = query.page ?? 1;
   const filters = new URLSearchParams(Object.entries({ event: query.event, q: query.q, from: query.from, to: query.to }).filter((e): e is [string, string] => typeof e[1] === 'string'));
-  return json({
+  return {
     isAdmin: viewer.isPlatformAdmin,
     query,
     total,
@@ -35,7 +35,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       address: r.address,
       detail: describeAuditDetail(r.detail),
     })),
-  });
+  };
 }
 
 export default function AuditTrail() {

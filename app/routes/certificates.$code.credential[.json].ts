@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
-import { json } from '@remix-run/node';
+
 import { credentialFor } from '#app/credentials/open-badge.server.ts';
 import { normaliseCertificateCode } from '#app/models/certificates.server.ts';
 import { notFound } from '#app/utils/http.server.ts';
@@ -9,5 +9,5 @@ export async function loader({ params }: LoaderFunctionArgs) {
   const code = normaliseCertificateCode(params.code ?? '');
   const credential = code ? await credentialFor(code) : null;
   if (!code || !credential) throw notFound('No certificate has that code.');
-  return json(credential, { headers: { 'Content-Disposition': `attachment; filename="kindred-credential-${code}.json"`, 'Cache-Control': 'no-store' } });
+  return Response.json(credential, { headers: { 'Content-Disposition': `attachment; filename="kindred-credential-${code}.json"`, 'Cache-Control': 'no-store' } });
 }

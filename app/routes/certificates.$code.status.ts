@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
-import { json } from '@remix-run/node';
+
 import { credentialStatus } from '#app/credentials/open-badge.server.ts';
 import { normaliseCertificateCode } from '#app/models/certificates.server.ts';
 import { notFound } from '#app/utils/http.server.ts';
@@ -9,5 +9,5 @@ export async function loader({ params }: LoaderFunctionArgs) {
   const code = normaliseCertificateCode(params.code ?? '');
   const status = code ? await credentialStatus(code) : null;
   if (!status) throw notFound('No certificate has that code.');
-  return json(status, { headers: { 'Cache-Control': 'no-store', 'Access-Control-Allow-Origin': '*' } });
+  return Response.json(status, { headers: { 'Cache-Control': 'no-store', 'Access-Control-Allow-Origin': '*' } });
 }

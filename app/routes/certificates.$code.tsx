@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json, redirect } from '@remix-run/node';
+import { data, redirect } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { getSessionUser, requireUser, requireRecentPassword } from '#app/auth/session.server.ts';
@@ -24,13 +24,13 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const code = normaliseCertificateCode(params.code ?? '');
   const certificate = code ? await findPublicCertificate(code) : null;
-  if (!certificate) return json({ found: false as const, code: (params.code ?? '').slice(0, 40) }, { status: 404 });
+  if (!certificate) return data({ found: false as const, code: (params.code ?? '').slice(0, 40) }, { status: 404 });
   if (params.code !== certificate.code) throw redirect(`/certificates/${certificate.code}`);
   const url = verificationUrl(getEnv().PUBLIC_URL, certificate.code);
   const viewer = await getSessionUser(request);
   const owner = await findCertificateOwner(certificate.code);
   const [canDownload, canRevoke] = viewer && owner ? await Promise.all([canDownloadCertificate(viewer, owner.userId), canRevokeCertificate(viewer, owner.userId)]) : [false, false];
-  return json({
+  return {
     found: true as const,
     certificate: {
       ...certificate,
@@ -47,7 +47,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     credential: { ...credentialUrls(certificate.code), linkedIn: viewer && owner && viewer.id === owner.userId && !certificate.revokedAt ? linkedInAddToProfileUrl(certificate) : null },
     canRevoke: canRevoke && !certificate.revokedAt,
     reasons: Object.entries(REVOCATION_REASONS).map(([value, label]) => ({ value, label })),
-  });
+  };
 }
 
 const revokeSchema = z.object({
@@ -63,7 +63,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const formData = await readForm(request);
   requireRecentPassword(request, viewer);
   const parsed = revokeSchema.safeParse(Object.fromEntries(formData));
-  if (!parsed.success) return json({ fieldErrors: { [String(parsed.error.issues[0]?.path[0] ?? 'reason')]: parsed.error.issues[0]?.message } }, { status: 400 });
+  if (!parsed.success) return data({ fieldErrors: { [String(parsed.error.issues[0]?.path[0] ?? 'reason')]: parsed.error.issues[0]?.message } }, { status: 400 });
   await orNotFound(revokeCertificate(viewer, code, parsed.data.reason, parsed.data.note));
   return redirect(`/certificates/${code}`);
 }

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+
 import { Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
 import { requireRole } from '#app/auth/policy.server.ts';
 import { getCourseIndex } from '#app/content/catalogue.server.ts';
@@ -59,7 +59,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     if (sort === 'activity') return (a.lastActivityAt ?? '').localeCompare(b.lastActivityAt ?? '') || a.name.localeCompare(b.name);
     return b.overdue - a.overdue || a.assignedProgress - b.assignedProgress || (a.lastActivityAt ?? '').localeCompare(b.lastActivityAt ?? '') || a.name.localeCompare(b.name);
   });
-  return json({ teachers, sort, awaiting, practice, groups: groups.map((g) => ({ id: g.id, name: g.name, organisationName: g.organisationName, memberCount: g.memberCount })), ...options });
+  return { teachers, sort, awaiting, practice, groups: groups.map((g) => ({ id: g.id, name: g.name, organisationName: g.organisationName, memberCount: g.memberCount })), ...options };
 }
 
 export async function action({ request }: ActionFunctionArgs) {

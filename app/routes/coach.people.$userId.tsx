@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+
 import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import { isCoachOf, requireRole } from '#app/auth/policy.server.ts';
 import { randomToken } from '#app/auth/tokens.server.ts';
@@ -43,7 +43,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       comments: r.comments.map((c) => ({ id: c.id, authorName: c.authorName, byOwner: c.byOwner, body: c.body, createdAtText: formatDateTime(c.createdAt), unread: false })),
     })),
   );
-  return json({
+  return {
     userId,
     name: person.name,
     groups: person.groupNames,
@@ -55,7 +55,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     reflections,
     steps,
     submissionKey: randomToken(),
-  });
+  };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {

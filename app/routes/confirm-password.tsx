@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json, redirect } from '@remix-run/node';
+import { data, redirect } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
 import { z } from 'zod';
 import { markPasswordConfirmed, requireUser } from '#app/auth/session.server.ts';
@@ -19,15 +19,15 @@ const confirmSchema = z.object({
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireUser(request);
-  return json({ providers: configuredProviders().map((p) => ({ id: p.id, label: p.label })) });
+  return { providers: configuredProviders().map((p) => ({ id: p.id, label: p.label })) };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const parsed = parseForm(confirmSchema, await readForm(request));
-  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors }, { status: 400 });
+  if (!parsed.success) return data({ fieldErrors: parsed.fieldErrors }, { status: 400 });
   const checked = await confirmOwnPassword(user, parsed.data.password, clientAddress(context));
-  if (!checked.ok) return json({ fieldErrors: { password: checked.message } }, { status: checked.retryAt ? 429 : 400 });
+  if (!checked.ok) return data({ fieldErrors: { password: checked.message } }, { status: checked.retryAt ? 429 : 400 });
   await markPasswordConfirmed(user);
   return redirect(safeRedirectPath(parsed.data.redirectTo, '/account'));
 }

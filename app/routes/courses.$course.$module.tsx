@@ -1,10 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json, redirect } from '@remix-run/node';
+import { data, redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
 import { z } from 'zod';
 import { getSessionUser, requireUser } from '#app/auth/session.server.ts';
 import { signInKeepingDraft, takeKeptDraft, type KeptFields } from '#app/auth/kept-drafts.server.ts';
 import { gradeCheck, type Answers } from '#app/content/grading.server.ts';
+import { CourseHtml } from '#app/content/course-html.tsx';
+import { segmentsForData } from '#app/content/course-html.server.ts';
 import { actionStepsOf, checksOf, loadModuleBySlugs, reflectionsOf, type ReadyModule } from '#app/content/modules.server.ts';
 import { publicQuestions } from '#app/content/schemas.ts';
 import { completeModule, getModuleState, moduleStatuses, outstandingItems, recordCheckAttempt, recordVisit, saveReflection } from '#app/models/progress.server.ts';
@@ -32,7 +34,7 @@ async function requireModule(params: LoaderFunctionArgs['params']) {
   return loaded;
 }
 
-export async function loader({ request, params }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const loaded = await requireModule(params);
   const { course, module } = loaded;
@@ -50,7 +52,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (!loaded.ok) {
     console.warn(`[content] module could not be shown: ${loaded.problem}`);
     const statuses = await moduleStatuses(user.id, course.slug);
-    return json({ ...shared, broken: loaded.problem, moduleList: moduleList(loaded.course, statuses), page: null }, { status: 500 });
+    return data({ ...shared, broken: loaded.problem, moduleList: moduleList(loaded.course, statuses), page: null }, { status: 500 });
   }
   await recordVisit(user.id, course, module.slug);
   const [state, statuses, threads, coached, kept] = await Promise.all([
@@ -98,12 +100,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
         : null,
     };
   }
-  return json({
+  return {
     ...shared,
     broken: null,
     moduleList: moduleList(course, statuses),
     page: {
-      segments: loaded.segments,
+      segments: segmentsForData(loaded.segments, context),
       reflections,
       checks,
       actionSteps,
@@ -112,7 +114,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       kept: keptWork(kept),
       courseCertificate: certificate ? { code: certificate.code, revoked: certificate.revokedAt !== null } : null,
     },
-  });
+  };
 }
 
 function moduleList(course: ReadyModule['course'], statuses: Record<string, 'not-started' | 'in-progress' | 'completed'>) {
@@ -173,10 +175,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const parsed = reflectionSchema.safeParse({ itemId, body: formData.get('body') ?? undefined });
     // The text goes back with the error, so the page without JavaScript shows it again.
     const body = String(formData.get('body') ?? '');
-    if (!parsed.success) return json({ intent, itemId, ok: false, error: parsed.error.issues[0]?.message ?? 'Check your reflection', body }, { status: 400 });
+    if (!parsed.success) return data({ intent, itemId, ok: false, error: parsed.error.issues[0]?.message ?? 'Check your reflection', body }, { status: 400 });
     const savedAt = await saveReflection(user.id, course, module.slug, item.id, parsed.data.body);
     if (!enhanced) return backTo(`#item-${item.id}`);
-    return json({ intent, itemId, ok: true, savedAtText: formatDateTime(savedAt) });
+    return { intent, itemId, ok: true, savedAtText: formatDateTime(savedAt) };
   }
 
   if (intent === 'check') {
@@ -186,11 +188,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const graded = gradeCheck(check, answers);
     if (!graded.ok && graded.invalid) throw badRequest(graded.invalid);
     if (!graded.ok) {
-      return json({ intent, itemId, ok: false, error: 'Answer every question, then check your answers.', unanswered: graded.unanswered, answers }, { status: 400 });
+      return data({ intent, itemId, ok: false, error: 'Answer every question, then check your answers.', unanswered: graded.unanswered, answers }, { status: 400 });
     }
     await recordCheckAttempt(user.id, course, module.slug, check.id, answers, graded.results, graded.passed);
     if (!enhanced) return backTo(`#item-${check.id}`);
-    return json({ intent, itemId, ok: true, passed: graded.passed });
+    return { intent, itemId, ok: true, passed: graded.passed };
   }
 
   if (intent === 'share') {
@@ -199,7 +201,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const shared = formData.get('shared');
     if (shared !== '0' && shared !== '1') throw badRequest('Say whether to share the reflection.');
     if ((await setReflectionShared(user, course.slug, module.slug, item.id, shared === '1')) === null) {
-      return json({ intent, itemId, ok: false, error: 'Save your reflection before sharing it.' }, { status: 400 });
+      return data({ intent, itemId, ok: false, error: 'Save your reflection before sharing it.' }, { status: 400 });
     }
     return backTo(`#item-${item.id}`);
   }
@@ -211,7 +213,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (intent === 'complete') {
     const result = await completeModule(user.id, course, module.slug, items, issueCertificateOnCompletion(user.id, course));
     if (!result.ok) {
-      return json({ intent, itemId: null, ok: false, error: 'This module is not finished yet.', outstanding: result.outstanding }, { status: 400 });
+      return data({ intent, itemId: null, ok: false, error: 'This module is not finished yet.', outstanding: result.outstanding }, { status: 400 });
     }
     return backTo(result.courseCompleted ? '?courseCompleted=1#completion' : '#completion');
   }
@@ -225,7 +227,7 @@ function Segments({ page, reply }: { page: PageData; reply: ActionReply | undefi
   return (
     <>
       {segments.map((segment, i) => {
-        if (segment.type === 'html') return <div key={i} className="prose" dangerouslySetInnerHTML={{ __html: segment.html }} />;
+        if (segment.type === 'html') return <CourseHtml key={i} segment={segment} />;
         if (segment.type === 'reflection') {
           const reflection = reflections[segment.id];
           const commentError = reply?.commentError && reply.commentError.reflectionId === reflection?.sharing?.reflectionId ? reply.commentError.message : undefined;

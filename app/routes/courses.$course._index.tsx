@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json, redirect } from '@remix-run/node';
+import { redirect } from '@remix-run/node';
 import { Form, Link, useLoaderData } from '@remix-run/react';
 import { getSessionUser, requireUser } from '#app/auth/session.server.ts';
 import { courseReviewedOn, courseStandards, findCourse } from '#app/content/catalogue.server.ts';
@@ -24,7 +24,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const reviewedOn = courseReviewedOn(course);
   const finished = user && status?.[course.slug]?.state === 'completed';
   const certificate = finished ? await certificateForCourse(user.id, course.slug) : null;
-  return json({
+  return {
     signedIn: user !== null,
     reviewedOnText: reviewedOn ? formatDate(reviewedOn) : null,
     standards: courseStandards(course).map((code) => ({ code, label: describeStandard(code) })),
@@ -34,7 +34,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     status: status?.[course.slug] ?? null,
     resumeSlug,
     certificateCode: certificate?.code ?? null,
-  });
+  };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+
 import { Link, useLoaderData } from '@remix-run/react';
 import { getSessionUser } from '#app/auth/session.server.ts';
 import { getCourseIndex } from '#app/content/catalogue.server.ts';
@@ -12,7 +12,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const user = await getSessionUser(request);
   const { courses } = getCourseIndex();
   const statuses = user ? await courseStatuses(user.id, courses) : null;
-  return json({
+  return {
     signedIn: user !== null,
     courses: courses.map((course) => ({
       slug: course.slug,
@@ -23,7 +23,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       moduleCount: course.modules.length,
       status: statuses?.[course.slug] ?? null,
     })),
-  });
+  };
 }
 
 export default function Catalogue() {

@@ -1,12 +1,12 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+
 import { Link, useLoaderData } from '@remix-run/react';
 import { readOutboxFile } from '#app/mail/dev-outbox.server.ts';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.subject ?? 'Email'} – Local outbox – Kindred` }];
 
 export async function loader({ params }: LoaderFunctionArgs) {
-  return json(await readOutboxFile(params.id ?? ''));
+  return await readOutboxFile(params.id ?? '');
 }
 
 /** The plain-text part with its web addresses as links, so a reset or invitation link can be followed. */

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+
 import { Link, useLoaderData } from '@remix-run/react';
 import { listOutboxFiles } from '#app/mail/dev-outbox.server.ts';
 import { formatDateTime } from '#app/utils/dates.ts';
@@ -11,7 +11,7 @@ export const meta: MetaFunction = () => [{ title: 'Local outbox – Kindred' }];
 // (docs/decisions/012-email-outbox.md).
 export async function loader(_args: LoaderFunctionArgs) {
   const files = await listOutboxFiles();
-  return json({ files: files.map((f) => ({ ...f, when: f.date ? formatDateTime(f.date) : '' })) });
+  return { files: files.map((f) => ({ ...f, when: f.date ? formatDateTime(f.date) : '' })) };
 }
 
 export default function DevOutbox() {

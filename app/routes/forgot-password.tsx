@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { requestPasswordReset } from '#app/models/password-resets.server.ts';
@@ -17,17 +17,17 @@ const schema = z.object({ email: emailField });
 const ANSWER_AFTER_MS = 400;
 
 export async function loader() {
-  return json({ schoolSignIn: configuredProviders().length > 0 });
+  return { schoolSignIn: configuredProviders().length > 0 };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const started = Date.now();
   const parsed = parseForm(schema, await readForm(request));
-  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, sentTo: null }, { status: 400 });
+  if (!parsed.success) return data({ fieldErrors: parsed.fieldErrors, sentTo: null }, { status: 400 });
   await requestPasswordReset(parsed.data.email, clientAddress(context));
   const wait = ANSWER_AFTER_MS - (Date.now() - started);
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  return json({ fieldErrors: {}, sentTo: parsed.data.email });
+  return { fieldErrors: {}, sentTo: parsed.data.email };
 }
 
 export default function ForgotPassword() {

@@ -1,4 +1,3 @@
-import { json } from '@remix-run/node';
 import { sql } from 'kysely';
 import { getDb } from '#app/utils/db.server.ts';
 
@@ -6,9 +5,9 @@ import { getDb } from '#app/utils/db.server.ts';
 export async function loader() {
   try {
     await sql`select 1`.execute(getDb());
-    return json({ status: 'ok', database: 'ok' }, { headers: { 'Cache-Control': 'no-store' } });
+    return Response.json({ status: 'ok', database: 'ok' }, { headers: { 'Cache-Control': 'no-store' } });
   } catch (error) {
     console.error('[healthz] database check failed', error);
-    return json({ status: 'error', database: 'unavailable' }, { status: 503, headers: { 'Cache-Control': 'no-store' } });
+    return Response.json({ status: 'error', database: 'unavailable' }, { status: 503, headers: { 'Cache-Control': 'no-store' } });
   }
 }

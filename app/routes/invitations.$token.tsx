@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json, redirect } from '@remix-run/node';
+import { data, redirect } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { newPasswordSchema, passwordWeakness } from '#app/auth/password.server.ts';
@@ -22,22 +22,22 @@ const acceptSchema = z
 export async function loader({ params }: LoaderFunctionArgs) {
   const invitation = await findInvitation(params.token ?? '');
   if (invitation.status === 'valid') {
-    return json({ status: 'valid' as const, name: invitation.name, email: invitation.email, organisationName: invitation.organisationName });
+    return { status: 'valid' as const, name: invitation.name, email: invitation.email, organisationName: invitation.organisationName };
   }
-  if (invitation.status === 'unknown') return json({ status: 'unknown' as const }, { status: 404 });
-  if (invitation.status === 'withdrawn') return json({ status: 'withdrawn' as const, organisationName: invitation.organisationName, invitedByName: null }, { status: 410 });
-  return json({ status: invitation.status, organisationName: invitation.organisationName, invitedByName: invitation.invitedByName }, { status: 410 });
+  if (invitation.status === 'unknown') return data({ status: 'unknown' as const }, { status: 404 });
+  if (invitation.status === 'withdrawn') return data({ status: 'withdrawn' as const, organisationName: invitation.organisationName, invitedByName: null }, { status: 410 });
+  return data({ status: invitation.status, organisationName: invitation.organisationName, invitedByName: invitation.invitedByName }, { status: 410 });
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const invitation = await findInvitation(params.token ?? '');
-  if (invitation.status !== 'valid') return json({ fieldErrors: {}, formError: 'This invitation can no longer be used.' }, { status: 410 });
+  if (invitation.status !== 'valid') return data({ fieldErrors: {}, formError: 'This invitation can no longer be used.' }, { status: 410 });
   const parsed = parseForm(acceptSchema, await readForm(request));
-  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, formError: null }, { status: 400 });
+  if (!parsed.success) return data({ fieldErrors: parsed.fieldErrors, formError: null }, { status: 400 });
   const weakness = passwordWeakness(parsed.data.password, { name: parsed.data.name, email: invitation.email });
-  if (weakness) return json({ fieldErrors: { password: weakness }, formError: null }, { status: 400 });
+  if (weakness) return data({ fieldErrors: { password: weakness }, formError: null }, { status: 400 });
   const accepted = await acceptInvitation(invitation.invitationId, invitation.userId, parsed.data.name, parsed.data.password);
-  if (!accepted) return json({ fieldErrors: {}, formError: 'This invitation has just been used or has expired.' }, { status: 410 });
+  if (!accepted) return data({ fieldErrors: {}, formError: 'This invitation has just been used or has expired.' }, { status: 410 });
   const headers = new Headers();
   await endSession(request);
   headers.append('Set-Cookie', await createSession(invitation.userId, { userAgent: request.headers.get('user-agent'), address: clientAddress(context) }));

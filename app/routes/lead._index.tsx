@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+
 import { Form, Link, useLoaderData } from '@remix-run/react';
 import { requireRole } from '#app/auth/policy.server.ts';
 import { cellText, leaderDashboard, readDashboardQuery } from '#app/models/dashboard.server.ts';
@@ -28,7 +28,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const unsorted = new URLSearchParams(params);
   unsorted.delete('sort');
   unsorted.delete('dir');
-  return json({
+  return {
     query,
     filterQueryString: params.toString(),
     unsortedQueryString: unsorted.toString(),
@@ -55,7 +55,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       deactivated: row.deactivated,
       cells: courses.map((c) => ({ slug: c.slug, state: row.cells[c.slug]!.overdue ? 'overdue' : row.cells[c.slug]!.state, text: cellText(row.cells[c.slug]!) })),
     })),
-  });
+  };
 }
 
 function count(n: number): string {

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+
 import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import { requireRole } from '#app/auth/policy.server.ts';
 import { assignmentFormOptions, handleAssignmentAction } from '#app/actions/assignment.server.ts';
@@ -11,7 +11,7 @@ export const meta: MetaFunction = () => [{ title: 'Assign courses – Kindred' }
 export async function loader({ request }: LoaderFunctionArgs) {
   const viewer = await requireRole(request, 'leader');
   const person = (new URL(request.url).searchParams.get('person') ?? '').slice(0, 100);
-  return json(await assignmentFormOptions(viewer, 'leader', person));
+  return await assignmentFormOptions(viewer, 'leader', person);
 }
 
 export async function action({ request }: ActionFunctionArgs) {

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+
 import { Link, useLoaderData } from '@remix-run/react';
 import { ledOrganisationIds, requireRole } from '#app/auth/policy.server.ts';
 import { getCourseIndex } from '#app/content/catalogue.server.ts';
@@ -53,7 +53,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   }
   const totalHours = round(people.reduce((sum, p) => sum + p.total, 0));
   const schools = organisations.filter((o) => o.kind === 'school');
-  return json({
+  return {
     organisationNames: organisations.map((o) => o.name),
     year,
     generatedOn: formatDate(nowIso()),
@@ -68,7 +68,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     courses: courses.map((c) => ({ slug: c.slug, title: c.meta.title })),
     trends: completionTrend(courses, rows, today),
     bySchool: schools.length > 1 ? summariseBySchool(rows, courses, new Set(schools.map((o) => o.id))) : [],
-  });
+  };
 }
 
 export default function GovernorsSummary() {

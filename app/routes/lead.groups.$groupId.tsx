@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json, redirect } from '@remix-run/node';
+import { data, redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { requireRole } from '#app/auth/policy.server.ts';
 import { addGroupMember, assignmentsOfGroup, deleteGroup, getGroup, groupMembers, removeGroupMember, setGroupCoach } from '#app/models/groups.server.ts';
@@ -25,12 +25,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const [members, everyone] = await Promise.all([groupMembers(viewer, group.id), listMembers(viewer, { organisationId: group.organisationId })]);
   const memberIds = new Set(members.map((m) => m.userId));
   const active = everyone.filter((m) => !m.deactivated);
-  return json({
+  return {
     group,
     members,
     candidates: active.filter((m) => !memberIds.has(m.userId)).map((m) => ({ userId: m.userId, name: m.name })),
     coaches: active.filter((m) => m.roles.includes('coach')).map((m) => ({ userId: m.userId, name: m.name })),
-  });
+  };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -42,12 +42,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
     // Asked first, on a page of its own, so it works the same without JavaScript.
     if (formData.get('confirmed') !== 'yes') {
       const courses = (await assignmentsOfGroup(viewer, group.id)).map((slug) => findCourse(slug)?.meta.title ?? slug);
-      return json({ error: null, confirmDelete: { courses, members: group.memberCount } });
+      return { error: null, confirmDelete: { courses, members: group.memberCount } };
     }
     await orNotFound(deleteGroup(viewer, group.id));
     return redirect(`/lead/groups?deleted=${encodeURIComponent(group.name)}`);
   }
-  if (!Number.isSafeInteger(userId) || userId <= 0) return json({ error: 'Choose a person.', confirmDelete: null }, { status: 400 });
+  if (!Number.isSafeInteger(userId) || userId <= 0) return data({ error: 'Choose a person.', confirmDelete: null }, { status: 400 });
   // A person from another school (an id edited in the form) is "not found", and nothing changes.
   if (intent === 'add') {
     await orNotFound(addGroupMember(viewer, group.id, userId));

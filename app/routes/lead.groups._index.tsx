@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json, redirect } from '@remix-run/node';
+import { data, redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
 import { z } from 'zod';
 import { requireLeaderOf, requireRole } from '#app/auth/policy.server.ts';
@@ -19,25 +19,25 @@ const groupSchema = z.object({
 export async function loader({ request }: LoaderFunctionArgs) {
   const viewer = await requireRole(request, 'leader');
   const [groups, organisations, members] = await Promise.all([listGroups(viewer, 'leader'), ledOrganisations(viewer), listMembers(viewer)]);
-  return json({
+  return {
     groups,
     organisations,
     coaches: members.filter((m) => m.roles.includes('coach') && !m.deactivated).map((m) => ({ userId: m.userId, label: `${m.name} (${m.organisationName})` })),
-  });
+  };
 }
 
 export async function action({ request }: ActionFunctionArgs) {
   const viewer = await requireRole(request, 'leader');
   const parsed = parseForm(groupSchema, await readForm(request));
-  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors }, { status: 400 });
+  if (!parsed.success) return data({ fieldErrors: parsed.fieldErrors }, { status: 400 });
   const { organisationId, name, coachUserId } = parsed.data;
   await requireLeaderOf(viewer, organisationId);
   try {
     const groupId = await createGroup(viewer, organisationId, name, coachUserId);
     return redirect(`/lead/groups/${groupId}`);
   } catch (error) {
-    if (error instanceof NotACoachError) return json({ fieldErrors: { coachUserId: 'Choose a coach from this school' } }, { status: 400 });
-    if (error instanceof GroupNameTakenError) return json({ fieldErrors: { name: 'This school already has a group with that name' } }, { status: 400 });
+    if (error instanceof NotACoachError) return data({ fieldErrors: { coachUserId: 'Choose a coach from this school' } }, { status: 400 });
+    if (error instanceof GroupNameTakenError) return data({ fieldErrors: { name: 'This school already has a group with that name' } }, { status: 400 });
     throw error;
   }
 }

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+import { data } from '@remix-run/node';
 import { requireRecentPassword } from '#app/auth/session.server.ts';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { requireLeaderOf, requireRole } from '#app/auth/policy.server.ts';
@@ -16,7 +16,7 @@ export const meta: MetaFunction = () => [{ title: 'Import staff list – Kindred
 export async function loader({ request }: LoaderFunctionArgs) {
   const viewer = await requireRole(request, 'leader');
   const organisations = (await ledOrganisations(viewer)).filter((o) => o.kind === 'school');
-  return json({ organisations });
+  return { organisations };
 }
 
 async function readRosterText(formData: FormData): Promise<string> {
@@ -42,21 +42,21 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!Number.isSafeInteger(organisationId) || organisationId <= 0) throw badRequest('Choose a school.');
   await requireLeaderOf(viewer, organisationId);
   const text = await readRosterText(formData);
-  if (!text.trim()) return json<ActionData>({ step: 'error', message: 'Choose a CSV file, or paste the list, before previewing.' }, { status: 400 });
+  if (!text.trim()) return data<ActionData>({ step: 'error', message: 'Choose a CSV file, or paste the list, before previewing.' }, { status: 400 });
   const intent = formData.get('intent');
   if (intent === 'preview') {
     const preview = await previewRoster(viewer, organisationId, text);
-    return json<ActionData>({ step: 'preview', organisationId, preview, carried: Buffer.from(text, 'utf8').toString('base64') }, { status: preview.fileError ? 400 : 200 });
+    return data<ActionData>({ step: 'preview', organisationId, preview, carried: Buffer.from(text, 'utf8').toString('base64') }, { status: preview.fileError ? 400 : 200 });
   }
   if (intent === 'confirm') {
     requireRecentPassword(request, viewer);
     const applied = await applyRoster(viewer, organisationId, text);
-    if (applied.fileError) return json<ActionData>({ step: 'error', message: applied.fileError }, { status: 400 });
+    if (applied.fileError) return data<ActionData>({ step: 'error', message: applied.fileError }, { status: 400 });
     const base = getEnv().PUBLIC_URL;
     // Everyone imported has been emailed: the answer lists only the rows left out, so a 2,000-row
     // import does not render (and hold the server for) a 2,000-row table.
     const leftOut = { ...applied, rows: applied.rows.filter((row) => row.outcome === 'error') };
-    return json<ActionData>({ step: 'done', preview: leftOut, invitations: applied.invitations.map((i) => ({ name: i.name, email: i.email, link: `${base}/invitations/${i.token}` })) });
+    return { step: 'done', preview: leftOut, invitations: applied.invitations.map((i) => ({ name: i.name, email: i.email, link: `${base}/invitations/${i.token}` })) } satisfies ActionData;
   }
   throw badRequest('Unknown form.');
 }

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json, redirect } from '@remix-run/node';
+import { redirect } from '@remix-run/node';
 import { requireRecentPassword } from '#app/auth/session.server.ts';
 import { Form, Link, useLoaderData } from '@remix-run/react';
 import { ledOrganisationIds, requireRole } from '#app/auth/policy.server.ts';
@@ -42,7 +42,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     pendingInvitations(organisationIds, { userId }),
   ]);
   const row = rows[0];
-  return json({
+  return {
     userId,
     name: first.name,
     email: first.email,
@@ -52,7 +52,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     isSelf: userId === viewer.id,
     invitationExpiresText: pending[0] ? formatDate(pending[0].expiresAt) : null,
     hasPassword: memberships.some((m) => !m.invitationPending),
-  });
+  };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {

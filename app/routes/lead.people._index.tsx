@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useLocation } from '@remix-run/react';
 import { z } from 'zod';
 import { ROLES } from '#db/schema.ts';
@@ -43,7 +43,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const params = new URLSearchParams();
   if (q) params.set('q', q);
   if (schoolParam > 0) params.set('school', String(schoolParam));
-  return json({
+  return {
     organisations,
     members: matching.slice((page - 1) * PEOPLE_PAGE_SIZE, page * PEOPLE_PAGE_SIZE).map((m) => ({ ...m, invitationText: invitationText.get(`${m.organisationId}-${m.userId}`) ?? null })),
     total: matching.length,
@@ -52,13 +52,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
     q,
     school: schoolParam > 0 ? schoolParam : null,
     filterQueryString: params.toString(),
-  });
+  };
 }
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, 'leader');
   const parsed = parseForm(addMemberSchema, await readForm(request, ['roles']), ['roles']);
-  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, invitation: null }, { status: 400 });
+  if (!parsed.success) return data({ fieldErrors: parsed.fieldErrors, invitation: null }, { status: 400 });
   const { organisationId, name, email, roles } = parsed.data;
   await requireLeaderOf(user, organisationId);
   try {
@@ -71,7 +71,7 @@ export async function action({ request }: ActionFunctionArgs) {
     if (error instanceof DuplicateEmailError) {
       // Say so only when the person is already here; whether an address is used elsewhere is not this leader's to learn.
       const here = (await listMembers(user, { organisationId })).some((m) => m.email === email);
-      return json({ fieldErrors: { email: here ? 'This person is already a member here: find them in the list below' : 'This email address cannot be added here' }, invitation: null }, { status: 400 });
+      return data({ fieldErrors: { email: here ? 'This person is already a member here: find them in the list below' : 'This email address cannot be added here' }, invitation: null }, { status: 400 });
     }
     throw error;
   }

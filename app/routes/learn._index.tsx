@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+
 import { Link, useLoaderData } from '@remix-run/react';
 import { requireUser } from '#app/auth/session.server.ts';
 import { assignmentsForLearner } from '#app/models/assignments.server.ts';
@@ -53,7 +53,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     .filter((a): a is NonNullable<typeof a> => a !== null)
     .sort((a, b) => Number(b.overdue) - Number(a.overdue) || Number(a.completedAtText !== null) - Number(b.completedAtText !== null));
   const assignedSlugs = new Set(assigned.map((a) => a.slug));
-  return json({
+  return {
     name: user.name,
     assigned,
     inProgress: courses.inProgress.filter((c) => !assignedSlugs.has(c.slug)),
@@ -65,7 +65,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     certificates: certificates.map((c) => ({ code: c.code, courseTitle: c.courseTitle, completedAtText: formatDate(c.completedAt), revoked: c.revokedAt !== null })),
     log,
     practice: { waiting: await describeSteps(waiting), openCount: openSteps.length, total: steps.length },
-  });
+  };
 }
 
 export default function Learn() {

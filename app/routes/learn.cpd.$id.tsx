@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json, redirect } from '@remix-run/node';
+import { data, redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { requireUser } from '#app/auth/session.server.ts';
 import { deleteExternalCpd, getExternalCpd, updateExternalCpd } from '#app/models/cpd.server.ts';
@@ -23,7 +23,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const entry = await getExternalCpd(user.id, entryId(params.id));
   if (!entry) throw notFound();
-  return json({ entry, today: ukDate(nowIso()) });
+  return { entry, today: ukDate(nowIso()) };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -37,10 +37,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
   if (intent !== 'save') throw badRequest('Unknown form.');
   const parsed = parseForm(externalCpdSchema(ukDate(nowIso())), formData);
-  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors }, { status: 400 });
+  if (!parsed.success) return data({ fieldErrors: parsed.fieldErrors }, { status: 400 });
   const updated = await updateExternalCpd(user.id, id, parsed.data);
   if (updated === 'not-found') throw notFound();
-  if (updated === 'duplicate') return json({ fieldErrors: { title: 'Your CPD log already has this activity on that date with those hours' } }, { status: 400 });
+  if (updated === 'duplicate') return data({ fieldErrors: { title: 'Your CPD log already has this activity on that date with those hours' } }, { status: 400 });
   return redirect('/learn/cpd#log');
 }
 

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json, redirect } from '@remix-run/node';
+import { data, redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { requireUser } from '#app/auth/session.server.ts';
 import { addExternalCpd, cpdLog } from '#app/models/cpd.server.ts';
@@ -15,14 +15,14 @@ export const meta: MetaFunction = () => [{ title: 'My CPD log – Kindred' }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  return json({ log: await cpdLog(user.id), today: ukDate(nowIso()) });
+  return { log: await cpdLog(user.id), today: ukDate(nowIso()) };
 }
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const formData = await readForm(request);
   const parsed = parseForm(externalCpdSchema(ukDate(nowIso())), formData);
-  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, values: Object.fromEntries([...formData].map(([k, v]) => [k, String(v)])) }, { status: 400 });
+  if (!parsed.success) return data({ fieldErrors: parsed.fieldErrors, values: Object.fromEntries([...formData].map(([k, v]) => [k, String(v)])) }, { status: 400 });
   await addExternalCpd(user.id, parsed.data);
   return redirect('/learn/cpd#log');
 }

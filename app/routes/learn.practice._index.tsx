@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+import { data } from '@remix-run/node';
 import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import { requireUser } from '#app/auth/session.server.ts';
 import { AccessDenied } from '#app/auth/policy.server.ts';
@@ -50,7 +50,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const submissionKey = String(formData.get('submissionKey') ?? '').slice(0, 64) || null;
   const parsed = parseForm(planSchema(today), formData);
   const refused = (errors: Record<string, string | undefined>) =>
-    json(
+    data(
       {
         errors,
         values: { what: String(formData.get('what') ?? ''), className: String(formData.get('className') ?? ''), followUpOn: String(formData.get('followUpOn') ?? ''), successLooksLike: String(formData.get('successLooksLike') ?? '') },

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useLocation } from '@remix-run/react';
 import { AccessDenied, coachesOf } from '#app/auth/policy.server.ts';
 import { requireUser } from '#app/auth/session.server.ts';
@@ -91,7 +91,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   try {
     if (intent === 'follow-up') {
       const parsed = parseForm(followUpSchema(ukDate(nowIso())), formData);
-      if (!parsed.success) return json({ intent, errors: parsed.fieldErrors, values }, { status: 400 });
+      if (!parsed.success) return data({ intent, errors: parsed.fieldErrors, values }, { status: 400 });
       await recordFollowUp(user, stepId, parsed.data, submissionKey);
       const message =
         parsed.data.outcome === 'not-yet'
@@ -111,13 +111,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
     }
     if (intent === 'note') {
       const parsed = parseForm(noteSchema, formData);
-      if (!parsed.success) return json({ intent, errors: parsed.fieldErrors, values }, { status: 400 });
+      if (!parsed.success) return data({ intent, errors: parsed.fieldErrors, values }, { status: 400 });
       await addStepNote(user, stepId, parsed.data.kind, parsed.data.body, submissionKey);
       return redirectWithFlash(`${back}#thread`, parsed.data.kind === 'reply' ? 'Your reply is in the thread.' : `${NOTE_KIND_TEXT[parsed.data.kind]} added to the thread.`);
     }
   } catch (error) {
     if (error instanceof AccessDenied) throw notFound();
-    if (error instanceof StepNotOpen) return json({ intent, errors: { form: error.message } as Record<string, string | undefined>, values }, { status: 409 });
+    if (error instanceof StepNotOpen) return data({ intent, errors: { form: error.message } as Record<string, string | undefined>, values }, { status: 409 });
     throw error;
   }
   throw badRequest('Unknown form.');

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json, redirect } from '@remix-run/node';
+import { data, redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { newPasswordSchema, passwordWeakness } from '#app/auth/password.server.ts';
@@ -20,19 +20,19 @@ const schema = z
 
 export async function loader({ params }: LoaderFunctionArgs) {
   const reset = await findPasswordReset(params.token ?? '');
-  if (reset.status === 'valid') return json({ status: 'valid' as const, email: reset.email });
-  return json({ status: reset.status }, { status: reset.status === 'unknown' ? 404 : 410 });
+  if (reset.status === 'valid') return { status: 'valid' as const, email: reset.email };
+  return data({ status: reset.status }, { status: reset.status === 'unknown' ? 404 : 410 });
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const reset = await findPasswordReset(params.token ?? '');
-  if (reset.status !== 'valid') return json({ fieldErrors: {}, formError: 'This link can no longer be used. Ask for a new one.' }, { status: 410 });
+  if (reset.status !== 'valid') return data({ fieldErrors: {}, formError: 'This link can no longer be used. Ask for a new one.' }, { status: 410 });
   const parsed = parseForm(schema, await readForm(request));
-  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, formError: null }, { status: 400 });
+  if (!parsed.success) return data({ fieldErrors: parsed.fieldErrors, formError: null }, { status: 400 });
   const weakness = passwordWeakness(parsed.data.password, { name: reset.name, email: reset.email });
-  if (weakness) return json({ fieldErrors: { password: weakness }, formError: null }, { status: 400 });
+  if (weakness) return data({ fieldErrors: { password: weakness }, formError: null }, { status: 400 });
   if (!(await completePasswordReset(reset.resetId, reset.userId, parsed.data.password, clientAddress(context)))) {
-    return json({ fieldErrors: {}, formError: 'This link has just been used or has expired. Ask for a new one.' }, { status: 410 });
+    return data({ fieldErrors: {}, formError: 'This link has just been used or has expired. Ask for a new one.' }, { status: 410 });
   }
   // Every session of the account has ended, this browser's too: sign in with the new password.
   return redirect('/sign-in?reset=1', { headers: { 'Set-Cookie': await endSession(request) } });

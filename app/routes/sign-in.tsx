@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json, redirect } from '@remix-run/node';
+import { data, redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
 import { z } from 'zod';
 import { createSession, endSession, getSessionUser, loadMemberships } from '#app/auth/session.server.ts';
@@ -47,18 +47,18 @@ export async function loader({ request }: LoaderFunctionArgs) {
   // A Map, so ?sso=constructor finds nothing rather than Object's own properties.
   const refusal = SSO_REFUSALS.get(url.searchParams.get('sso') ?? '');
   const providerLabel = providers.find((p) => p.id === url.searchParams.get('provider'))?.label ?? 'your school’s sign-in';
-  return json({ providers, ssoError: refusal ? refusal(providerLabel) : null });
+  return { providers, ssoError: refusal ? refusal(providerLabel) : null };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const parsed = parseForm(signInSchema, await readForm(request));
-  if (!parsed.success) return json({ fieldErrors: parsed.fieldErrors, formError: null, email: null }, { status: 400 });
+  if (!parsed.success) return data({ fieldErrors: parsed.fieldErrors, formError: null, email: null }, { status: 400 });
   const { email, password, redirectTo } = parsed.data;
   const result = await attemptSignIn(email, password, clientAddress(context));
   if (!result.ok && result.reason === 'rate-limited') {
     const seconds = Math.max(1, Math.ceil((result.retryAt.getTime() - Date.now()) / 1000));
     const time = result.retryAt.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' });
-    return json(
+    return data(
       {
         fieldErrors: {},
         formError: `Too many unsuccessful sign-ins. For your security, please wait and try again after ${time} (in about ${Math.ceil(seconds / 60)} minutes).`,
@@ -67,9 +67,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { status: 429, headers: { 'Retry-After': String(seconds) } },
     );
   }
-  if (!result.ok && result.reason === 'sso-only') return json({ fieldErrors: {}, formError: SSO_ONLY, email }, { status: 403 });
+  if (!result.ok && result.reason === 'sso-only') return data({ fieldErrors: {}, formError: SSO_ONLY, email }, { status: 403 });
   // The email address goes back into its field: only the password has to be typed again.
-  if (!result.ok) return json({ fieldErrors: {}, formError: WRONG_DETAILS, email }, { status: 401 });
+  if (!result.ok) return data({ fieldErrors: {}, formError: WRONG_DETAILS, email }, { status: 401 });
 
   // A new token at every sign-in; any session this browser had before is ended.
   const headers = new Headers();

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json } from '@remix-run/node';
+
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { readUnsubscribeToken, setPreferences } from '#app/mail/preferences.server.ts';
 import type { PreferenceCategory } from '#app/mail/templates.tsx';
@@ -27,14 +27,14 @@ function readToken(token: string | undefined) {
 
 export async function loader({ params }: LoaderFunctionArgs) {
   const { category } = readToken(params.token);
-  return json({ what: WHAT[category] });
+  return { what: WHAT[category] };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { userId, category } = readToken(params.token);
   await readForm(request);
   await setPreferences(userId, { [category]: false });
-  return json({ done: true });
+  return { done: true };
 }
 
 export default function Unsubscribe() {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { HttpClient, sleep } from '../../scripts/bench-load.ts';
+import { actionData, fetcherPath, HttpClient, sleep } from '../../scripts/bench-load.ts';
 import { removeDatabase, removeSnapshot, snapshotBuild, startServer, tempDatabasePath, type BenchServer } from '../../scripts/bench-server.ts';
 import { CRASH_TEMPLATE_DB } from './paths.ts';
 import { cpdFields, demoTeachers, readStored, REFLECTIONS, SERVER_ENV, signIn } from './support.ts';
@@ -102,14 +102,13 @@ test('SIGTERM lets every request in flight finish with its normal answer, then e
   client.close();
 
   // Writes whose bodies are still arriving when the signal comes: certainly in flight.
-  const reflectionRoute = `?_data=${encodeURIComponent('routes/courses.$course.$module')}`;
   const slowWrites = learners.flatMap((email, i) => [
     { kind: 'cpd' as const, email, title: `graceful cpd ${i}`, post: slowPost(server!.url, '/learn/cpd', cookies[i]!, cpdFields(`graceful cpd ${i}`)) },
     {
       kind: 'reflection' as const,
       email,
       title: `graceful reflection ${i}`,
-      post: slowPost(server!.url, REFLECTIONS[0].path + reflectionRoute, cookies[i]!, { intent: 'reflection', itemId: REFLECTIONS[0].itemId, body: `graceful reflection ${i}`, enhanced: '1' }),
+      post: slowPost(server!.url, fetcherPath(REFLECTIONS[0].path), cookies[i]!, { intent: 'reflection', itemId: REFLECTIONS[0].itemId, body: `graceful reflection ${i}`, enhanced: '1' }),
     },
   ]);
   // Page loads on connections the server has already accepted: half of them have sent the first
@@ -129,17 +128,20 @@ test('SIGTERM lets every request in flight finish with its normal answer, then e
   server = undefined;
 
   // One line per request in flight, so a failure shows all of them at once.
-  const outcomes = [
-    ...slowWrites.map((write, i) => {
+  const writeOutcomes = await Promise.all(
+    slowWrites.map(async (write, i) => {
       const settled = settledWrites[i]!;
       if (settled.status === 'rejected') return `${write.kind} ${write.email}: ${String(settled.reason)}`;
       const answer = settled.value;
       const normal =
         write.kind === 'cpd'
           ? answer.status === 302 && answer.headers.location === '/learn/cpd#log'
-          : answer.status === 200 && answer.body.startsWith('{') && (JSON.parse(answer.body) as { ok?: boolean }).ok === true;
+          : answer.status === 200 && (await actionData(answer.body))?.ok === true;
       return `${write.kind} ${write.email}: ${normal ? 'normal answer' : `${answer.status} ${answer.body.slice(0, 120)}`}`;
     }),
+  );
+  const outcomes = [
+    ...writeOutcomes,
     ...settledPages.map((settled, i) => {
       if (settled.status === 'rejected') return `page ${i}: ${String(settled.reason)}`;
       const page = settled.value;

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import SQLite from 'better-sqlite3';
 import { DEMO_SCHOOLS } from '#db/seed.ts';
 import { HARNESS_PASSWORD } from '../../scripts/bench-server.ts';
-import type { HttpClient } from '../../scripts/bench-load.ts';
+import { actionData, fetcherPath, type HttpClient } from '../../scripts/bench-load.ts';
 import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
 
 // Shared by the durability tests: demo learners, the two kinds of write they send, and reading
@@ -43,10 +43,10 @@ export function sequenceOf(body: string): number {
   return Number(/^seq (\d+) /.exec(body)?.[1] ?? -1);
 }
 
-/** Saved the way the browser does with JavaScript (a fetcher, answered with JSON). */
+/** Saved the way the browser does with JavaScript (a fetcher: single fetch, answered in turbo-stream). */
 export async function saveReflection(client: HttpClient, cookie: string, target: (typeof REFLECTIONS)[number], body: string): Promise<boolean> {
-  const answer = await client.request({ path: `${target.path}?_data=${encodeURIComponent('routes/courses.$course.$module')}`, headers: { cookie }, form: { intent: 'reflection', itemId: target.itemId, body, enhanced: '1' } }, 15_000);
-  return answer.status === 200 && answer.body.startsWith('{') && (JSON.parse(answer.body) as { ok?: boolean }).ok === true;
+  const answer = await client.request({ path: fetcherPath(target.path), headers: { cookie }, form: { intent: 'reflection', itemId: target.itemId, body, enhanced: '1' } }, 15_000);
+  return answer.status === 200 && (await actionData(answer.body))?.ok === true;
 }
 
 export function cpdFields(title: string): Record<string, string> {

@@ -141,9 +141,9 @@ describe('over HTTP', () => {
   test('pages, data and assets are compressed with brotli or gzip when the browser accepts it', async () => {
     const http = await import('node:http');
     const zlib = await import('node:zlib');
-    const raw = (pathname: string, encoding: string) =>
+    const raw = (pathname: string, encoding: string, cookie?: string) =>
       new Promise<{ encoding: string | undefined; vary: string | undefined; body: Buffer }>((resolve, reject) => {
-        http.get(`${server.url}${pathname}`, { headers: { 'accept-encoding': encoding } }, (response) => {
+        http.get(`${server.url}${pathname}`, { headers: { 'accept-encoding': encoding, ...(cookie ? { cookie } : {}) } }, (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (c: Buffer) => chunks.push(c));
           response.on('end', () => resolve({ encoding: response.headers['content-encoding'], vary: response.headers.vary, body: Buffer.concat(chunks) }));
@@ -160,6 +160,16 @@ describe('over HTTP', () => {
     const gzip = await raw('/courses', 'gzip');
     expect(gzip.encoding).toBe('gzip');
     expect(zlib.gunzipSync(gzip.body).toString()).toContain('</html>');
+    // Single fetch's data (turbo-stream) and a CSV export, as the browser asks for them.
+    const leader = await signInOverHttp(server.url, 'leader@oakfield.example', DEMO_PASSWORD);
+    for (const [pathname, expected] of [
+      ['/lead.data', '"routes/lead._index"'],
+      ['/lead/export.csv', 'Name'],
+    ] as const) {
+      const answer = await raw(pathname, 'br, gzip', leader);
+      expect(answer.encoding, pathname).toBe('br');
+      expect(zlib.brotliDecompressSync(answer.body).toString(), pathname).toContain(expected);
+    }
   });
 
   test('a malformed session cookie is treated as signed out', async () => {

@@ -1,0 +1,74 @@
+import { describe, expect, test } from 'vitest';
+import { learnersKept } from '#app/models/learner-cache.server.ts';
+import { action as moduleAction, loader as moduleLoader } from '#app/routes/courses.$course.$module.tsx';
+import { getStatementCount } from '#app/utils/db.server.ts';
+import { runInRequestScope } from '#app/utils/request-scope.server.ts';
+import { cookieFor, getRequest, jsonOf, postRequest, run } from './utils.ts';
+
+// The module page keeps each learner's progress between that learner's writes
+// (app/models/learner-cache.server.ts). It must read less when warm, and never show what a write
+// has changed as it was before.
+
+const params = { course: 'sample-course', module: 'first-steps' };
+const MODULE_URL = '/courses/sample-course/first-steps';
+
+type Page = {
+  moduleList: { slug: string; status: string }[];
+  page: {
+    outstanding: { id: string }[];
+    reflections: Record<string, { saved: { body: string } | null }>;
+    checks: Record<string, { attempt: { passed: boolean; attempts: number } | null }>;
+    completedAtText: string | null;
+  };
+};
+
+/** One page load as the server runs it (one request scope), with the statements it ran. */
+async function load(cookie: string): Promise<{ data: Page; statements: number }> {
+  const before = getStatementCount();
+  const data = await runInRequestScope(async () => jsonOf<Page>(await run(moduleLoader, getRequest(MODULE_URL, cookie), params)));
+  return { data, statements: getStatementCount() - before };
+}
+
+const post = (cookie: string, fields: Record<string, string | string[]>) => run(moduleAction, postRequest(MODULE_URL, fields, cookie), params);
+
+describe("a learner's module state, kept between their writes", () => {
+  test('a warm page reads less; each kind of write shows on the very next read', async () => {
+    const cookie = await cookieFor('priya.patel@oakfield.example');
+    const cold = await load(cookie);
+    await load(cookie);
+    const warm = await load(cookie);
+    expect(learnersKept()).toBeGreaterThan(0);
+    expect(warm.statements).toBeLessThanOrEqual(cold.statements - 4);
+    expect(warm.data.page.reflections['first-thoughts']!.saved).toBeNull();
+
+    expect((await post(cookie, { intent: 'reflection', itemId: 'first-thoughts', body: 'First version' })).status).toBe(302);
+    expect((await load(cookie)).data.page.reflections['first-thoughts']!.saved).toMatchObject({ body: 'First version' });
+    expect((await post(cookie, { intent: 'reflection', itemId: 'first-thoughts', body: 'Second version', enhanced: '1' })).status).toBe(200);
+    expect((await load(cookie)).data.page.reflections['first-thoughts']!.saved).toMatchObject({ body: 'Second version' });
+
+    expect((await post(cookie, { intent: 'check', itemId: 'first-check', 'answer.q1': 'a', 'answer.q2': ['a'] })).status).toBe(302);
+    expect((await load(cookie)).data.page.checks['first-check']!.attempt).toMatchObject({ passed: false, attempts: 1 });
+    expect((await post(cookie, { intent: 'check', itemId: 'first-check', 'answer.q1': 'b', 'answer.q2': ['a', 'c'], enhanced: '1' })).status).toBe(200);
+    const passed = (await load(cookie)).data;
+    expect(passed.page.checks['first-check']!.attempt).toMatchObject({ passed: true, attempts: 2 });
+    expect(passed.page.outstanding).toEqual([]);
+    expect(passed.moduleList.find((m) => m.slug === 'first-steps')!.status).toBe('in-progress');
+
+    expect((await post(cookie, { intent: 'complete' })).status).toBe(302);
+    const completed = (await load(cookie)).data;
+    expect(completed.page.completedAtText).not.toBeNull();
+    expect(completed.moduleList.find((m) => m.slug === 'first-steps')!.status).toBe('completed');
+  });
+
+  test("one learner's write leaves another's kept state alone, and neither sees the other's", async () => {
+    const [a, b] = [await cookieFor('tom.brennan@oakfield.example'), await cookieFor('grace.okafor@oakfield.example')];
+    await load(a);
+    const coldB = (await load(b)).statements;
+    await load(b);
+    await post(a, { intent: 'reflection', itemId: 'more-thoughts', body: 'Only mine' });
+    const afterA = await load(b);
+    expect(afterA.statements).toBeLessThanOrEqual(coldB - 4);
+    expect(afterA.data.page.reflections['more-thoughts']!.saved).toBeNull();
+    expect((await load(a)).data.page.reflections['more-thoughts']!.saved).toMatchObject({ body: 'Only mine' });
+  });
+});
