@@ -10,7 +10,7 @@ import { getEnv } from '#app/utils/env.server.ts';
 //
 // Only on SQLite. Kindred on SQLite is one process, so every write passes through here. On
 // PostgreSQL several processes share the database and a write in one could not reach the cache of
-// another, so the cache is off there (docs/decisions/018-single-fetch-and-learner-cache.md).
+// another, so the cache is off there (docs/decisions/020-single-fetch-and-learner-cache.md).
 
 /** Learners kept; the least recently read are dropped first. About 2 KB each. */
 const MAX_LEARNERS = 5_000;

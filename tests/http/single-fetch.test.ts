@@ -4,7 +4,7 @@ import { TEMPLATE_DB } from '#tests/setup/paths.ts';
 import { signInOverHttp, startBuiltServer, tempDatabasePath, type RunningServer } from '#tests/support/server.ts';
 import { actionData, fetcherPath } from '../../scripts/bench-load.ts';
 
-// Single fetch (remix.config.js, docs/decisions/018-single-fetch-and-learner-cache.md) against
+// Single fetch (remix.config.js, docs/decisions/020-single-fetch-and-learner-cache.md) against
 // the built server: pages carry their course HTML once, and fetchers post to `<path>.data`.
 
 const MODULE = '/courses/closing-the-gap/who-counts';
