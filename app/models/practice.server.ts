@@ -7,7 +7,7 @@ import type { ActionStepItem } from '#app/content/schemas.ts';
 import { addDays } from '#app/mail/schedule.server.ts';
 import { ukDate } from '#app/utils/academic-year.ts';
 import { formatDate } from '#app/utils/dates.ts';
-import { getDb, isUniqueViolation, nowIso } from '#app/utils/db.server.ts';
+import { getDb, nowIso } from '#app/utils/db.server.ts';
 
 // Practice cycles (docs/decisions/019-practice-cycles.md). A teacher plans an action step from a
 // module's <ActionStep>; on the date they chose Kindred asks how it went; they record it, then
@@ -67,65 +67,69 @@ export async function planActionStep(
 ): Promise<number> {
   const at = nowIso();
   const coaches = options.previousStepId ? await coachesOf(viewer.id) : [];
-  try {
-    return await getDb()
-      .transaction()
-      .execute(async (trx) => {
-        if (options.submissionKey) {
-          const already = await trx.selectFrom('action_steps').select('id').where('user_id', '=', viewer.id).where('submission_key', '=', options.submissionKey).executeTakeFirst();
-          if (already) return already.id;
-        }
-        let shareWith: number[] = [];
-        if (options.previousStepId !== undefined) {
-          const previous = await trx
-            .selectFrom('action_steps')
-            .select(['id', 'status', 'shared_at', 'course_slug', 'module_slug', 'item_id'])
-            .where('id', '=', options.previousStepId)
-            .where('user_id', '=', viewer.id)
-            .executeTakeFirst();
-          if (!previous || previous.course_slug !== ref.courseSlug || previous.module_slug !== ref.moduleSlug || previous.item_id !== ref.itemId) throw new AccessDenied('action step');
-          if (previous.status !== 'followed-up') throw new StepNotOpen('Only a step that has been followed up can be repeated or carried on');
-          await trx.updateTable('action_steps').set({ status: 'closed', ended_as: options.endPreviousAs ?? 'carried', updated_at: at }).where('id', '=', previous.id).execute();
-          if (previous.shared_at !== null) shareWith = coaches.map((c) => c.userId);
-        }
-        const inserted = await trx
-          .insertInto('action_steps')
-          .values({
-            user_id: viewer.id,
-            course_slug: ref.courseSlug,
-            module_slug: ref.moduleSlug,
-            item_id: ref.itemId,
-            previous_step_id: options.previousStepId ?? null,
-            what: plan.what,
-            class_name: plan.className,
-            follow_up_on: plan.followUpOn,
-            success_looks_like: plan.successLooksLike,
-            status: 'planned',
-            outcome: null,
-            followed_up_at: null,
-            minutes_given: null,
-            ended_as: null,
-            shared_at: shareWith.length > 0 ? at : null,
-            created_at: at,
-            updated_at: at,
-            submission_key: options.submissionKey,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        if (shareWith.length > 0) {
-          await trx.insertInto('action_step_shares').values(shareWith.map((coachId) => ({ step_id: inserted.id, coach_user_id: coachId, shared_at: at }))).execute();
-          await queueCoachNotice(trx, viewer.id, 'practice-shared', shareWith);
-        }
-        return inserted.id;
-      });
-  } catch (error) {
-    // Two copies of one form at the same moment: the unique key let one in; return it.
-    if (options.submissionKey && isUniqueViolation(error)) {
-      const first = await getDb().selectFrom('action_steps').select('id').where('user_id', '=', viewer.id).where('submission_key', '=', options.submissionKey).executeTakeFirst();
-      if (first) return first.id;
-    }
-    throw error;
-  }
+  return getDb()
+    .transaction()
+    .execute(async (trx) => {
+      if (options.submissionKey) {
+        const already = await trx.selectFrom('action_steps').select('id').where('user_id', '=', viewer.id).where('submission_key', '=', options.submissionKey).executeTakeFirst();
+        if (already) return already.id;
+      }
+      let shareWith: number[] = [];
+      if (options.previousStepId !== undefined) {
+        const previous = await trx
+          .selectFrom('action_steps')
+          .select(['id', 'status', 'shared_at', 'course_slug', 'module_slug', 'item_id'])
+          .where('id', '=', options.previousStepId)
+          .where('user_id', '=', viewer.id)
+          .executeTakeFirst();
+        if (!previous || previous.course_slug !== ref.courseSlug || previous.module_slug !== ref.moduleSlug || previous.item_id !== ref.itemId) throw new AccessDenied('action step');
+        if (previous.status !== 'followed-up') throw new StepNotOpen('Only a step that has been followed up can be repeated or carried on');
+        await trx
+          .updateTable('action_steps')
+          .set({ status: 'closed', ended_as: options.endPreviousAs ?? 'carried', updated_at: at })
+          .where('id', '=', previous.id)
+          .execute();
+        if (previous.shared_at !== null) shareWith = coaches.map((c) => c.userId);
+      }
+      const inserted = await trx
+        .insertInto('action_steps')
+        .values({
+          user_id: viewer.id,
+          course_slug: ref.courseSlug,
+          module_slug: ref.moduleSlug,
+          item_id: ref.itemId,
+          previous_step_id: options.previousStepId ?? null,
+          what: plan.what,
+          class_name: plan.className,
+          follow_up_on: plan.followUpOn,
+          success_looks_like: plan.successLooksLike,
+          status: 'planned',
+          outcome: null,
+          followed_up_at: null,
+          minutes_given: null,
+          ended_as: null,
+          shared_at: shareWith.length > 0 ? at : null,
+          created_at: at,
+          updated_at: at,
+          submission_key: options.submissionKey,
+        })
+        // The same form at the same moment from two requests: the second waits for the first and adds nothing.
+        .onConflict((oc) => oc.columns(['user_id', 'submission_key']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) {
+        const first = await trx.selectFrom('action_steps').select('id').where('user_id', '=', viewer.id).where('submission_key', '=', options.submissionKey).executeTakeFirstOrThrow();
+        return first.id;
+      }
+      if (shareWith.length > 0) {
+        await trx
+          .insertInto('action_step_shares')
+          .values(shareWith.map((coachId) => ({ step_id: inserted.id, coach_user_id: coachId, shared_at: at })))
+          .execute();
+        await queueCoachNotice(trx, viewer.id, 'practice-shared', shareWith);
+      }
+      return inserted.id;
+    });
 }
 
 async function ownStep(trx: Transaction<Database>, viewer: SessionUser, stepId: number) {
@@ -165,10 +169,24 @@ export async function recordFollowUp(viewer: SessionUser, stepId: number, follow
       if (step.status !== 'planned') throw new StepNotOpen('This step has already been followed up');
       await trx
         .insertInto('action_step_notes')
-        .values({ step_id: stepId, author_user_id: viewer.id, kind: 'follow-up', outcome: followUp.outcome, body: followUp.happened, next_text: followUp.next || null, created_at: at, read_by_owner_at: at, submission_key: submissionKey })
+        .values({
+          step_id: stepId,
+          author_user_id: viewer.id,
+          kind: 'follow-up',
+          outcome: followUp.outcome,
+          body: followUp.happened,
+          next_text: followUp.next || null,
+          created_at: at,
+          read_by_owner_at: at,
+          submission_key: submissionKey,
+        })
         .execute();
       if (followUp.outcome === 'not-yet') {
-        await trx.updateTable('action_steps').set({ follow_up_on: followUp.newDate ?? step.follow_up_on, updated_at: at }).where('id', '=', stepId).execute();
+        await trx
+          .updateTable('action_steps')
+          .set({ follow_up_on: followUp.newDate ?? step.follow_up_on, updated_at: at })
+          .where('id', '=', stepId)
+          .execute();
       } else {
         await trx
           .updateTable('action_steps')
@@ -211,7 +229,12 @@ export async function setStepShared(viewer: SessionUser, stepId: number, shared:
         .values(coaches.map((c) => ({ step_id: stepId, coach_user_id: c.userId, shared_at: at })))
         .onConflict((oc) => oc.columns(['step_id', 'coach_user_id']).doNothing())
         .execute();
-      await queueCoachNotice(trx, viewer.id, 'practice-shared', coaches.map((c) => c.userId).filter((id) => !already.has(id)));
+      await queueCoachNotice(
+        trx,
+        viewer.id,
+        'practice-shared',
+        coaches.map((c) => c.userId).filter((id) => !already.has(id)),
+      );
       return coaches.map((c) => c.name);
     });
 }
@@ -293,9 +316,15 @@ export async function stepThread(viewer: SessionUser, stepId: number): Promise<S
   let previousId = step.previous_step_id;
   // A coach sees the earlier attempts only where those were shared with them too.
   while (previousId !== null && earlier.length < 20) {
-    const previous = await db.selectFrom('action_steps').select(['id', 'what', 'outcome', 'follow_up_on', 'previous_step_id']).where('id', '=', previousId).where('user_id', '=', step.user_id).executeTakeFirst();
+    const previous = await db
+      .selectFrom('action_steps')
+      .select(['id', 'what', 'outcome', 'follow_up_on', 'previous_step_id'])
+      .where('id', '=', previousId)
+      .where('user_id', '=', step.user_id)
+      .executeTakeFirst();
     if (!previous) break;
-    if (access.ownerId === viewer.id || (await mayReadActionStep(viewer, previous.id))) earlier.unshift({ id: previous.id, what: previous.what, outcome: previous.outcome, followUpOn: previous.follow_up_on });
+    if (access.ownerId === viewer.id || (await mayReadActionStep(viewer, previous.id)))
+      earlier.unshift({ id: previous.id, what: previous.what, outcome: previous.outcome, followUpOn: previous.follow_up_on });
     previousId = previous.previous_step_id;
   }
   const today = ukDate(nowIso());
@@ -369,7 +398,12 @@ export async function ownSteps(userId: number, filter: Partial<StepRef> = {}): P
       's.outcome',
       's.shared_at',
       's.updated_at',
-      eb.selectFrom('action_step_notes as n').whereRef('n.step_id', '=', 's.id').where('n.read_by_owner_at', 'is', null).select((e) => e.fn.countAll<number>().as('c')).as('unread'),
+      eb
+        .selectFrom('action_step_notes as n')
+        .whereRef('n.step_id', '=', 's.id')
+        .where('n.read_by_owner_at', 'is', null)
+        .select((e) => e.fn.countAll<number>().as('c'))
+        .as('unread'),
     ])
     .where('s.user_id', '=', userId);
   if (filter.courseSlug) query = query.where('s.course_slug', '=', filter.courseSlug);
@@ -391,7 +425,12 @@ export async function ownSteps(userId: number, filter: Partial<StepRef> = {}): P
       unreadNotes: Number(r.unread ?? 0),
       updatedAt: r.updated_at,
     }))
-    .sort((a, b) => rank[a.state] - rank[b.state] || (a.state === 'planned' || a.state === 'due' || a.state === 'overdue' ? a.followUpOn.localeCompare(b.followUpOn) : b.updatedAt.localeCompare(a.updatedAt)) || b.id - a.id)
+    .sort(
+      (a, b) =>
+        rank[a.state] - rank[b.state] ||
+        (a.state === 'planned' || a.state === 'due' || a.state === 'overdue' ? a.followUpOn.localeCompare(b.followUpOn) : b.updatedAt.localeCompare(a.updatedAt)) ||
+        b.id - a.id,
+    )
     .map(({ updatedAt: _, ...step }) => step);
 }
 
