@@ -9,6 +9,7 @@ import { revokeCertificate } from '#app/models/certificates.server.ts';
 import { leaderDashboard, readDashboardQuery } from '#app/models/dashboard.server.ts';
 import { addGroupMember } from '#app/models/groups.server.ts';
 import { setMembershipActive, updateOrganisation } from '#app/models/organisations.server.ts';
+import { planActionStep, practiceCounts } from '#app/models/practice.server.ts';
 import { recordVisit } from '#app/models/progress.server.ts';
 import { STAFF_PROGRESS_TABLES } from '#app/models/reports.server.ts';
 import { applyRoster } from '#app/models/roster.server.ts';
@@ -116,6 +117,27 @@ describe('the dashboard cache', () => {
 
     await setMembershipActive(leader, oakfield, userId, false);
     expect(await rowOf(email)).toBeUndefined();
+  });
+
+  test("the group filter's member counts and the classroom-practice counts show a write at once", async () => {
+    const leader = await loadViewer(await userIdByEmail(LEADER));
+    const oakfield = await organisationIdByName('Oakfield Primary School');
+    const groupId = await makeGroup('Oakfield Primary School', 'Counted group', 'coach@oakfield.example', []);
+    const memberCount = async () => (await dashboard()).groups.find((g) => g.id === groupId)!.memberCount;
+    expect(await memberCount()).toBe(0);
+    const { userId } = await notStarted();
+    await addGroupMember(leader, groupId, userId);
+    expect(await memberCount()).toBe(1);
+
+    const planned = async () => (await practiceCounts([oakfield])).byCourse[COURSE]?.planned ?? 0;
+    const before = await planned();
+    const teacher = await loadViewer(userId);
+    await planActionStep(
+      teacher,
+      { courseSlug: COURSE, moduleSlug: 'first-steps', itemId: 'try-a-routine' },
+      { what: 'Counted step', className: '4B', followUpOn: ukDate(new Date(Date.now() + 7 * 86_400_000).toISOString()), successLooksLike: 'It shows on /lead' },
+    );
+    expect(await planned()).toBe(before + 1);
   });
 
   test("a person's new name and an organisation's new name show at once", async () => {

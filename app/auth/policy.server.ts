@@ -1,5 +1,6 @@
 import type { Role } from '#db/schema.ts';
 import { getDb } from '#app/utils/db.server.ts';
+import { memoForRequest } from '#app/utils/request-scope.server.ts';
 import { forbidden, notFound } from '#app/utils/http.server.ts';
 import { requireUser, type Membership, type SessionUser } from './session.server.ts';
 
@@ -57,11 +58,14 @@ export async function mayErasePerson(viewer: SessionUser, personId: number): Pro
  * The organisations whose people a leader may see: the ones they lead, and every school of a trust
  * they lead.
  */
-export async function ledOrganisationIds(user: SessionUser): Promise<number[]> {
+export function ledOrganisationIds(user: SessionUser): Promise<number[]> {
   const led = membershipsWithRole(user, 'leader').map((m) => m.organisationId);
-  if (led.length === 0) return [];
-  const schools = await getDb().selectFrom('organisations').select('id').where('trust_id', 'in', led).execute();
-  return [...new Set([...led, ...schools.map((s) => s.id)])];
+  if (led.length === 0) return Promise.resolve([]);
+  // A leader's page asks several times (the dashboard, its groups, its schools): once per request.
+  return memoForRequest(`led-organisations:${user.id}:${led.join(',')}`, async () => {
+    const schools = await getDb().selectFrom('organisations').select('id').where('trust_id', 'in', led).execute();
+    return [...new Set([...led, ...schools.map((s) => s.id)])];
+  });
 }
 
 export async function leadsOrganisation(viewer: SessionUser, organisationId: number): Promise<boolean> {

@@ -83,6 +83,7 @@ export function cellText(cell: Cell): string {
 // organisation changes.
 const staffProgressCache: WriteCache = { name: 'staff progress', tables: STAFF_PROGRESS_TABLES, maxEntries: 8 };
 const dashboardCache: WriteCache = { name: 'leader dashboard', tables: STAFF_PROGRESS_TABLES, maxEntries: 32 };
+const dashboardGroupsCache: WriteCache = { name: 'leader dashboard groups', tables: ['groups', 'group_members', 'organisations', 'users'], maxEntries: 32 };
 
 // Course titles and modules are part of what is cached: a new course index (content reloaded in
 // development) is a new key.
@@ -103,7 +104,11 @@ export async function leaderDashboard(viewer: SessionUser, query: DashboardQuery
   const organisationIds = await ledOrganisationIds(viewer);
   const { courses } = getCourseIndex();
   const today = ukDate(nowIso());
-  const [organisations, groups] = await Promise.all([ledOrganisations(viewer), listGroups(viewer, 'leader')]);
+  const [organisations, groups] = await Promise.all([
+    ledOrganisations(viewer),
+    // The group filter's choices, with member counts: the same for every leader of these organisations.
+    cachedUntilWrite(dashboardGroupsCache, JSON.stringify([...organisationIds].sort((a, b) => a - b)), () => listGroups(viewer, 'leader')),
+  ]);
   const filters: ReportFilters = {
     role: query.role as ReportFilters['role'],
     groupId: query.group,

@@ -7,6 +7,7 @@ import type { ActionStepItem } from '#app/content/schemas.ts';
 import { addDays } from '#app/mail/schedule.server.ts';
 import { ukDate } from '#app/utils/academic-year.ts';
 import { formatDate } from '#app/utils/dates.ts';
+import { cachedUntilWrite, type WriteCache } from '#app/utils/cached-until-write.server.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
 
 // Practice cycles (docs/decisions/019-practice-cycles.md). A teacher plans an action step from a
@@ -571,7 +572,19 @@ const noCounts = (): PracticeCounts => ({ planned: 0, tried: 0, followedUp: 0, w
  * organisations, per course (each step once) and per organisation (a step counts for each
  * organisation its author belongs to in scope).
  */
-export async function practiceCounts(organisationIds: number[]): Promise<{ byCourse: Record<string, PracticeCounts>; byOrganisation: Record<number, PracticeCounts> }> {
+type PracticeCountsReport = { byCourse: Record<string, PracticeCounts>; byOrganisation: Record<number, PracticeCounts> };
+
+// Every leader's /lead shows these counts; they are read from every step in the trust, so they are
+// kept until one of these tables is written (docs/decisions/018-dashboard-cache.md).
+const practiceCountsCache: WriteCache = { name: 'practice counts', tables: ['action_steps', 'action_step_notes', 'memberships'], maxEntries: 32 };
+
+/** Counts for leaders. Shared with later callers until a write: callers must not change what they get. */
+export function practiceCounts(organisationIds: number[]): Promise<PracticeCountsReport> {
+  const key = JSON.stringify([...organisationIds].sort((a, b) => a - b));
+  return cachedUntilWrite(practiceCountsCache, key, () => countPractice(organisationIds));
+}
+
+async function countPractice(organisationIds: number[]): Promise<PracticeCountsReport> {
   const byCourse: Record<string, PracticeCounts> = {};
   const byOrganisation: Record<number, PracticeCounts> = {};
   if (organisationIds.length === 0) return { byCourse, byOrganisation };
