@@ -16,6 +16,7 @@ import { loader as learnLoader } from '#app/routes/learn._index.tsx';
 import { loader as coachLoader } from '#app/routes/coach._index.tsx';
 import { loader as coacheeLoader } from '#app/routes/coach.people.$userId.tsx';
 import { loader as leadLoader } from '#app/routes/lead._index.tsx';
+import { loader as governorsLoader } from '#app/routes/lead.governors.tsx';
 import { makeGroup } from './support/coaching.ts';
 import { cookieFor, flashOf, getRequest, jsonOf, postRequest, run, userIdByEmail } from './utils.ts';
 
@@ -275,6 +276,16 @@ describe('records', () => {
     // Another school's leader counts none of Oakfield's steps.
     const brookside = await jsonOf<{ practice: { byCourse: { key: string; planned: number }[] } }>(await run(leadLoader, getRequest('/lead', await cookieFor('leader@brookside.example'))));
     expect(brookside.practice.byCourse.find((c) => c.key === 'sample-course')?.planned ?? 0).toBe(0);
+
+    // The governors' summary carries the same counts, with or without staff names, and no words.
+    for (const address of ['/lead/governors', '/lead/governors?names=1']) {
+      const governors = await run(governorsLoader, getRequest(address, await cookieFor(LEADER)));
+      const body = await governors.clone().text();
+      expect(body).not.toContain('secret routine');
+      expect(body).not.toContain('pupil X');
+      const summary = await jsonOf<{ practice: { byCourse: { key: string; planned: number; tried: number }[] } }>(governors);
+      expect(summary.practice.byCourse.find((c) => c.key === 'sample-course')).toMatchObject({ planned: sample.planned, tried: sample.tried });
+    }
   });
 
   test('a step tried and followed up goes into the CPD log with its time, and a certificate says so', async () => {

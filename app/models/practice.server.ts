@@ -567,21 +567,30 @@ export interface PracticeCounts {
 
 const noCounts = (): PracticeCounts => ({ planned: 0, tried: 0, followedUp: 0, withCoach: 0 });
 
-/**
- * Counts for leaders, never text: the steps of people with an active membership in the given
- * organisations, per course (each step once) and per organisation (a step counts for each
- * organisation its author belongs to in scope).
- */
 type PracticeCountsReport = { byCourse: Record<string, PracticeCounts>; byOrganisation: Record<number, PracticeCounts> };
 
 // Every leader's /lead shows these counts; they are read from every step in the trust, so they are
 // kept until one of these tables is written (docs/decisions/018-dashboard-cache.md).
 const practiceCountsCache: WriteCache = { name: 'practice counts', tables: ['action_steps', 'action_step_notes', 'memberships'], maxEntries: 32 };
 
-/** Counts for leaders. Shared with later callers until a write: callers must not change what they get. */
+/**
+ * Counts for leaders, never text: the steps of people with an active membership in the given
+ * organisations, per course (each step once) and per organisation (a step counts for each
+ * organisation its author belongs to in scope). Shared with later callers until a write: callers
+ * must not change what they get.
+ */
 export function practiceCounts(organisationIds: number[]): Promise<PracticeCountsReport> {
   const key = JSON.stringify([...organisationIds].sort((a, b) => a - b));
   return cachedUntilWrite(practiceCountsCache, key, () => countPractice(organisationIds));
+}
+
+/** The counts as leaders' pages show them: a row for every course, and for every school in scope. */
+export async function practiceCountRows(courses: { slug: string; meta: { title: string } }[], organisations: { id: number; name: string; kind: string }[]) {
+  const counts = await practiceCounts(organisations.map((o) => o.id));
+  return {
+    byCourse: courses.map((c) => ({ key: c.slug, label: c.meta.title, ...(counts.byCourse[c.slug] ?? noCounts()) })),
+    bySchool: organisations.filter((o) => o.kind === 'school').map((o) => ({ key: String(o.id), label: o.name, ...(counts.byOrganisation[o.id] ?? noCounts()) })),
+  };
 }
 
 async function countPractice(organisationIds: number[]): Promise<PracticeCountsReport> {

@@ -8,7 +8,7 @@ import { CompletionTrendCharts } from '#app/components/completion-trend.tsx';
 import { CompletionBySchoolCharts } from '#app/components/completion-by-school.tsx';
 import { SelectField } from '#app/components/forms.tsx';
 import { PracticeCounts } from '#app/components/practice-counts.tsx';
-import { practiceCounts } from '#app/models/practice.server.ts';
+import { practiceCountRows } from '#app/models/practice.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Staff progress – Kindred' }];
 
@@ -20,7 +20,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const query = readDashboardQuery(url);
   const { courses, rows, summary, bySchool, organisations, groups, trends } = await leaderDashboard(viewer, query);
-  const practice = await practiceCounts(organisations.map((o) => o.id));
+  const practice = await practiceCountRows(courses, organisations);
   const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
   const page = Math.min(query.page ?? 1, pages);
   const params = new URLSearchParams(url.search);
@@ -38,12 +38,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     bySchool,
     schools: organisations.filter((o) => o.kind === 'school'),
     groups: groups.map((g) => ({ id: g.id, name: organisations.length > 1 ? `${g.name} (${g.organisationName})` : g.name })),
-    practice: {
-      byCourse: courses.map((c) => ({ key: c.slug, label: c.meta.title, ...(practice.byCourse[c.slug] ?? { planned: 0, tried: 0, followedUp: 0, withCoach: 0 }) })),
-      bySchool: organisations
-        .filter((o) => o.kind === 'school')
-        .map((o) => ({ key: String(o.id), label: o.name, ...(practice.byOrganisation[o.id] ?? { planned: 0, tried: 0, followedUp: 0, withCoach: 0 }) })),
-    },
+    practice,
     total: rows.length,
     page,
     pages,

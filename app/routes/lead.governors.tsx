@@ -7,6 +7,8 @@ import { ledOrganisations } from '#app/models/organisations.server.ts';
 import { completionTrend, cpdHoursInYear, staffProgress, summariseByCourse, summariseBySchool } from '#app/models/reports.server.ts';
 import { CompletionTrendCharts } from '#app/components/completion-trend.tsx';
 import { CompletionBySchoolCharts } from '#app/components/completion-by-school.tsx';
+import { PracticeCounts } from '#app/components/practice-counts.tsx';
+import { practiceCountRows } from '#app/models/practice.server.ts';
 import { academicYear, ukDate } from '#app/utils/academic-year.ts';
 import { nowIso } from '#app/utils/db.server.ts';
 import { formatDate } from '#app/utils/dates.ts';
@@ -24,6 +26,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const yearStart = new Date(`${startYear}-09-01T00:00:00+01:00`).toISOString();
   const yearEnd = new Date(`${startYear + 1}-09-01T00:00:00+01:00`).toISOString();
   const [organisations, rows, hours] = await Promise.all([ledOrganisations(viewer), staffProgress({ organisationIds }, courses, today), cpdHoursInYear({ organisationIds }, yearStart, yearEnd)]);
+  const practice = await practiceCountRows(courses, organisations);
   const round = (n: number) => Math.round(n * 100) / 100;
   const people = rows
     .filter((row) => !row.deactivated)
@@ -68,6 +71,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     courses: courses.map((c) => ({ slug: c.slug, title: c.meta.title })),
     trends: completionTrend(courses, rows, today),
     bySchool: schools.length > 1 ? summariseBySchool(rows, courses, new Set(schools.map((o) => o.id))) : [],
+    practice,
   };
 }
 
@@ -132,6 +136,7 @@ export default function GovernorsSummary() {
           <CompletionBySchoolCharts courses={data.courses} bySchool={data.bySchool} />
         </>
       ) : null}
+      <PracticeCounts byCourse={data.practice.byCourse} bySchool={data.practice.bySchool} />
       <h2>CPD hours, {data.year}</h2>
       <p>
         Kindred courses completed this academic year, and other CPD that staff recorded themselves: {data.totalHours.toLocaleString('en-GB')} hours across {data.staff.toLocaleString('en-GB')} staff,{' '}
