@@ -48,6 +48,16 @@ function laterThanBefore(): number {
   return lastClock;
 }
 
+/** A write this process cannot notice: another connection to the PostgreSQL database renames someone. */
+async function renameFromAnotherProcess(email: string, name: string): Promise<void> {
+  const otherProcess = openDatabase(process.env.DATABASE_URL!);
+  try {
+    await otherProcess.updateTable('users').set({ name }).where('email', '=', email).execute();
+  } finally {
+    await otherProcess.destroy();
+  }
+}
+
 /** Someone in Oakfield who has not started the course, for a test to change. */
 async function notStarted(): Promise<{ email: string; userId: number }> {
   const row = (await dashboard()).rows.find((r) => r.joined && !r.deactivated && r.cells[COURSE]!.state === 'not-started' && !r.roles.includes('leader'));
@@ -180,12 +190,7 @@ describe('the dashboard cache', () => {
     const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
     try {
       const { email } = await notStarted();
-      const otherProcess = openDatabase(process.env.DATABASE_URL!);
-      try {
-        await otherProcess.updateTable('users').set({ name: 'Renamed By Another Process' }).where('email', '=', email).execute();
-      } finally {
-        await otherProcess.destroy();
-      }
+      await renameFromAnotherProcess(email, 'Renamed By Another Process');
       // Unseen for a moment: this process has no way to notice the other's write (see decision 018)…
       expect((await rowOf(email))!.name).not.toBe('Renamed By Another Process');
       // …until the cached value is older than the limit.
@@ -205,12 +210,7 @@ describe.skipIf(!process.env.DATABASE_URL)('on PostgreSQL', () => {
       const { email } = await notStarted(); // reads the rows (and derives the default view) at `now`
       clock.mockReturnValue(now + POSTGRES_MAX_AGE_MS * 0.4);
       expect(await rowOf(email, LEADER, '?sort=name')).toBeDefined(); // a new view of the same rows
-      const otherProcess = openDatabase(process.env.DATABASE_URL!);
-      try {
-        await otherProcess.updateTable('users').set({ name: 'Seen Within The Limit' }).where('email', '=', email).execute();
-      } finally {
-        await otherProcess.destroy();
-      }
+      await renameFromAnotherProcess(email, 'Seen Within The Limit');
       clock.mockReturnValue(now + POSTGRES_MAX_AGE_MS + 1);
       expect((await rowOf(email, LEADER, '?sort=name'))!.name).toBe('Seen Within The Limit');
     } finally {
@@ -223,12 +223,7 @@ describe.skipIf(!process.env.DATABASE_URL)('on PostgreSQL', () => {
     const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
     try {
       const { email } = await notStarted();
-      const otherProcess = openDatabase(process.env.DATABASE_URL!);
-      try {
-        await otherProcess.updateTable('users').set({ name: 'Refreshed In The Background' }).where('email', '=', email).execute();
-      } finally {
-        await otherProcess.destroy();
-      }
+      await renameFromAnotherProcess(email, 'Refreshed In The Background');
       // Past half the age: still served, and computed again meanwhile (the rows, then what the
       // dashboard derives from them), without the clock reaching the limit.
       clock.mockReturnValue(now + POSTGRES_MAX_AGE_MS * 0.75);
