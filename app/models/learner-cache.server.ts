@@ -1,4 +1,5 @@
 import { getEnv } from '#app/utils/env.server.ts';
+import { singleton } from '#app/utils/singleton.server.ts';
 
 // A learner's own progress, as the module page reads it, kept in this process until that learner's
 // next write. A warm module page then reads none of it from the database.
@@ -15,7 +16,9 @@ import { getEnv } from '#app/utils/env.server.ts';
 /** Learners kept; the least recently read are dropped first. About 2 KB each. */
 const MAX_LEARNERS = 5_000;
 
-const byLearner = new Map<number, Map<string, Promise<unknown>>>();
+// One per process: the server bundle (the retention sweep's erasures, the demo seed) and the Remix
+// build each carry a copy of this module, and a write through either must clear what both read.
+const byLearner = singleton('learner-cache', () => new Map<number, Map<string, Promise<unknown>>>());
 
 export function learnerCacheEnabled(): boolean {
   return !getEnv().DATABASE_URL;

@@ -1,9 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { singleton } from './singleton.server.ts';
 
 // Values worked out once per HTTP request and shared by every loader and action that serves it
 // (Remix hands each loader its own Request object, so a cache keyed on the Request misses).
 
-const scope = new AsyncLocalStorage<Map<string, unknown>>();
+// One store per process: the server bundle (which starts the scope) and the Remix build (whose
+// loaders read it) each carry a copy of this module.
+const scope = singleton('request-scope', () => new AsyncLocalStorage<Map<string, unknown>>());
 
 export function runInRequestScope<T>(work: () => T): T {
   return scope.run(new Map(), work);
