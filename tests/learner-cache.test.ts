@@ -2,8 +2,15 @@ import { describe, expect, test } from 'vitest';
 import { learnersKept } from '#app/models/learner-cache.server.ts';
 import { action as moduleAction, loader as moduleLoader } from '#app/routes/courses.$course.$module.tsx';
 import { getStatementCount } from '#app/utils/db.server.ts';
+import { loadViewer } from '#app/auth/session.server.ts';
+import { revokeCertificate } from '#app/models/certificates.server.ts';
+import { addComment } from '#app/models/coaching.server.ts';
+import { planActionStep } from '#app/models/practice.server.ts';
+import { ukDate } from '#app/utils/academic-year.ts';
+import { completeCourse } from '#db/learning-factories.ts';
+import { makeGroup } from './support/coaching.ts';
 import { runInRequestScope } from '#app/utils/request-scope.server.ts';
-import { cookieFor, getRequest, jsonOf, postRequest, run } from './utils.ts';
+import { cookieFor, getRequest, jsonOf, postRequest, run, userIdByEmail } from './utils.ts';
 
 // The module page keeps each learner's progress between that learner's writes
 // (app/models/learner-cache.server.ts). It must read less when warm, and never show what a write
@@ -15,8 +22,10 @@ const MODULE_URL = '/courses/sample-course/first-steps';
 type Page = {
   moduleList: { slug: string; status: string }[];
   page: {
+    courseCertificate: { code: string; revoked: boolean } | null;
+    actionSteps: Record<string, { steps: { what: string; state: string }[] }>;
     outstanding: { id: string }[];
-    reflections: Record<string, { saved: { body: string } | null }>;
+    reflections: Record<string, { saved: { body: string } | null; sharing: { reflectionId: number; coachNames: string[]; comments: { body: string }[] } | null }>;
     checks: Record<string, { attempt: { passed: boolean; attempts: number } | null }>;
     completedAtText: string | null;
   };
@@ -80,5 +89,40 @@ describe.skipIf(Boolean(process.env.DATABASE_URL))("a learner's module state, ke
     expect(afterA.statements).toBeLessThanOrEqual(coldB - 4);
     expect(afterA.data.page.reflections['more-thoughts']!.saved).toBeNull();
     expect((await load(a)).data.page.reflections['more-thoughts']!.saved).toMatchObject({ body: 'Only mine' });
+  });
+
+  test("what others write shows on the learner's next read: a new coach, a coach's reply, a certificate and its revocation, a planned step", async () => {
+    const email = 'hannah.lewis@oakfield.example';
+    const cookie = await cookieFor(email);
+    const userId = await userIdByEmail(email);
+    await post(cookie, { intent: 'reflection', itemId: 'first-thoughts', body: 'For my coach' });
+    // The first visit after the post is recorded (a write), and the next one reads it back.
+    await load(cookie);
+    await load(cookie);
+    const warm = await load(cookie);
+    // Warm, the page reads only who is signed in: the session and its memberships.
+    expect(warm.statements).toBe(2);
+    const coach = await loadViewer(await userIdByEmail('coach2@oakfield.example'));
+    expect(warm.data.page.reflections['first-thoughts']!.sharing!.coachNames).not.toContain(coach.name);
+    await makeGroup('Oakfield Primary School', 'Learner cache group', 'coach2@oakfield.example', [email]);
+    const coached = (await load(cookie)).data.page.reflections['first-thoughts']!.sharing!;
+    expect(coached.coachNames).toContain(coach.name);
+
+    expect((await post(cookie, { intent: 'share', itemId: 'first-thoughts', shared: '1' })).status).toBe(302);
+    await load(cookie);
+    await addComment(coach, coached.reflectionId, 'A reply the cache must not hide', null);
+    expect((await load(cookie)).data.page.reflections['first-thoughts']!.sharing!.comments.map((c) => c.body)).toContain('A reply the cache must not hide');
+
+    expect((await load(cookie)).data.page.courseCertificate).toBeNull();
+    await completeCourse(userId, 'sample-course');
+    const certificate = (await load(cookie)).data.page.courseCertificate!;
+    expect(certificate).toMatchObject({ revoked: false });
+    await revokeCertificate(await loadViewer(await userIdByEmail('leader@oakfield.example')), certificate.code, 'issued-in-error', '');
+    expect((await load(cookie)).data.page.courseCertificate).toMatchObject({ code: certificate.code, revoked: true });
+
+    expect((await load(cookie)).data.page.actionSteps['try-a-routine']!.steps).toEqual([]);
+    const inAWeek = ukDate(new Date(Date.now() + 7 * 86_400_000).toISOString());
+    await planActionStep(await loadViewer(userId), { courseSlug: 'sample-course', moduleSlug: 'first-steps', itemId: 'try-a-routine' }, { what: 'A step the cache must show', className: '5C', followUpOn: inAWeek, successLooksLike: 'It shows' });
+    expect((await load(cookie)).data.page.actionSteps['try-a-routine']!.steps.map((step) => step.what)).toEqual(['A step the cache must show']);
   });
 });

@@ -1,5 +1,6 @@
 import type { Role } from '#db/schema.ts';
 import { getDb } from '#app/utils/db.server.ts';
+import { cachedUntilWrite, type WriteCache } from '#app/utils/cached-until-write.server.ts';
 import { memoForRequest } from '#app/utils/request-scope.server.ts';
 import { forbidden, notFound } from '#app/utils/http.server.ts';
 import { requireUser, type Membership, type SessionUser } from './session.server.ts';
@@ -128,16 +129,14 @@ export async function isCoachOf(coachId: number, personId: number): Promise<bool
 }
 
 /** Everyone who coaches `personId` now: who a reflection is shared with at the moment of sharing. */
-export async function coachesOf(personId: number): Promise<{ userId: number; name: string }[]> {
-  const rows = await coachingPairs()
-    .innerJoin('users as c', 'c.id', 'g.coach_user_id')
-    .select(['c.id as userId', 'c.name'])
-    .where('gm.user_id', '=', personId)
-    .distinct()
-    .orderBy('c.name')
-    .execute();
-  return rows;
+export function coachesOf(personId: number): Promise<{ userId: number; name: string }[]> {
+  // Every module page asks; kept until a group, membership, role or name changes (SQLite only).
+  return cachedUntilWrite(coachesCache, String(personId), () =>
+    coachingPairs().innerJoin('users as c', 'c.id', 'g.coach_user_id').select(['c.id as userId', 'c.name']).where('gm.user_id', '=', personId).distinct().orderBy('c.name').execute(),
+  );
 }
+
+const coachesCache: WriteCache = { name: "a person's coaches", tables: ['groups', 'group_members', 'memberships', 'membership_roles', 'users'], maxEntries: 5_000, exactOnly: true };
 
 /** The people `coachId` coaches now (with the organisation and the groups they share). */
 export function coachedPeopleQuery(coachId: number) {

@@ -4,6 +4,7 @@ import type { Database, RevocationReason } from '#db/schema.ts';
 import type { CourseEntry } from '#app/content/catalogue.server.ts';
 import { AccessDenied, canRevokeCertificate } from '#app/auth/policy.server.ts';
 import type { SessionUser } from '#app/auth/session.server.ts';
+import { cachedUntilWrite, type WriteCache } from '#app/utils/cached-until-write.server.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
 import { recordAudit } from './audit.server.ts';
 
@@ -125,16 +126,18 @@ export async function listCertificatesOf(userId: number): Promise<PublicCertific
   return rows.map(toPublic);
 }
 
-/** The learner's own certificate for a course they finished (the newest, if issued again), or null. */
-export async function certificateForCourse(userId: number, courseSlug: string): Promise<PublicCertificate | null> {
-  const row = await getDb()
-    .selectFrom('certificates')
-    .select(PUBLIC_COLUMNS)
-    .where('user_id', '=', userId)
-    .where('course_slug', '=', courseSlug)
-    .orderBy('completed_at', 'desc')
-    .executeTakeFirst();
-  return row ? toPublic(row) : null;
+const courseCertificateCache: WriteCache = { name: "a learner's certificate for a course", tables: ['certificates'], maxEntries: 5_000, exactOnly: true };
+
+/**
+ * The learner's own certificate for a course they finished (the newest, if issued again), or null.
+ * Shared with later callers until a write: callers must not change what they get.
+ */
+export function certificateForCourse(userId: number, courseSlug: string): Promise<PublicCertificate | null> {
+  // Every module page shows it; kept until a certificate is issued, revoked or changed (SQLite only).
+  return cachedUntilWrite(courseCertificateCache, JSON.stringify([userId, courseSlug]), async () => {
+    const row = await getDb().selectFrom('certificates').select(PUBLIC_COLUMNS).where('user_id', '=', userId).where('course_slug', '=', courseSlug).orderBy('completed_at', 'desc').executeTakeFirst();
+    return row ? toPublic(row) : null;
+  });
 }
 
 /** What the Open Badges credential needs beyond the public facts: who issued it and the holder's hashed identity. */

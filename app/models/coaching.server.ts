@@ -1,5 +1,6 @@
 import { AccessDenied, coachedPeopleQuery, coachesOf, isCoachOf, mayReadReflection } from '#app/auth/policy.server.ts';
 import type { SessionUser } from '#app/auth/session.server.ts';
+import { cachedUntilWrite, type WriteCache } from '#app/utils/cached-until-write.server.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
 import { queueCoachNotice } from '#app/mail/messages.server.ts';
 
@@ -101,11 +102,17 @@ export async function sharedReflectionsOf(viewer: SessionUser, ownerId: number):
 }
 
 /** A learner's own reflections in one module, with who each is shared with and the threads (for the module page). */
-export async function ownReflectionThreads(
-  viewer: SessionUser,
-  courseSlug: string,
-  moduleSlug: string,
-): Promise<Record<string, { reflectionId: number; shared: boolean; sharedWith: string[]; comments: Comment[] }>> {
+type OwnThreads = Record<string, { reflectionId: number; shared: boolean; sharedWith: string[]; comments: Comment[] }>;
+
+// Read on every module page; kept until a reflection, a comment, a share or a name changes (SQLite only).
+const ownThreadsCache: WriteCache = { name: "a learner's reflection threads", tables: ['reflection_responses', 'reflection_comments', 'reflection_shares', 'users'], maxEntries: 5_000, exactOnly: true };
+
+/** Shared with later callers until a write: callers must not change what they get. */
+export function ownReflectionThreads(viewer: SessionUser, courseSlug: string, moduleSlug: string): Promise<OwnThreads> {
+  return cachedUntilWrite(ownThreadsCache, JSON.stringify([viewer.id, courseSlug, moduleSlug]), () => readOwnReflectionThreads(viewer, courseSlug, moduleSlug));
+}
+
+async function readOwnReflectionThreads(viewer: SessionUser, courseSlug: string, moduleSlug: string): Promise<OwnThreads> {
   const rows = await getDb()
     .selectFrom('reflection_responses')
     .select(['id', 'item_id', 'shared_at'])

@@ -442,10 +442,14 @@ export const MAX_DAYS_AHEAD = 180;
  * The module page's action steps: for each <ActionStep>, the teacher's steps from it and, when
  * none is still open, what the plan form needs.
  */
+// Read on every module page; kept until a step or a note is written (SQLite only).
+const moduleStepsCache: WriteCache = { name: "a learner's steps for a module", tables: ['action_steps', 'action_step_notes'], maxEntries: 5_000, exactOnly: true };
+
 export async function moduleActionSteps(userId: number, courseSlug: string, moduleSlug: string, items: ActionStepItem[], submissionKey: string) {
   if (items.length === 0) return {};
-  const steps = await ownSteps(userId, { courseSlug, moduleSlug });
   const today = ukDate(nowIso());
+  // A step's state depends on the day, so the day is part of the key.
+  const steps = await cachedUntilWrite(moduleStepsCache, JSON.stringify([userId, courseSlug, moduleSlug, today]), () => ownSteps(userId, { courseSlug, moduleSlug }));
   return Object.fromEntries(
     items.map((item) => {
       const mine = steps.filter((s) => s.ref.itemId === item.id);

@@ -24,6 +24,12 @@ export interface WriteCache {
   tables: readonly string[];
   /** The least recently used value is dropped beyond this many. */
   maxEntries: number;
+  /**
+   * Only where every write is seen (SQLite): for a person's own page, where a value up to
+   * POSTGRES_MAX_AGE_MS old would show them their own change missing. On PostgreSQL it is computed
+   * every time.
+   */
+  exactOnly?: boolean;
 }
 
 interface Entry {
@@ -72,6 +78,7 @@ function startComputing(stamp: string, compute: () => Promise<unknown>, onFailur
  */
 export function cachedUntilWrite<T>(cache: WriteCache, key: string, compute: () => Promise<T>): Promise<T> {
   const db = getDb();
+  if (cache.exactOnly && isPostgres(db)) return compute();
   let byCache = stores.get(db);
   if (!byCache) stores.set(db, (byCache = new Map()));
   let entries = byCache.get(cache);
