@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { hashToken } from '#app/auth/tokens.server.ts';
-import { getSessionUser, SESSION_COOKIE } from '#app/auth/session.server.ts';
+import { endOtherSessions, getSessionUser, IDLE_TIMEOUT_MS, loadViewer, SESSION_COOKIE } from '#app/auth/session.server.ts';
+import { updateName } from '#app/models/accounts.server.ts';
+import { setMembershipActive } from '#app/models/organisations.server.ts';
 import { hashPassword, passwordWeakness, verifyPassword } from '#app/auth/password.server.ts';
 import { attemptSignIn } from '#app/models/accounts.server.ts';
 import { getDb } from '#app/utils/db.server.ts';
@@ -164,6 +166,44 @@ describe('sessions', () => {
     const cookie = await cookieFor(TEACHER);
     await getDb().updateTable('sessions').set({ expires_at: '2000-01-01T00:00:00.000Z' }).execute();
     expect(await getSessionUser(getRequest('/learn', cookie))).toBeNull();
+  });
+
+  test('a session looked up a moment ago is still checked at once: sign-out elsewhere, deactivation, expiry, idle time, a new name', async () => {
+    const email = 'kwame.mensah@oakfield.example';
+    const userId = await userIdByEmail(email);
+    const signedIn = async (cookie: string) => getSessionUser(getRequest('/learn', cookie));
+
+    const first = await cookieFor(email);
+    expect(await signedIn(first)).not.toBeNull();
+    await endOtherSessions(userId, null);
+    expect(await signedIn(first)).toBeNull();
+
+    const second = await cookieFor(email);
+    expect(await signedIn(second)).not.toBeNull();
+    await updateName(userId, 'Kwame Mensah-Renamed');
+    expect((await signedIn(second))!.name).toBe('Kwame Mensah-Renamed');
+    const leader = await loadViewer(await userIdByEmail('leader@oakfield.example'));
+    const oakfield = (await signedIn(second))!.memberships[0]!.organisationId;
+    await setMembershipActive(leader, oakfield, userId, false);
+    expect(await signedIn(second)).toBeNull();
+    await setMembershipActive(leader, oakfield, userId, true);
+
+    // The clock moves, nothing is written: the limits are still applied.
+    const third = await cookieFor(email);
+    expect(await signedIn(third)).not.toBeNull();
+    try {
+      process.env.KINDRED_CLOCK_OFFSET_MS = String(IDLE_TIMEOUT_MS + 60_000);
+      expect(await signedIn(third)).toBeNull();
+      const fourth = await cookieFor(email);
+      const expiresAt = (await getDb().selectFrom('sessions').select('expires_at').where('id', '=', hashToken(fourth.split('=')[1]!)).executeTakeFirstOrThrow()).expires_at;
+      expect(await signedIn(fourth)).not.toBeNull();
+      process.env.KINDRED_CLOCK_OFFSET_MS = String(Date.parse(expiresAt) - Date.now() + 1_000);
+      // Past its absolute end, however recently it was used.
+      await getDb().updateTable('sessions').set({ last_seen_at: new Date(Date.parse(expiresAt)).toISOString() }).where('id', '=', hashToken(fourth.split('=')[1]!)).execute();
+      expect(await signedIn(fourth)).toBeNull();
+    } finally {
+      delete process.env.KINDRED_CLOCK_OFFSET_MS;
+    }
   });
 
   test('signing out ends the session', async () => {

@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database, Role } from '#db/schema.ts';
 import { getDb, now } from '#app/utils/db.server.ts';
 import { getEnv } from '#app/utils/env.server.ts';
+import { cachedUntilWrite, type WriteCache } from '#app/utils/cached-until-write.server.ts';
 import { memoForRequest } from '#app/utils/request-scope.server.ts';
 import { hashToken, randomToken, readTokenCookie, tokenCookie } from './tokens.server.ts';
 
@@ -164,29 +165,39 @@ export function getSessionUser(request: Request): Promise<SessionUser | null> {
   return memoForRequest(`session:${token}`, () => lookUpSessionUser(token));
 }
 
+// Every signed-in request looks its session up. What it reads is kept until one of these tables is
+// written (sign-in, sign-out, a touch, a role or membership change, a new name), on SQLite only;
+// expiry and idle time are checked on every request against the clock.
+const sessionsCache: WriteCache = { name: 'sessions', tables: ['sessions', 'users', 'platform_admins', 'memberships', 'membership_roles', 'organisations'], maxEntries: 5_000, exactOnly: true };
+
+function readSession(sessionId: string) {
+  return cachedUntilWrite(sessionsCache, sessionId, async () => {
+    const row = await getDb()
+      .selectFrom('sessions as s')
+      .innerJoin('users as u', 'u.id', 's.user_id')
+      .leftJoin('platform_admins as a', 'a.user_id', 'u.id')
+      .select(['u.id', 'u.name', 'u.email', 'a.user_id as adminId', 's.last_seen_at', 's.password_confirmed_at', 's.expires_at'])
+      .where('s.id', '=', sessionId)
+      .executeTakeFirst();
+    return row ? { ...row, memberships: await loadMemberships(row.id) } : null;
+  });
+}
+
 async function lookUpSessionUser(token: string): Promise<SessionUser | null> {
   const sessionId = hashToken(token);
-  const row = await getDb()
-    .selectFrom('sessions as s')
-    .innerJoin('users as u', 'u.id', 's.user_id')
-    .leftJoin('platform_admins as a', 'a.user_id', 'u.id')
-    .select(['u.id', 'u.name', 'u.email', 'a.user_id as adminId', 's.last_seen_at', 's.password_confirmed_at'])
-    .where('s.id', '=', sessionId)
-    .where('s.expires_at', '>', now().toISOString())
-    .executeTakeFirst();
-  if (!row) return null;
-  const isPlatformAdmin = row.adminId !== null;
+  const row = await readSession(sessionId);
   const nowMs = now().getTime();
+  if (!row || Date.parse(row.expires_at) <= nowMs) return null;
+  const isPlatformAdmin = row.adminId !== null;
   const idleMs = nowMs - Date.parse(row.last_seen_at);
   if (idleMs > idleTimeoutFor(isPlatformAdmin)) {
     await getDb().deleteFrom('sessions').where('id', '=', sessionId).execute();
     return null;
   }
   if (idleMs > TOUCH_EVERY_MS) await getDb().updateTable('sessions').set({ last_seen_at: new Date(nowMs).toISOString() }).where('id', '=', sessionId).execute();
-  const memberships = await loadMemberships(row.id);
   // A deactivated member keeps no way in, even through a session that outlived the deactivation.
-  if (memberships.length === 0 && !isPlatformAdmin) return null;
-  return { id: row.id, name: row.name, email: row.email, sessionId, isPlatformAdmin, memberships, passwordConfirmedAt: row.password_confirmed_at };
+  if (row.memberships.length === 0 && !isPlatformAdmin) return null;
+  return { id: row.id, name: row.name, email: row.email, sessionId, isPlatformAdmin, memberships: row.memberships, passwordConfirmedAt: row.password_confirmed_at };
 }
 
 /**
