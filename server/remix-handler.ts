@@ -33,6 +33,7 @@ function readBody(req: ExpressRequest): Promise<Buffer> {
 
 function drainedOrClosed(res: ExpressResponse): Promise<void> {
   return new Promise((resolve) => {
+    if (res.destroyed) return resolve();
     const done = () => {
       res.off('drain', done);
       res.off('close', done);
@@ -81,6 +82,12 @@ export async function sendBody(body: ReadableStream<Uint8Array>, res: ExpressRes
       // A read that is not ready within this turn means the stream has paused: send what is here.
       else whenPaused ??= setImmediate(() => send(true));
       if (drained) await drained;
+      // The client has gone: stop reading what nobody will receive.
+      if (res.destroyed) {
+        if (whenPaused) clearImmediate(whenPaused);
+        await reader.cancel();
+        return;
+      }
     }
     send(false);
     res.end();

@@ -24,6 +24,7 @@ function recordingResponse(options: { acceptsUntilBytes?: number } = {}) {
     destroy() {
       events.push('destroy');
     },
+    destroyed: false,
   });
   return { res: res as unknown as ExpressResponse & { flush: () => void }, events, body: () => Buffer.concat(written).toString('utf8'), drain: () => ((buffered = 0), res.emit('drain')) };
 }
@@ -87,5 +88,29 @@ describe('sending a response body', () => {
     await sending;
     clearInterval(draining);
     expect(events).toEqual([`write ${64 * 1024}`, `write ${64 * 1024}`, `write ${64 * 1024}`, 'end']);
+  });
+
+  test('when the client has gone, the rest of the stream is not read', async () => {
+    let cancelled = false;
+    let pulls = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulls += 1;
+        controller.enqueue(encoder.encode('x'.repeat(32 * 1024)));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const recorder = recordingResponse({ acceptsUntilBytes: 64 * 1024 });
+    const sending = sendBody(stream, recorder.res);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The client's buffer is full; then the connection closes.
+    Object.assign(recorder.res, { destroyed: true });
+    recorder.res.emit('close');
+    await sending;
+    expect(cancelled).toBe(true);
+    expect(pulls).toBeLessThan(10);
+    expect(recorder.events).not.toContain('end');
   });
 });
