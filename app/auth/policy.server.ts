@@ -144,28 +144,36 @@ export function coachedPeopleQuery(coachId: number) {
 }
 
 /**
- * A shared reflection may be read (and answered) by a coach only if it was shared with them, and
- * they still coach its author; the author may always read their own.
+ * The one rule for what a teacher writes and may share with coaches (a reflection, a classroom
+ * action step): the author may always read it; a coach only if it was shared with them and they
+ * still coach its author. `sharedWithViewer` says whether the viewer is among those it was shared with.
  */
+async function authorOrCoachSharedWith(
+  viewer: SessionUser,
+  item: { user_id: number; shared_at: string | null } | undefined,
+  sharedWithViewer: () => Promise<boolean>,
+): Promise<{ ownerId: number } | null> {
+  if (!item) return null;
+  if (item.user_id === viewer.id) return { ownerId: item.user_id };
+  if (item.shared_at === null) return null;
+  if (!(await sharedWithViewer()) || !(await isCoachOf(viewer.id, item.user_id))) return null;
+  return { ownerId: item.user_id };
+}
+
+/** Whether `viewer` may read (and answer) a reflection: the rule of authorOrCoachSharedWith. */
 export async function mayReadReflection(viewer: SessionUser, reflectionId: number): Promise<{ ownerId: number } | null> {
   const reflection = await getDb().selectFrom('reflection_responses').select(['user_id', 'shared_at']).where('id', '=', reflectionId).executeTakeFirst();
-  if (!reflection) return null;
-  if (reflection.user_id === viewer.id) return { ownerId: reflection.user_id };
-  if (reflection.shared_at === null) return null;
-  const share = await getDb().selectFrom('reflection_shares').select('coach_user_id').where('reflection_id', '=', reflectionId).where('coach_user_id', '=', viewer.id).executeTakeFirst();
-  if (!share || !(await isCoachOf(viewer.id, reflection.user_id))) return null;
-  return { ownerId: reflection.user_id };
+  return authorOrCoachSharedWith(viewer, reflection, async () =>
+    Boolean(await getDb().selectFrom('reflection_shares').select('coach_user_id').where('reflection_id', '=', reflectionId).where('coach_user_id', '=', viewer.id).executeTakeFirst()),
+  );
 }
 
 /** The same rule for a classroom action step and its thread (docs/decisions/019-practice-cycles.md). */
 export async function mayReadActionStep(viewer: SessionUser, stepId: number): Promise<{ ownerId: number } | null> {
   const step = await getDb().selectFrom('action_steps').select(['user_id', 'shared_at']).where('id', '=', stepId).executeTakeFirst();
-  if (!step) return null;
-  if (step.user_id === viewer.id) return { ownerId: step.user_id };
-  if (step.shared_at === null) return null;
-  const share = await getDb().selectFrom('action_step_shares').select('coach_user_id').where('step_id', '=', stepId).where('coach_user_id', '=', viewer.id).executeTakeFirst();
-  if (!share || !(await isCoachOf(viewer.id, step.user_id))) return null;
-  return { ownerId: step.user_id };
+  return authorOrCoachSharedWith(viewer, step, async () =>
+    Boolean(await getDb().selectFrom('action_step_shares').select('coach_user_id').where('step_id', '=', stepId).where('coach_user_id', '=', viewer.id).executeTakeFirst()),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
