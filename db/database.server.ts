@@ -62,7 +62,7 @@ function openPostgres(url: string, options: OpenOptions): DB {
   // An idle client losing its server (a restart, a failover) must not take the process down.
   pool.on('error', (error) => console.warn(`[db] idle PostgreSQL connection closed: ${error.message}`));
   const versions = new WriteVersions();
-  const db = new Kysely<Database>({ dialect: observeWrites(new PostgresDialect({ pool }), versions), log: logQueries(options) });
+  const db = new Kysely<Database>({ dialect: observeWrites(new PostgresDialect({ pool }), versions, { shared: true }), log: logQueries(options) });
   writeVersionsByDb.set(db, versions);
   return db;
 }

@@ -1,5 +1,7 @@
 import SQLite from 'better-sqlite3';
-import { describe, expect, test, vi } from 'vitest';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { describe, expect, test } from 'vitest';
 import { loadViewer } from '#app/auth/session.server.ts';
 import { ukDate, ukMonth } from '#app/utils/academic-year.ts';
 import { findCourse } from '#app/content/catalogue.server.ts';
@@ -13,12 +15,14 @@ import { planActionStep, practiceCounts } from '#app/models/practice.server.ts';
 import { recordVisit } from '#app/models/progress.server.ts';
 import { STAFF_PROGRESS_TABLES } from '#app/models/reports.server.ts';
 import { applyRoster } from '#app/models/roster.server.ts';
-import { POSTGRES_MAX_AGE_MS } from '#app/utils/cached-until-write.server.ts';
+import { writeStamp } from '#app/utils/cached-until-write.server.ts';
 import { getDb, getStatementCount } from '#app/utils/db.server.ts';
+import { runInRequestScope } from '#app/utils/request-scope.server.ts';
 import { openDatabase } from '#db/database.server.ts';
 import { isPostgres } from '#db/dialect.ts';
 import { completeCourse } from '#db/learning-factories.ts';
-import { tableWritten } from '#db/write-versions.ts';
+import { WRITE_VERSION_OF_ANY_TABLE } from '#db/migrations/portable.ts';
+import { readSharedWriteVersions, tableWritten } from '#db/write-versions.ts';
 import { makeGroup, organisationIdByName } from './support/coaching.ts';
 import { userIdByEmail } from './utils.ts';
 
@@ -38,17 +42,7 @@ async function rowOf(email: string, viewer = LEADER, query = '') {
   return (await dashboard(viewer, query)).rows.find((r) => r.email === email);
 }
 
-/**
- * A time for a test that stops the clock: later than any value an earlier such test cached with its
- * own clock, so that the test starts from a miss.
- */
-let lastClock = Date.now();
-function laterThanBefore(): number {
-  lastClock = Math.max(lastClock, Date.now()) + 100 * POSTGRES_MAX_AGE_MS;
-  return lastClock;
-}
-
-/** A write this process cannot notice: another connection to the PostgreSQL database renames someone. */
+/** Another app process (its own pool and driver) on the same PostgreSQL database renames someone. */
 async function renameFromAnotherProcess(email: string, name: string): Promise<void> {
   const otherProcess = openDatabase(process.env.DATABASE_URL!);
   try {
@@ -184,58 +178,60 @@ describe('the dashboard cache', () => {
     expect((await rowOf(email))!.name).toBe('Renamed Elsewhere');
   });
 
-  test.skipIf(!process.env.DATABASE_URL)('on PostgreSQL, a write by another process shows within POSTGRES_MAX_AGE_MS', async () => {
-    // The clock stands still until the test moves it, however slow the machine.
-    const now = laterThanBefore();
-    const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
-    try {
-      const { email } = await notStarted();
-      await renameFromAnotherProcess(email, 'Renamed By Another Process');
-      // Unseen for a moment: this process has no way to notice the other's write (see decision 018)…
-      expect((await rowOf(email))!.name).not.toBe('Renamed By Another Process');
-      // …until the cached value is older than the limit.
-      clock.mockReturnValue(now + POSTGRES_MAX_AGE_MS + 1);
-      expect((await rowOf(email))!.name).toBe('Renamed By Another Process');
-    } finally {
-      clock.mockRestore();
-    }
+  test.skipIf(!process.env.DATABASE_URL)('on PostgreSQL, a write by another app process shows at once', async () => {
+    const { email } = await notStarted();
+    await renameFromAnotherProcess(email, 'Renamed By Another Process');
+    expect((await rowOf(email))!.name).toBe('Renamed By Another Process');
   });
 });
 
-describe.skipIf(!process.env.DATABASE_URL)('on PostgreSQL', () => {
-  test("what the dashboard derives from cached rows is as old as the rows: another process's write shows within POSTGRES_MAX_AGE_MS of reading them", async () => {
-    const now = laterThanBefore();
-    const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
+describe.skipIf(!process.env.DATABASE_URL)('on PostgreSQL (shared write versions, docs/decisions/022-shared-write-versions.md)', () => {
+  test("another process's write inside a transaction shows at once; until then the rows are kept", async () => {
+    const { email } = await notStarted();
+    const first = await dashboard();
+    expect((await dashboard()).rows).toBe(first.rows);
+    const otherProcess = openDatabase(process.env.DATABASE_URL!);
     try {
-      const { email } = await notStarted(); // reads the rows (and derives the default view) at `now`
-      clock.mockReturnValue(now + POSTGRES_MAX_AGE_MS * 0.4);
-      expect(await rowOf(email, LEADER, '?sort=name')).toBeDefined(); // a new view of the same rows
-      await renameFromAnotherProcess(email, 'Seen Within The Limit');
-      clock.mockReturnValue(now + POSTGRES_MAX_AGE_MS + 1);
-      expect((await rowOf(email, LEADER, '?sort=name'))!.name).toBe('Seen Within The Limit');
+      await otherProcess.transaction().execute(async (trx) => {
+        await trx.updateTable('users').set({ name: 'Renamed In A Transaction' }).where('email', '=', email).execute();
+      });
     } finally {
-      clock.mockRestore();
+      await otherProcess.destroy();
     }
+    expect((await rowOf(email))!.name).toBe('Renamed In A Transaction');
   });
 
-  test('a value in use is computed again before it is POSTGRES_MAX_AGE_MS old, so a steady stream of requests never waits for it', async () => {
-    const now = laterThanBefore();
-    const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
+  test('every table has a write version of its own (a new table needs createWriteVersion in its migration)', async () => {
+    const tables = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not like 'kysely\\_%'`.execute(getDb());
+    const versions = await readSharedWriteVersions(getDb());
+    expect(tables.rows.length).toBeGreaterThan(20);
+    expect(tables.rows.map((t) => t.name).filter((name) => !versions!.has(name))).toEqual([]);
+    expect(versions!.has(WRITE_VERSION_OF_ANY_TABLE)).toBe(true);
+  });
+
+  test('a request reads the shared write versions once, however many kept values it looks at', async () => {
+    const count = async (work: () => Promise<unknown>) => {
+      const before = getStatementCount();
+      await work();
+      return getStatementCount() - before;
+    };
+    expect(await count(() => writeStamp(['users']))).toBe(1);
+    expect(await count(() => runInRequestScope(async () => [await writeStamp(['users']), await writeStamp(STAFF_PROGRESS_TABLES), await writeStamp(['sessions'])]))).toBe(1);
+  });
+
+  test('an edit made outside Kindred (psql) is seen once the write version of any table is advanced, as the README says', async () => {
+    const { email } = await notStarted();
+    await rowOf(email);
+    const outside = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await outside.connect();
     try {
-      const { email } = await notStarted();
-      await renameFromAnotherProcess(email, 'Refreshed In The Background');
-      // Past half the age: still served, and computed again meanwhile (the rows, then what the
-      // dashboard derives from them), without the clock reaching the limit.
-      clock.mockReturnValue(now + POSTGRES_MAX_AGE_MS * 0.75);
-      expect((await rowOf(email))!.name).not.toBe('Refreshed In The Background');
-      let name = '';
-      for (let attempt = 0; attempt < 100 && name !== 'Refreshed In The Background'; attempt += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        name = (await rowOf(email))!.name;
-      }
-      expect(name).toBe('Refreshed In The Background');
+      await outside.query('update users set name = $1 where email = $2', ['Edited By Hand', email]);
+      // Nothing told the processes: they keep what they had.
+      expect((await rowOf(email))!.name).not.toBe('Edited By Hand');
+      await outside.query("select nextval('write_version__any')");
+      expect((await rowOf(email))!.name).toBe('Edited By Hand');
     } finally {
-      clock.mockRestore();
+      await outside.end();
     }
   });
 });

@@ -42,6 +42,18 @@ describe.skipIf(!adminUrl)('two build/server.js processes on one PostgreSQL data
     }
   });
 
+  test("what a learner saves through one process is on their page from the other at once, though the other kept the page's data", async () => {
+    const [a, b] = servers as [RunningServer, RunningServer];
+    const cookie = await signInOverHttp(a.url, 'tom.brennan@oakfield.example', DEMO_PASSWORD);
+    const page = (server: RunningServer) => fetch(`${server.url}/courses/sample-course/first-steps`, { headers: { cookie } }).then(async (response) => ({ status: response.status, html: await response.text() }));
+    for (let look = 0; look < 3; look += 1) for (const server of [a, b]) expect((await page(server)).status).toBe(200);
+    for (const [server, body] of [[a, 'Saved through the first process'], [b, 'Then through the second']] as const) {
+      const save = await fetch(`${server.url}/courses/sample-course/first-steps`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: server.url, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ intent: 'reflection', itemId: 'first-thoughts', body }) });
+      expect(save.status).toBe(302);
+      for (const reader of [a, b]) expect((await page(reader)).html, reader.url).toContain(body);
+    }
+  });
+
   test('both mail workers send from one outbox: every message written exactly once by one of them', async () => {
     const db = openDatabase(database.url);
     try {

@@ -130,13 +130,13 @@ export async function isCoachOf(coachId: number, personId: number): Promise<bool
 
 /** Everyone who coaches `personId` now: who a reflection is shared with at the moment of sharing. */
 export function coachesOf(personId: number): Promise<{ userId: number; name: string }[]> {
-  // Every module page asks; kept until a group, membership, role or name changes (SQLite only).
+  // Every module page asks; kept until a group, membership, role or name changes.
   return cachedUntilWrite(coachesCache, String(personId), () =>
     coachingPairs().innerJoin('users as c', 'c.id', 'g.coach_user_id').select(['c.id as userId', 'c.name']).where('gm.user_id', '=', personId).distinct().orderBy('c.name').execute(),
   );
 }
 
-const coachesCache: WriteCache = { name: "a person's coaches", tables: ['groups', 'group_members', 'memberships', 'membership_roles', 'users'], maxEntries: 5_000, exactOnly: true };
+const coachesCache: WriteCache = { name: "a person's coaches", tables: ['groups', 'group_members', 'memberships', 'membership_roles', 'users'], maxEntries: 5_000 };
 
 /** The people `coachId` coaches now (with the organisation and the groups they share). */
 export function coachedPeopleQuery(coachId: number) {

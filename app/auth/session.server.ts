@@ -166,9 +166,9 @@ export function getSessionUser(request: Request): Promise<SessionUser | null> {
 }
 
 // Every signed-in request looks its session up. What it reads is kept until one of these tables is
-// written (sign-in, sign-out, a touch, a role or membership change, a new name), on SQLite only;
+// written (sign-in, sign-out, a touch, a role or membership change, a new name) by any process;
 // expiry and idle time are checked on every request against the clock.
-const sessionsCache: WriteCache = { name: 'sessions', tables: ['sessions', 'users', 'platform_admins', 'memberships', 'membership_roles', 'organisations'], maxEntries: 5_000, exactOnly: true };
+const sessionsCache: WriteCache = { name: 'sessions', tables: ['sessions', 'users', 'platform_admins', 'memberships', 'membership_roles', 'organisations'], maxEntries: 5_000 };
 
 function readSession(sessionId: string) {
   return cachedUntilWrite(sessionsCache, sessionId, async () => {

@@ -126,14 +126,14 @@ export async function listCertificatesOf(userId: number): Promise<PublicCertific
   return rows.map(toPublic);
 }
 
-const courseCertificateCache: WriteCache = { name: "a learner's certificate for a course", tables: ['certificates'], maxEntries: 5_000, exactOnly: true };
+const courseCertificateCache: WriteCache = { name: "a learner's certificate for a course", tables: ['certificates'], maxEntries: 5_000 };
 
 /**
  * The learner's own certificate for a course they finished (the newest, if issued again), or null.
  * Shared with later callers until a write: callers must not change what they get.
  */
 export function certificateForCourse(userId: number, courseSlug: string): Promise<PublicCertificate | null> {
-  // Every module page shows it; kept until a certificate is issued, revoked or changed (SQLite only).
+  // Every module page shows it; kept until a certificate is issued, revoked or changed.
   return cachedUntilWrite(courseCertificateCache, JSON.stringify([userId, courseSlug]), async () => {
     const row = await getDb().selectFrom('certificates').select(PUBLIC_COLUMNS).where('user_id', '=', userId).where('course_slug', '=', courseSlug).orderBy('completed_at', 'desc').executeTakeFirst();
     return row ? toPublic(row) : null;

@@ -104,8 +104,8 @@ export async function sharedReflectionsOf(viewer: SessionUser, ownerId: number):
 /** A learner's own reflections in one module, with who each is shared with and the threads (for the module page). */
 type OwnThreads = Record<string, { reflectionId: number; shared: boolean; sharedWith: string[]; comments: Comment[] }>;
 
-// Read on every module page; kept until a reflection, a comment, a share or a name changes (SQLite only).
-const ownThreadsCache: WriteCache = { name: "a learner's reflection threads", tables: ['reflection_responses', 'reflection_comments', 'reflection_shares', 'users'], maxEntries: 5_000, exactOnly: true };
+// Read on every module page; kept until a reflection, a comment, a share or a name changes.
+const ownThreadsCache: WriteCache = { name: "a learner's reflection threads", tables: ['reflection_responses', 'reflection_comments', 'reflection_shares', 'users'], maxEntries: 5_000 };
 
 /** Shared with later callers until a write: callers must not change what they get. */
 export function ownReflectionThreads(viewer: SessionUser, courseSlug: string, moduleSlug: string): Promise<OwnThreads> {

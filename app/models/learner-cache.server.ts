@@ -1,4 +1,6 @@
-import { getEnv } from '#app/utils/env.server.ts';
+import { writeStamp } from '#app/utils/cached-until-write.server.ts';
+import { isPostgres } from '#db/dialect.ts';
+import { getDb } from '#app/utils/db.server.ts';
 import { singleton } from '#app/utils/singleton.server.ts';
 
 // A learner's own progress, as the module page reads it, kept in this process until that learner's
@@ -9,33 +11,37 @@ import { singleton } from '#app/utils/singleton.server.ts';
 // write was stored in the entry that forgetting drops, so nothing read before a write is served
 // after it.
 //
-// Only on SQLite. Kindred on SQLite is one process, so every write passes through here. On
-// PostgreSQL several processes share the database and a write in one could not reach the cache of
-// another, so the cache is off there (docs/decisions/020-single-fetch-and-learner-cache.md).
+// On PostgreSQL several processes share the database, and a write in one does not call
+// forgetLearner in another. There each learner's values also carry the shared write stamp of the
+// progress tables (docs/decisions/022-shared-write-versions.md): a write to them by any process
+// drops what every process kept. That is coarser (any learner's write counts), but exact.
+
+/** Every table the values kept here are read from. */
+export const LEARNER_TABLES = ['enrolments', 'module_progress', 'reflection_responses', 'check_attempts'] as const;
 
 /** Learners kept; the least recently read are dropped first. About 2 KB each. */
 const MAX_LEARNERS = 5_000;
 
 // One per process: the server bundle (the retention sweep's erasures, the demo seed) and the Remix
 // build each carry a copy of this module, and a write through either must clear what both read.
-const byLearner = singleton('learner-cache', () => new Map<number, Map<string, Promise<unknown>>>());
-
-export function learnerCacheEnabled(): boolean {
-  return !getEnv().DATABASE_URL;
-}
+const byLearner = singleton('learner-cache', () => new Map<number, { stamp: string | null; values: Map<string, Promise<unknown>> }>());
 
 /** `read()`'s answer for this learner and key, read once and kept until the learner's next write. */
-export function cachedForLearner<T>(userId: number, key: string, read: () => Promise<T>): Promise<T> {
-  if (!learnerCacheEnabled()) return read();
-  let values = byLearner.get(userId);
-  if (values) {
+export async function cachedForLearner<T>(userId: number, key: string, read: () => Promise<T>): Promise<T> {
+  // Taken before reading, like cachedUntilWrite's: a write during the read leaves it under an older stamp.
+  const stamp = isPostgres(getDb()) ? await writeStamp(LEARNER_TABLES) : null;
+  if (isPostgres(getDb()) && stamp === null) return read();
+  let learner = byLearner.get(userId);
+  if (learner) {
     // Most recently used last: Map keeps insertion order.
     byLearner.delete(userId);
+    if (learner.stamp !== stamp) learner = { stamp, values: new Map() };
   } else {
-    values = new Map();
+    learner = { stamp, values: new Map() };
     if (byLearner.size >= MAX_LEARNERS) byLearner.delete(byLearner.keys().next().value!);
   }
-  byLearner.set(userId, values);
+  byLearner.set(userId, learner);
+  const values = learner.values;
   const kept = values.get(key) as Promise<T> | undefined;
   if (kept) return kept;
   const reading = read();

@@ -442,8 +442,8 @@ export const MAX_DAYS_AHEAD = 180;
  * The module page's action steps: for each <ActionStep>, the teacher's steps from it and, when
  * none is still open, what the plan form needs.
  */
-// Read on every module page; kept until a step or a note is written (SQLite only).
-const moduleStepsCache: WriteCache = { name: "a learner's steps for a module", tables: ['action_steps', 'action_step_notes'], maxEntries: 5_000, exactOnly: true };
+// Read on every module page; kept until a step or a note is written.
+const moduleStepsCache: WriteCache = { name: "a learner's steps for a module", tables: ['action_steps', 'action_step_notes'], maxEntries: 5_000 };
 
 export async function moduleActionSteps(userId: number, courseSlug: string, moduleSlug: string, items: ActionStepItem[], submissionKey: string) {
   if (items.length === 0) return {};

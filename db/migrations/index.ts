@@ -12,6 +12,7 @@ import * as singleSignOn from './010-single-sign-on.ts';
 import * as credentialsAndDataRights from './011-credentials-and-data-rights.ts';
 import * as leases from './012-leases.ts';
 import * as practiceCycles from './013-practice-cycles.ts';
+import * as writeVersions from './014-write-versions.ts';
 
 // Migrations run unchanged on SQLite and PostgreSQL (docs/decisions/016-postgresql-and-scale-out.md):
 // - id columns: `.addColumn('id', 'integer', identity(db))`, never `.autoIncrement()`;
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '011-credentials-and-data-rights': credentialsAndDataRights,
   '012-leases': leases,
   '013-practice-cycles': practiceCycles,
+  '014-write-versions': writeVersions,
 };
