@@ -458,9 +458,24 @@ async function compressedSize(url: string, cookie?: string): Promise<{ bytes: nu
   });
 }
 
+/**
+ * On PostgreSQL the module page is also measured on SQLite in the same run, alternately (issue 15:
+ * within 10% of it): `body` gets the SQLite server's module URL and cookie, or null on SQLite.
+ */
+async function besideSqlite<T>(body: (sqlite: { url: string; cookie: string } | null) => Promise<T>): Promise<T> {
+  if (!postgresAdminUrl) return body(null);
+  const databasePath = tempDatabasePath();
+  cleanups.push(() => removeDatabase(databasePath));
+  return withServer({ databasePath, url: null }, { SEED_DEMO_DATA: 'auto' }, async (server, client) => {
+    const cookie = await signIn(client, 'teacher@oakfield.example');
+    for (let i = 0; i < 200; i += 1) await get(client, MODULE_PATH, cookie);
+    return body({ url: server.url + MODULE_PATH, cookie });
+  });
+}
+
 async function modulePhase() {
-  log('module phase: fresh demo database, one signed-in learner');
-  return withServer(await freshEmpty(), { SEED_DEMO_DATA: 'auto' }, async (server, client, memory) => {
+  log(`module phase: fresh demo database, one signed-in learner${postgresAdminUrl ? ', and the same on SQLite beside it' : ''}`);
+  return besideSqlite(async (sqlite) => withServer(await freshEmpty(), { SEED_DEMO_DATA: 'auto' }, async (server, client, memory) => {
     const cookie = await signIn(client, 'teacher@oakfield.example');
     const page = await get(client, MODULE_PATH, cookie);
     if (!page.body.includes('module-title')) throw new Error('the module page did not render');
@@ -472,14 +487,16 @@ async function modulePhase() {
     }
     const warm = await metrics(client);
     log(`warm; max throughput, 10 connections, ${throughputSeconds} s per run, module and trivial page alternately, twice`);
-    const runs: { module: CannonRun[]; trivial: CannonRun[] } = { module: [], trivial: [] };
+    const runs: { module: CannonRun[]; trivial: CannonRun[]; sqliteModule: CannonRun[] } = { module: [], trivial: [], sqliteModule: [] };
     for (let round = 0; round < 2; round += 1) {
       runs.module.push(await cannon(server.url + MODULE_PATH, { cookie }, throughputSeconds));
       runs.trivial.push(await cannon(server.url + '/', {}, throughputSeconds));
-      log(`round ${round + 1}: module ${runs.module.at(-1)!.requestsPerSecond.toFixed(0)} req/s, trivial ${runs.trivial.at(-1)!.requestsPerSecond.toFixed(0)} req/s`);
+      if (sqlite) runs.sqliteModule.push(await cannon(sqlite.url, { cookie: sqlite.cookie }, throughputSeconds));
+      log(`round ${round + 1}: module ${runs.module.at(-1)!.requestsPerSecond.toFixed(0)} req/s, trivial ${runs.trivial.at(-1)!.requestsPerSecond.toFixed(0)} req/s${sqlite ? `, module on SQLite ${runs.sqliteModule.at(-1)!.requestsPerSecond.toFixed(0)} req/s` : ''}`);
     }
     const mean = (xs: CannonRun[]) => xs.reduce((s, r) => s + r.requestsPerSecond, 0) / xs.length;
     const ratio = mean(runs.module) / mean(runs.trivial);
+    const sqliteModuleRps = sqlite ? mean(runs.sqliteModule) : null;
     log('module page at a fixed 100 requests/s for 30 s (open loop)');
     await metrics(client, true);
     const fixed = await openLoop(client, { rate: 100, durationS: 30, next: () => ({ kind: 'module', path: MODULE_PATH, headers: { cookie }, expect: (s) => s === 200 }) });
@@ -497,6 +514,7 @@ async function modulePhase() {
       moduleRps: mean(runs.module),
       trivialRps: mean(runs.trivial),
       ratio,
+      sqliteModuleRps,
       fixed: summarise(fixed.kinds.module, fixed.durationS),
       abandoned: fixed.abandoned,
       eventLoopP99Ms: after.eventLoopDelayP99Ms,
@@ -506,7 +524,7 @@ async function modulePhase() {
       heapEnd: after.heapUsedBytes,
       peakRss: memory.peakRss,
     };
-  });
+  }));
 }
 
 // --- Phase: leader dashboard ---------------------------------------------------------------------
@@ -921,6 +939,8 @@ function budgets(r: Results): BudgetRow[] {
   const rss: { where: string; bytes: number }[] = [];
   if (r.module) {
     rows.push({ budget: 'Warm module page throughput ≥ 80% of the trivial page (same run)', measured: `${(r.module.ratio * 100).toFixed(0)}% (${num(r.module.moduleRps)} vs ${num(r.module.trivialRps)} req/s)`, holds: r.module.ratio >= 0.8 });
+    const onSqlite = r.module.sqliteModuleRps;
+    if (onSqlite) rows.push({ budget: 'Warm module page on PostgreSQL within 10% of SQLite (same run, alternately)', measured: `${((r.module.moduleRps / onSqlite) * 100).toFixed(0)}% (${num(r.module.moduleRps)} vs ${num(onSqlite)} req/s)`, holds: r.module.moduleRps >= 0.9 * onSqlite });
     rows.push({ budget: 'Module page p95 < 100 ms at 100 requests/s', measured: `p95 ${ms(r.module.fixed.p95)} (p50 ${ms(r.module.fixed.p50)}, ${r.module.fixed.errors} errors)`, holds: r.module.fixed.p95 < 100 && r.module.fixed.errors === 0 });
     const h = r.module.hostile;
     rows.push({ budget: 'A 30,000-field form is refused in well under a second (< 250 ms); /healthz answers meanwhile (< 100 ms)', measured: `${h.status} in ${ms(h.formMs)}; /healthz ${ms(h.healthMs)}`, holds: h.status === 413 && h.formMs < 250 && h.healthMs < 100 });
@@ -1044,6 +1064,7 @@ function report(r: Results, command: string, started: Date, elapsedS: number): s
       out.push(`| ${i + 1} | ${num(mod.requestsPerSecond)} | ${num(triv.requestsPerSecond)} | ${mod.p50} / ${mod.p99} ms | ${triv.p50} / ${triv.p99} ms | ${mod.non2xx + triv.non2xx} / ${mod.errors + triv.errors} |`);
     });
     out.push('', `Mean: module ${num(m.moduleRps)} req/s, trivial ${num(m.trivialRps)} req/s: **ratio ${(m.ratio * 100).toFixed(0)}%**.`, '');
+    if (m.sqliteModuleRps) out.push(`The same module page on SQLite, measured in the same rounds on a SQLite server beside this one: ${num(m.sqliteModuleRps)} req/s (${m.runs.sqliteModule.map((r) => num(r.requestsPerSecond)).join(', ')}); PostgreSQL at **${((m.moduleRps / m.sqliteModuleRps) * 100).toFixed(0)}%** of it.`, '');
     out.push(`At a fixed 100 requests/s for 30 s: p50 ${ms(m.fixed.p50)}, **p95 ${ms(m.fixed.p95)}**, p99 ${ms(m.fixed.p99)}, max ${ms(m.fixed.max)}; ${m.fixed.ok} OK, ${m.fixed.errors} errors${m.abandoned ? `, ${m.abandoned} unanswered` : ''}. Event-loop delay p99 ${ms(m.eventLoopP99Ms)}.`, '');
     out.push(`Server memory: after the warm-up (400 requests) RSS ${mb(m.rssWarm)}, V8 heap used ${mb(m.heapWarm)}; at the end RSS ${mb(m.rssEnd)}, heap used ${mb(m.heapEnd)}; peak RSS ${mb(m.peakRss)}.`, '');
   }

@@ -219,6 +219,17 @@ describe.skipIf(!process.env.DATABASE_URL)('on PostgreSQL (shared write versions
     expect(await count(() => runInRequestScope(async () => [await writeStamp(['users']), await writeStamp(STAFF_PROGRESS_TABLES), await writeStamp(['sessions'])]))).toBe(1);
   });
 
+  test('requests that ask in the same turn share one read; a request after a write gets a read of its own that sees it', async () => {
+    const before = getStatementCount();
+    const together = await Promise.all(Array.from({ length: 5 }, () => runInRequestScope(() => writeStamp(['users']))));
+    expect(getStatementCount() - before).toBe(1);
+    expect(new Set(together).size).toBe(1);
+    await renameFromAnotherProcess(LEADER, 'Leader Renamed Elsewhere');
+    const after = await runInRequestScope(() => writeStamp(['users']));
+    expect(getStatementCount() - before).toBe(2);
+    expect(after).not.toBe(together[0]);
+  });
+
   test('an edit made outside Kindred (psql) is seen once the write version of any table is advanced, as the README says', async () => {
     const { email } = await notStarted();
     await rowOf(email);

@@ -39,8 +39,26 @@ export async function writeStamp(tables: readonly string[]): Promise<string | nu
   const db = getDb();
   const ours = writeVersions(db).stamp(tables);
   if (!isPostgres(db)) return `${ours}:${rawSqlite(db).pragma('data_version', { simple: true })}`;
-  const shared = await memoForRequest('shared-write-versions', () => readSharedWriteVersions(db));
+  const shared = await memoForRequest('shared-write-versions', () => readSharedVersionsSoon(db));
   return shared ? `${ours}:${sharedStamp(shared, tables)}` : null;
+}
+
+const nextRead = new WeakMap<DB, Promise<Map<string, number> | null>>();
+
+/**
+ * The shared write versions, read by a statement sent after this call: requests that ask in the same
+ * turn of the event loop share it. Sharing a read already sent would not do: a write acknowledged
+ * to someone just before their next request arrived may not be in it.
+ */
+function readSharedVersionsSoon(db: DB): Promise<Map<string, number> | null> {
+  const waiting = nextRead.get(db);
+  if (waiting) return waiting;
+  const read = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+    nextRead.delete(db);
+    return readSharedWriteVersions(db);
+  });
+  nextRead.set(db, read);
+  return read;
 }
 
 /**
