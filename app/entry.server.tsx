@@ -1,8 +1,10 @@
 import type { AppLoadContext, EntryContext } from '@remix-run/node';
 import { RemixServer } from '@remix-run/react';
 import { renderToReadableStream } from 'react-dom/server.browser';
+import { formTokenRandomPart } from './auth/tokens.server.ts';
 import { CourseHtmlContext } from './content/course-html.tsx';
 import { NonceProvider } from './utils/nonce.tsx';
+import { keepPage, keptPage, pageKey } from './utils/page-cache.server.ts';
 
 /**
  * Renders the whole page, then sends it.
@@ -15,9 +17,18 @@ import { NonceProvider } from './utils/nonce.tsx';
  * The web-stream renderer encodes each piece whole before copying bytes, so it does not have that
  * fault (tests/http/multibyte.test.ts). Waiting for `allReady` keeps whole pages for screen
  * readers and no-JS (docs/decisions/013-teacher-evening.md).
+ *
+ * A page rendered from the same URL and loader data as one rendered before is that page: it is
+ * served from memory with this request's nonce and form tokens (docs/decisions/023-rendered-pages-kept.md).
  */
 export default async function handleRequest(request: Request, responseStatusCode: number, responseHeaders: Headers, remixContext: EntryContext, loadContext: AppLoadContext) {
   const nonce = loadContext?.cspNonce ?? '';
+  const { actionData, errors, loaderData } = remixContext.staticHandlerContext;
+  const fresh = [nonce, formTokenRandomPart() ?? ''];
+  const key = loadContext?.keepRenderedPages && request.method === 'GET' && responseStatusCode === 200 && !actionData && !errors ? pageKey(request.url, loaderData, fresh) : null;
+  responseHeaders.set('Content-Type', 'text/html; charset=utf-8');
+  const known = key && keptPage(key, fresh);
+  if (known) return new Response(known, { headers: responseHeaders, status: responseStatusCode });
   let status = responseStatusCode;
   const body = await renderToReadableStream(
     <NonceProvider value={nonce}>
@@ -35,8 +46,10 @@ export default async function handleRequest(request: Request, responseStatusCode
     },
   );
   await body.allReady;
-  responseHeaders.set('Content-Type', 'text/html; charset=utf-8');
-  return new Response(body, { headers: responseHeaders, status });
+  if (!key || status !== 200) return new Response(body, { headers: responseHeaders, status });
+  const html = await new Response(body).text();
+  keepPage(key, html, fresh);
+  return new Response(html, { headers: responseHeaders, status });
 }
 
 export function handleError(error: unknown, { request }: { request: Request }) {

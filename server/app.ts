@@ -99,6 +99,8 @@ export async function startServer({ useVite }: { useVite: boolean }): Promise<vo
         clientAddress: req.ip ?? req.socket.remoteAddress ?? 'unknown',
         // Single fetch asks for data at `<path>.data`; anything else that reaches Remix renders a page.
         courseHtml: req.path.endsWith('.data') ? undefined : new Map<string, string>(),
+        // Under Vite a component can change between two loads of the same data.
+        keepRenderedPages: !useVite,
       }),
     }),
   );

@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Express, NextFunction, Request, Response } from 'express';
 import { getStatementCount } from '#app/utils/db.server.ts';
+import { pageCacheStats } from '#app/utils/page-cache.server.ts';
 import { requestMetrics } from '#app/utils/request-metrics.server.ts';
 
 /**
@@ -30,6 +31,8 @@ export function installMetrics(app: Express): void {
       eventLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
       eventLoopDelayMaxMs: loopDelay.max / 1e6,
       statements: getStatementCount(),
+      pagesKept: pageCacheStats().kept,
+      pagesServedFromMemory: pageCacheStats().served,
     };
     if (req.query.reset === '1') loopDelay.reset();
     res.json(body);

@@ -1,10 +1,30 @@
 import crypto from 'node:crypto';
 import { getEnv } from '#app/utils/env.server.ts';
+import { memoForRequest, peekForRequest } from '#app/utils/request-scope.server.ts';
 
 /** A random token for a cookie or a link: 128 bits, URL-safe. */
 export function randomToken(bytes = 16): string {
   return crypto.randomBytes(bytes).toString('base64url');
 }
+
+/**
+ * A submission key for one form on the page being made (a double submit of that form is one
+ * write). Unique to the request: one random part per request, numbered per form. A page kept by
+ * the page cache is served with the request's own random part in place of the one it was made with
+ * (app/utils/page-cache.server.ts), so two loads of a page never share a key.
+ */
+export function formToken(): string {
+  const tokens = memoForRequest(FORM_TOKENS, () => ({ random: randomToken(), issued: 0 }));
+  tokens.issued += 1;
+  return `${tokens.random}.${tokens.issued}`;
+}
+
+/** The random part of this request's form tokens, if it made any. */
+export function formTokenRandomPart(): string | null {
+  return peekForRequest<{ random: string }>(FORM_TOKENS)?.random ?? null;
+}
+
+const FORM_TOKENS = 'form-tokens';
 
 /** What we store instead of a token: its HMAC under the session secret. */
 export function hashToken(token: string): string {

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 
 import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import { isCoachOf, requireRole } from '#app/auth/policy.server.ts';
-import { randomToken } from '#app/auth/tokens.server.ts';
+import { formToken } from '#app/auth/tokens.server.ts';
 import { getCourseIndex } from '#app/content/catalogue.server.ts';
 import { sharedReflectionsOf } from '#app/models/coaching.server.ts';
 import { handleCommentAction } from '#app/actions/comment.server.ts';
@@ -54,7 +54,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     })),
     reflections,
     steps,
-    submissionKey: randomToken(),
+    submissionKey: formToken(),
   };
 }
 

@@ -14,7 +14,7 @@ import { certificateForCourse, issueCertificateOnCompletion } from '#app/models/
 import { markRepliesRead, ownReflectionThreads, setReflectionShared } from '#app/models/coaching.server.ts';
 import { handleCommentAction } from '#app/actions/comment.server.ts';
 import { coachesOf } from '#app/auth/policy.server.ts';
-import { randomToken } from '#app/auth/tokens.server.ts';
+import { formToken } from '#app/auth/tokens.server.ts';
 import { ErrorSummary, type Problem } from '#app/components/forms.tsx';
 import { KnowledgeCheck, questionInputId, type CheckView } from '#app/components/mdx/knowledge-check.tsx';
 import { Reflection, type ReflectionView } from '#app/components/mdx/reflection.tsx';
@@ -62,7 +62,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     coachesOf(user.id),
     takeKeptDraft(request, user),
   ]);
-  const submissionKey = randomToken();
+  const submissionKey = formToken();
   const actionSteps = await moduleActionSteps(user.id, course.slug, module.slug, actionStepsOf(loaded.items), submissionKey);
   const certificate = await certificateForCourse(user.id, course.slug);
   // The replies shown now are marked as read; this page is where the learner sees them.

@@ -3,7 +3,7 @@ import { data } from '@remix-run/node';
 import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import { requireUser } from '#app/auth/session.server.ts';
 import { AccessDenied } from '#app/auth/policy.server.ts';
-import { randomToken } from '#app/auth/tokens.server.ts';
+import { formToken } from '#app/auth/tokens.server.ts';
 import { actionStepsOf, loadModuleBySlugs } from '#app/content/modules.server.ts';
 import { describeSteps } from '#app/models/item-labels.server.ts';
 import { MAX_DAYS_AHEAD, ownSteps, planActionStep, StepNotOpen } from '#app/models/practice.server.ts';
@@ -54,7 +54,7 @@ export async function action({ request }: ActionFunctionArgs) {
       {
         errors,
         values: { what: String(formData.get('what') ?? ''), className: String(formData.get('className') ?? ''), followUpOn: String(formData.get('followUpOn') ?? ''), successLooksLike: String(formData.get('successLooksLike') ?? '') },
-        form: { courseSlug, moduleSlug, itemId, prompt: item.prompt, moduleTitle: loaded.module.meta?.title ?? moduleSlug, previousStepId: previousStepId ?? null, endPreviousAs: endPreviousAs ?? null, returnTo, submissionKey: submissionKey ?? randomToken() },
+        form: { courseSlug, moduleSlug, itemId, prompt: item.prompt, moduleTitle: loaded.module.meta?.title ?? moduleSlug, previousStepId: previousStepId ?? null, endPreviousAs: endPreviousAs ?? null, returnTo, submissionKey: submissionKey ?? formToken() },
       },
       { status: 400 },
     );

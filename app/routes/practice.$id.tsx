@@ -3,7 +3,7 @@ import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useLocation } from '@remix-run/react';
 import { AccessDenied, coachesOf } from '#app/auth/policy.server.ts';
 import { requireUser } from '#app/auth/session.server.ts';
-import { randomToken } from '#app/auth/tokens.server.ts';
+import { formToken } from '#app/auth/tokens.server.ts';
 import { describeModuleItem } from '#app/models/item-labels.server.ts';
 import { addStepNote, closeStep, markStepNotesRead, MAX_DAYS_AHEAD, NOTE_KIND_TEXT, OUTCOME_TEXT, recordFollowUp, setStepShared, StepNotOpen, stepThread } from '#app/models/practice.server.ts';
 import { followUpSchema, noteSchema } from '#app/models/practice-form.ts';
@@ -76,7 +76,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     nextStepDraft: agreed,
     today,
     maxDate: addDays(today, MAX_DAYS_AHEAD),
-    submissionKey: randomToken(),
+    submissionKey: formToken(),
   };
 }
 

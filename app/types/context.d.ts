@@ -9,6 +9,8 @@ declare module '@remix-run/node' {
      * leaves out, so it is sent once (app/content/course-html.server.ts).
      */
     courseHtml?: Map<string, string>;
+    /** Whether a page rendered from the same URL and data may be served from memory (not under Vite). */
+    keepRenderedPages?: boolean;
   }
   // Single fetch (remix.config.js): loaders return plain objects or data(), and the types of
   // useLoaderData are what the loader returned (Dates stay Dates), not their JSON.

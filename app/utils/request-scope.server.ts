@@ -19,3 +19,8 @@ export function memoForRequest<T>(key: string, compute: () => T): T {
   if (!store.has(key)) store.set(key, compute());
   return store.get(key) as T;
 }
+
+/** The value `memoForRequest` holds for `key` in this request, if something has asked for it. */
+export function peekForRequest<T>(key: string): T | undefined {
+  return scope.getStore()?.get(key) as T | undefined;
+}
