@@ -16,7 +16,7 @@ export function randomToken(bytes = 16): string {
 export function formToken(): string {
   const tokens = memoForRequest(FORM_TOKENS, () => ({ random: randomToken(), issued: 0 }));
   tokens.issued += 1;
-  return `${tokens.random}.${tokens.issued}`;
+  return `${tokens.random}-${tokens.issued}`;
 }
 
 /** The random part of this request's form tokens, if it made any. */
