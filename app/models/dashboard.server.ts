@@ -81,8 +81,13 @@ export function cellText(cell: Cell): string {
 // from them for one status filter and order. A leader paging through the matrix or coming back to
 // it reads both from memory until someone's progress, an assignment, a membership or an
 // organisation changes.
-const staffProgressCache: WriteCache = { name: 'staff progress', tables: STAFF_PROGRESS_TABLES, maxEntries: 8 };
-const dashboardCache: WriteCache = { name: 'leader dashboard', tables: STAFF_PROGRESS_TABLES, maxEntries: 32 };
+// Learners' progress reaches a leader's figures within two seconds: in a busy trust progress is
+// written many times a second, and each write would otherwise cost the next dashboard a full
+// recomputation. Everything a leader changes (people, roles, groups, assignments, certificates)
+// shows at once (docs/decisions/024-dashboards-lag-learners-by-seconds.md).
+const LEARNER_PROGRESS = { tables: ['enrolments', 'module_progress'], forMs: 2_000 };
+const staffProgressCache: WriteCache = { name: 'staff progress', tables: STAFF_PROGRESS_TABLES, maxEntries: 8, lagging: LEARNER_PROGRESS };
+const dashboardCache: WriteCache = { name: 'leader dashboard', tables: STAFF_PROGRESS_TABLES, maxEntries: 32, lagging: LEARNER_PROGRESS };
 const dashboardGroupsCache: WriteCache = { name: 'leader dashboard groups', tables: ['groups', 'group_members', 'organisations', 'users'], maxEntries: 32 };
 
 // Course titles and modules are part of what is cached: a new course index (content reloaded in

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { rawSqlite, writeVersions, type DB } from '#db/database.server.ts';
 import { isPostgres } from '#db/dialect.ts';
 import { readSharedWriteVersions, sharedStamp } from '#db/write-versions.ts';
@@ -16,12 +17,32 @@ export interface WriteCache {
   tables: readonly string[];
   /** The least recently used value is dropped beyond this many. */
   maxEntries: number;
+  /**
+   * Tables (among `tables`) whose writes a value may lag behind by up to `forMs`: after such a
+   * write the kept value is still served while one fresh value is computed in the background. For
+   * what many people write all the time (learners' progress) and few read (leaders' dashboards), so
+   * that a busy school does not recompute a dashboard for every request. A write to any other of
+   * `tables` still shows at once.
+   */
+  lagging?: { tables: readonly string[]; forMs: number };
 }
 
 interface Entry {
   stamp: string;
+  /** The stamp of the lagging tables when reading began; null if the value was made from a lagging value. */
+  laggingStamp: string | null;
+  /**
+   * When the value was last known to be current: reading began then (for the values it was made
+   * from too), or a later look found no write since.
+   */
+  currentAt: number;
   value: Promise<unknown>;
+  settled: boolean;
+  refreshing: boolean;
 }
+
+/** While a value is computed: how old the kept values it is made from are. */
+const computing = new AsyncLocalStorage<{ currentAt: number; lagging: boolean }>();
 
 const stores = new WeakMap<DB, Map<WriteCache, Map<string, Entry>>>();
 
@@ -63,33 +84,72 @@ function readSharedVersionsSoon(db: DB): Promise<Map<string, number> | null> {
 
 /**
  * The value for `key`, computed with `compute` unless a value computed since the last write to the
- * cache's tables is kept. Concurrent callers share one computation. Callers must not change what
- * they get: it is shared with every later caller.
+ * cache's tables is kept (or, for its lagging tables, one computed less than `lagging.forMs` ago).
+ * Concurrent callers share one computation. Callers must not change what they get: it is shared
+ * with every later caller.
  *
- * The stamp is taken before reading: a write during the computation leaves the value under an
- * older stamp, so it is never served after that write.
+ * The stamps are taken before reading: a write during the computation leaves the value under an
+ * older stamp, so it is never served as current after that write.
  */
 export async function cachedUntilWrite<T>(cache: WriteCache, key: string, compute: () => Promise<T>): Promise<T> {
-  const stamp = await writeStamp(cache.tables);
-  if (stamp === null) return compute();
+  const laggingTables = cache.lagging?.tables ?? [];
+  const [stamp, laggingStamp] = await Promise.all([writeStamp(cache.tables.filter((table) => !laggingTables.includes(table))), writeStamp(laggingTables)]);
+  if (stamp === null || laggingStamp === null) return compute();
   const db = getDb();
   let byCache = stores.get(db);
   if (!byCache) stores.set(db, (byCache = new Map()));
   let entries = byCache.get(cache);
   if (!entries) byCache.set(cache, (entries = new Map()));
-  const kept = entries.get(key);
-  entries.delete(key);
-  if (kept && kept.stamp === stamp) {
-    entries.set(key, kept); // most recently used last
-    return kept.value as Promise<T>;
-  }
-  const entry: Entry = { stamp, value: compute() };
-  entries.set(key, entry);
-  while (entries.size > cache.maxEntries) entries.delete(entries.keys().next().value!);
   const store = entries;
-  entry.value.catch(() => {
-    // A failed computation is not kept.
-    if (store.get(key) === entry) store.delete(key);
-  });
-  return entry.value as Promise<T>;
+  const start = (): Entry => {
+    const context = { currentAt: Date.now(), lagging: false };
+    const entry: Entry = { stamp, laggingStamp, currentAt: context.currentAt, value: computing.run(context, compute), settled: false, refreshing: false };
+    entry.value.then(
+      () => {
+        entry.currentAt = Math.min(entry.currentAt, context.currentAt);
+        if (context.lagging) entry.laggingStamp = null;
+        entry.settled = true;
+      },
+      () => {
+        // A failed computation is not kept.
+        if (store.get(key) === entry) store.delete(key);
+      },
+    );
+    return entry;
+  };
+  let entry = store.get(key);
+  store.delete(key);
+  const current = entry && entry.stamp === stamp && entry.laggingStamp === laggingStamp;
+  const laggingWithin = entry && entry.stamp === stamp && entry.settled && cache.lagging && Date.now() - entry.currentAt < cache.lagging.forMs;
+  if (entry && current && entry.settled) entry.currentAt = Date.now();
+  if (entry && !current && laggingWithin) {
+    const kept = entry;
+    if (!kept.refreshing) {
+      kept.refreshing = true;
+      const fresh = start();
+      fresh.value.then(
+        () => {
+          if (store.get(key) === kept) store.set(key, fresh);
+        },
+        () => (kept.refreshing = false),
+      );
+    }
+  } else if (!entry || !current) {
+    entry = start();
+  }
+  store.set(key, entry!); // most recently used last
+  while (store.size > cache.maxEntries) store.delete(store.keys().next().value!);
+  // A value made from this one is as old as this one, and lags if this one may.
+  const outer = computing.getStore();
+  if (outer) {
+    const used = entry!;
+    const servedLagging = !current && Boolean(laggingWithin);
+    const note = () => {
+      outer.currentAt = Math.min(outer.currentAt, used.currentAt);
+      if (servedLagging || used.laggingStamp === null) outer.lagging = true;
+    };
+    note();
+    used.value.then(note, () => {});
+  }
+  return entry!.value as Promise<T>;
 }
