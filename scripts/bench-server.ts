@@ -111,7 +111,10 @@ export function serverDatabaseTarget(options: Pick<StartOptions, 'databasePath' 
 export async function startServer(options: StartOptions): Promise<BenchServer> {
   const projectRoot = options.projectRoot ?? process.cwd();
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, [...serverNodeFlags(projectRoot), ...(options.extraNodeFlags ?? []), options.serverJs], {
+  // KINDRED_BENCH_NODE_FLAGS adds node flags to every server the benchmark starts, e.g.
+  // "--cpu-prof --cpu-prof-dir=/tmp/profiles" to see where a phase's time goes.
+  const flagsFromEnv = (process.env.KINDRED_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...serverNodeFlags(projectRoot), ...(options.extraNodeFlags ?? []), ...flagsFromEnv, options.serverJs], {
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH ?? '',
