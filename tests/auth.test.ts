@@ -5,7 +5,8 @@ import { updateName } from '#app/models/accounts.server.ts';
 import { setMembershipActive } from '#app/models/organisations.server.ts';
 import { hashPassword, passwordWeakness, verifyPassword } from '#app/auth/password.server.ts';
 import { attemptSignIn } from '#app/models/accounts.server.ts';
-import { getDb } from '#app/utils/db.server.ts';
+import { getDb, getStatementCount } from '#app/utils/db.server.ts';
+import { runInRequestScope } from '#app/utils/request-scope.server.ts';
 import { DEMO_PASSWORD } from '#db/seed.ts';
 import { action as signIn } from '#app/routes/sign-in.tsx';
 import { action as account } from '#app/routes/account.tsx';
@@ -204,6 +205,19 @@ describe('sessions', () => {
     } finally {
       delete process.env.KINDRED_CLOCK_OFFSET_MS;
     }
+  });
+
+  test("someone else's sign-in or touch reads one session row again, not the person behind this session", async () => {
+    const cookie = await cookieFor('priya.patel@oakfield.example');
+    const signedIn = () => runInRequestScope(() => getSessionUser(getRequest('/learn', cookie)));
+    await signedIn();
+    let before = getStatementCount();
+    await signedIn();
+    expect(getStatementCount() - before).toBe(0);
+    await cookieFor('tom.brennan@oakfield.example'); // a write to sessions
+    before = getStatementCount();
+    expect((await signedIn())!.memberships.length).toBeGreaterThan(0);
+    expect(getStatementCount() - before).toBe(1);
   });
 
   test('signing out ends the session', async () => {

@@ -165,22 +165,24 @@ export function getSessionUser(request: Request): Promise<SessionUser | null> {
   return memoForRequest(`session:${token}`, () => lookUpSessionUser(token));
 }
 
-// Every signed-in request looks its session up. What it reads is kept until one of these tables is
-// written (sign-in, sign-out, a touch, a role or membership change, a new name) by any process;
-// expiry and idle time are checked on every request against the clock.
-const sessionsCache: WriteCache = { name: 'sessions', tables: ['sessions', 'users', 'platform_admins', 'memberships', 'membership_roles', 'organisations'], maxEntries: 5_000 };
+// Every signed-in request looks its session up. What it reads is kept until a table it came from is
+// written by any process, in two parts: the session row (written by sign-ins, sign-outs and the
+// once-a-minute touch of every active session), and the person (name, admin flag, memberships),
+// which those frequent session writes leave alone. Expiry and idle time are checked on every
+// request against the clock.
+const sessionRowsCache: WriteCache = { name: 'session rows', tables: ['sessions'], maxEntries: 5_000 };
+const sessionPeopleCache: WriteCache = { name: 'people behind sessions', tables: ['users', 'platform_admins', 'memberships', 'membership_roles', 'organisations'], maxEntries: 5_000 };
 
-function readSession(sessionId: string) {
-  return cachedUntilWrite(sessionsCache, sessionId, async () => {
-    const row = await getDb()
-      .selectFrom('sessions as s')
-      .innerJoin('users as u', 'u.id', 's.user_id')
-      .leftJoin('platform_admins as a', 'a.user_id', 'u.id')
-      .select(['u.id', 'u.name', 'u.email', 'a.user_id as adminId', 's.last_seen_at', 's.password_confirmed_at', 's.expires_at'])
-      .where('s.id', '=', sessionId)
-      .executeTakeFirst();
+async function readSession(sessionId: string) {
+  const session = await cachedUntilWrite(sessionRowsCache, sessionId, () =>
+    getDb().selectFrom('sessions').select(['user_id', 'last_seen_at', 'password_confirmed_at', 'expires_at']).where('id', '=', sessionId).executeTakeFirst(),
+  );
+  if (!session) return null;
+  const person = await cachedUntilWrite(sessionPeopleCache, String(session.user_id), async () => {
+    const row = await getDb().selectFrom('users as u').leftJoin('platform_admins as a', 'a.user_id', 'u.id').select(['u.id', 'u.name', 'u.email', 'a.user_id as adminId']).where('u.id', '=', session.user_id).executeTakeFirst();
     return row ? { ...row, memberships: await loadMemberships(row.id) } : null;
   });
+  return person ? { ...person, last_seen_at: session.last_seen_at, password_confirmed_at: session.password_confirmed_at, expires_at: session.expires_at } : null;
 }
 
 async function lookUpSessionUser(token: string): Promise<SessionUser | null> {
