@@ -160,6 +160,20 @@ export function rawSqlite(db: DB): SQLite.Database {
   return handle;
 }
 
+const dataVersionStatements = new WeakMap<SQLite.Database, SQLite.Statement<[], number>>();
+
+/**
+ * SQLite's `PRAGMA data_version`: changes when another connection commits. Prepared once per
+ * connection: `Database.pragma()` prepares a statement on every call, which was a fifth of a warm
+ * page's database time.
+ */
+export function sqliteDataVersion(db: DB): number {
+  const sqlite = rawSqlite(db);
+  let statement = dataVersionStatements.get(sqlite);
+  if (!statement) dataVersionStatements.set(sqlite, (statement = sqlite.prepare<[], number>('PRAGMA data_version').pluck()));
+  return statement.get()!;
+}
+
 const writeVersionsByDb = processWide<WriteVersions>('writeVersions');
 
 /** The writes this process has made through a Kysely instance made by openDatabase, by table. */

@@ -72,9 +72,8 @@ function writeDiskCache(compiled: CompiledMdx): void {
   }
 }
 
-/** Compiles MDX source, reusing the memory cache, then the disk cache, by content hash. */
-export function compileMdx(source: string): Promise<CompiledMdx> {
-  const hash = contentHash(source);
+/** Compiles MDX source, reusing the memory cache, then the disk cache, by content hash (`contentHash(source)`). */
+export function compileMdx(source: string, hash = contentHash(source)): Promise<CompiledMdx> {
   const cached = memoryCache.get(hash);
   if (cached) return Promise.resolve(cached);
   let inFlight = pending.get(hash);

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { rawSqlite, writeVersions, type DB } from '#db/database.server.ts';
+import { sqliteDataVersion, writeVersions, type DB } from '#db/database.server.ts';
 import { isPostgres } from '#db/dialect.ts';
 import { readSharedWriteVersions, sharedStamp } from '#db/write-versions.ts';
 import { getDb } from './db.server.ts';
@@ -52,14 +52,14 @@ const stores = new WeakMap<DB, Map<WriteCache, Map<string, Entry>>>();
  * before migration 014), and then nothing may be kept.
  *
  * This process's own writes are counted by the driver as they happen. On SQLite other connections'
- * commits (a CLI, a test harness) change `PRAGMA data_version`. On PostgreSQL every process
+ * commits (a CLI, a test harness) change `PRAGMA data_version`, read once per request. On PostgreSQL every process
  * advances a shared sequence per table after each commit and before acknowledging it; they are read
  * once per request (one statement), so a request sees one consistent picture.
  */
 export async function writeStamp(tables: readonly string[]): Promise<string | null> {
   const db = getDb();
   const ours = writeVersions(db).stamp(tables);
-  if (!isPostgres(db)) return `${ours}:${rawSqlite(db).pragma('data_version', { simple: true })}`;
+  if (!isPostgres(db)) return `${ours}:${memoForRequest('sqlite-data-version', () => sqliteDataVersion(db))}`;
   const shared = await memoForRequest('shared-write-versions', () => readSharedVersionsSoon(db));
   return shared ? `${ours}:${sharedStamp(shared, tables)}` : null;
 }
