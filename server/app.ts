@@ -29,7 +29,12 @@ async function prepareDatabase(env: Env): Promise<void> {
   }
 }
 
-async function loadBuild(useVite: boolean, app: express.Express): Promise<() => Promise<ServerBuild>> {
+/**
+ * The Remix build: under Vite a function, loaded again for each request so edits show; built, the
+ * build itself. Remix derives its route tree from a build it is given as a function on every
+ * request (matching then took a quarter of a page's time), and once from a build given as is.
+ */
+async function loadBuild(useVite: boolean, app: express.Express): Promise<ServerBuild | (() => Promise<ServerBuild>)> {
   if (useVite) {
     const vite = await import('vite');
     const devServer = await vite.createServer({ server: { middlewareMode: true } });
@@ -45,8 +50,7 @@ async function loadBuild(useVite: boolean, app: express.Express): Promise<() => 
   const publicFiles = fs.readdirSync(clientDir, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => `/${entry.name}`);
   const servePublic = express.static(clientDir, { setHeaders: (res) => res.setHeader('Cache-Control', 'public, max-age=3600') });
   app.get(publicFiles, servePublic);
-  const build = (await import(path.join(here, 'server', 'index.js'))) as ServerBuild;
-  return async () => build;
+  return (await import(path.join(here, 'server', 'index.js'))) as ServerBuild;
 }
 
 /**

@@ -104,7 +104,7 @@ function toFetchHeaders(req: ExpressRequest): Headers {
   return headers;
 }
 
-export function remixHandler(options: { build: () => Promise<ServerBuild>; mode: 'production' | 'development'; getLoadContext: (req: ExpressRequest, res: ExpressResponse) => AppLoadContext }) {
+export function remixHandler(options: { build: ServerBuild | (() => Promise<ServerBuild>); mode: 'production' | 'development'; getLoadContext: (req: ExpressRequest, res: ExpressResponse) => AppLoadContext }) {
   let handle: ReturnType<typeof createRequestHandler> | undefined;
   return async (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
     try {
