@@ -4,7 +4,7 @@ import { renderToReadableStream } from 'react-dom/server.browser';
 import { formTokenRandomPart } from './auth/tokens.server.ts';
 import { CourseHtmlContext } from './content/course-html.tsx';
 import { NonceProvider } from './utils/nonce.tsx';
-import { keepPage, keptPage, pageKey } from './utils/page-cache.server.ts';
+import { acceptsGzip, keepPage, keptPage, pageKey } from './utils/page-cache.server.ts';
 
 /**
  * Renders the whole page, then sends it.
@@ -19,7 +19,8 @@ import { keepPage, keptPage, pageKey } from './utils/page-cache.server.ts';
  * readers and no-JS (docs/decisions/013-teacher-evening.md).
  *
  * A page rendered from the same URL and loader data as one rendered before is that page: it is
- * served from memory with this request's nonce and form tokens (docs/decisions/023-rendered-pages-kept.md).
+ * served from memory with this request's nonce and form tokens (docs/decisions/023-rendered-pages-kept.md),
+ * gzip-compressed as it was kept when the browser takes gzip (025-kept-pages-compressed.md).
  */
 export default async function handleRequest(request: Request, responseStatusCode: number, responseHeaders: Headers, remixContext: EntryContext, loadContext: AppLoadContext) {
   const nonce = loadContext?.cspNonce ?? '';
@@ -27,8 +28,14 @@ export default async function handleRequest(request: Request, responseStatusCode
   const fresh = [nonce, formTokenRandomPart() ?? ''];
   const key = loadContext?.keepRenderedPages && request.method === 'GET' && responseStatusCode === 200 && !actionData && !errors ? pageKey(request.url, loaderData, fresh) : null;
   responseHeaders.set('Content-Type', 'text/html; charset=utf-8');
-  const known = key && keptPage(key, fresh);
-  if (known) return new Response(known, { headers: responseHeaders, status: responseStatusCode });
+  const known = key && keptPage(key, fresh, acceptsGzip(request.headers.get('accept-encoding')));
+  if (known) {
+    responseHeaders.set('Content-Length', String(known.body.length));
+    responseHeaders.append('Vary', 'Accept-Encoding');
+    // Served compressed as kept; the compression middleware leaves an encoded body alone.
+    if (known.encoding) responseHeaders.set('Content-Encoding', known.encoding);
+    return new Response(known.body as Uint8Array<ArrayBuffer>, { headers: responseHeaders, status: responseStatusCode });
+  }
   let status = responseStatusCode;
   const body = await renderToReadableStream(
     <NonceProvider value={nonce}>

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequestHandler, type ServerBuild } from '@remix-run/node';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { pageCacheStats, pageKey } from '#app/utils/page-cache.server.ts';
+import zlib from 'node:zlib';
+import { acceptsGzip, keepPage, keptPage, pageCacheStats, pageKey } from '#app/utils/page-cache.server.ts';
 import { runInRequestScope } from '#app/utils/request-scope.server.ts';
 import { cookieFor, getRequest, postRequest } from './utils.ts';
 
@@ -90,5 +91,70 @@ describe('the key of a page', () => {
       expect(pageKey('http://x/a', data, ['n'])).toBeNull();
     }
     expect(pageKey('http://x/a', { list: [null], nothing: undefined, text: 'x', n: 1 }, ['n'])).not.toBeNull();
+  });
+});
+
+describe('a kept page sent gzip-compressed', () => {
+  const NONCE_LENGTH = 24;
+  const randomText = (length: number, seed: number) => {
+    // Text a page could hold: markup, words, multi-byte characters, and stretches that repeat.
+    const words = ['<p class="lead">', 'disadvantaged', ' learners', '</p>\n', 'Küçük', ' “quoted” ', '😀', ' and ', '<a href="/courses">', 'pupil premium', '\u00a0'];
+    let text = '';
+    let state = seed;
+    while (text.length < length) {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      text += words[state % words.length];
+    }
+    return text;
+  };
+  const nonceFor = (n: number) => `nonce${String(n).padStart(NONCE_LENGTH - 5, 'x')}`;
+  const tokenFor = (n: number) => `token${String(n).padStart(17, 'y')}`;
+
+  test('decompresses to the page with this request’s fresh values, wherever they are and however long the page', () => {
+    const cases = [
+      (n: string, t: string) => `<html><script nonce="${n}">x</script><input value="${t}-1">${randomText(2_000, 1)}<input value="${t}-2"></html>`,
+      // Fresh values first, last and side by side, and a page longer than deflate's 32 KB window.
+      (n: string, t: string) => `${n}${t}${randomText(90_000, 2)}<b>${t}-3</b>${randomText(40_000, 3)}${n}`,
+      () => `${randomText(500, 4)} no fresh values here ${randomText(500, 5)}`,
+      (n: string) => `${n}`,
+    ];
+    cases.forEach((page, index) => {
+      const key = `gzip-case-${index}`;
+      keepPage(key, page(nonceFor(index), tokenFor(index)), [nonceFor(index), tokenFor(index)]);
+      for (const request of [100 + index, 200 + index]) {
+        const fresh = [nonceFor(request), tokenFor(request)];
+        const expected = page(fresh[0]!, fresh[1]!);
+        const zipped = keptPage(key, fresh, true)!;
+        expect(zipped.encoding).toBe('gzip');
+        expect(zlib.gunzipSync(zipped.body).toString('utf8')).toBe(expected);
+        const plain = keptPage(key, fresh, false)!;
+        expect(plain.encoding).toBeNull();
+        expect(plain.body.toString('utf8')).toBe(expected);
+      }
+    });
+  });
+
+  test('is compressed about as well as the whole page at once', () => {
+    const page = (n: string) => `${randomText(30_000, 7)}<script nonce="${n}"></script>${randomText(30_000, 8)}<script nonce="${n}"></script>`;
+    keepPage('gzip-size', page(nonceFor(1)), [nonceFor(1)]);
+    const zipped = keptPage('gzip-size', [nonceFor(2)], true)!;
+    expect(zipped.body.length).toBeLessThan(zlib.gzipSync(page(nonceFor(2))).length * 1.05);
+  });
+
+  test('fresh values of another length, or a page holding zero bytes, are sent uncompressed for the compression middleware to take', () => {
+    keepPage('gzip-lengths', `<p>${nonceFor(1)}</p>`, [nonceFor(1)]);
+    expect(keptPage('gzip-lengths', ['short'], true)).toEqual({ body: Buffer.from('<p>short</p>'), encoding: null });
+    keepPage('gzip-zero', `<p>a\u0000b ${nonceFor(1)}</p>`, [nonceFor(1)]);
+    expect(keptPage('gzip-zero', [nonceFor(2)], true)!.encoding).toBeNull();
+  });
+
+  test('only when the browser accepts gzip', () => {
+    expect(acceptsGzip('gzip, deflate, br')).toBe(true);
+    expect(acceptsGzip('br;q=1, gzip;q=0.5')).toBe(true);
+    expect(acceptsGzip('*')).toBe(true);
+    expect(acceptsGzip('br')).toBe(false);
+    expect(acceptsGzip('gzip;q=0, br')).toBe(false);
+    expect(acceptsGzip('identity')).toBe(false);
+    expect(acceptsGzip(null)).toBe(false);
   });
 });

@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import zlib from 'node:zlib';
+import Negotiator from 'negotiator';
 import { singleton } from './singleton.server.ts';
 
 // Rendered pages, kept by what they were rendered from (docs/decisions/023-rendered-pages-kept.md).
@@ -9,42 +11,65 @@ import { singleton } from './singleton.server.ts';
 // a kept page's is that page, and nothing has to invalidate anything: a write that changes what a
 // page shows changes its loader data, and so its key. The only parts of a page that are new on every
 // request are the CSP nonce and the random part of the form tokens (app/auth/tokens.server.ts): a
-// page is kept with those as placeholders and served with the request's own.
+// page is kept in pieces split where those go, and served with the request's own.
+//
+// A kept page is also kept gzip-compressed, piece by piece (docs/decisions/025-kept-pages-compressed.md),
+// so serving it to a browser compresses nothing but the request's fresh values, which are sent as
+// stored (uncompressed) deflate blocks between the pieces.
 
-/** Kept pages' total length, in characters (about 2 bytes each at most). */
-const MAX_KEPT_CHARACTERS = 8_000_000;
+/** Kept pages' total size in bytes, as text and compressed. */
+const MAX_KEPT_BYTES = 16_000_000;
 
-const kept = singleton('page-cache', () => ({ pages: new Map<string, string>(), characters: 0, served: 0 }));
+interface KeptPage {
+  /** The page's UTF-8 bytes, and where each of the request's fresh values goes (its index). */
+  pieces: (Buffer | number)[];
+  /** The byte length each fresh value had; a request whose values differ in length gets no gzip. */
+  freshLengths: number[];
+  /** Each piece of text deflated on its own, ending byte-aligned; null when the page cannot be. */
+  deflated: (Buffer | number)[] | null;
+  bytes: number;
+}
 
-class NotPlainData extends Error {}
+const kept = singleton('page-cache', () => ({ pages: new Map<string, KeptPage>(), bytes: 0, served: 0 }));
 
 /**
- * Loader data as a key only when it is plain JSON, so that two values with one JSON are the same
- * value for the components: no Dates, Maps, class instances, promises (deferred data), undefined in
- * arrays or numbers JSON cannot write.
+ * Whether loader data is plain JSON, so that two values with one JSON are the same value for the
+ * components: no Dates, Maps, class instances, promises (deferred data), undefined in arrays or
+ * numbers JSON cannot write.
  */
-function plainOnly(this: unknown, key: string, value: unknown): unknown {
-  const raw = (this as Record<string, unknown>)[key];
-  if (raw === undefined) {
-    if (Array.isArray(this)) throw new NotPlainData();
-    return value;
+function isPlainData(value: unknown, depth = 0): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (typeof value !== 'object' || depth > 64) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (item === undefined || !isPlainData(item, depth + 1)) return false;
+    return true;
   }
-  if (raw === null || typeof raw === 'string' || typeof raw === 'boolean') return value;
-  if (typeof raw === 'number' && Number.isFinite(raw)) return value;
-  if (typeof raw === 'object') {
-    const prototype = Object.getPrototypeOf(raw);
-    if (Array.isArray(raw) || prototype === Object.prototype || prototype === null) return value;
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item !== undefined && !isPlainData(item, depth + 1)) return false;
   }
-  throw new NotPlainData();
+  return true;
 }
 
-function placeholder(index: number): string {
-  return `\u0000fresh-${index}\u0000`;
-}
-
-/** `text` with each of this request's fresh values (nonce, form tokens' random part) swapped for a placeholder. */
-function withPlaceholders(text: string, fresh: readonly string[]): string {
-  return fresh.reduce((result, value, index) => (value ? result.replaceAll(value, placeholder(index)) : result), text);
+/** `text` split where the fresh values are: its texts, and each fresh value's index. */
+function splitAtFresh(text: string, fresh: readonly string[]): (string | number)[] {
+  const parts: (string | number)[] = [];
+  const next = fresh.map((value) => (value ? text.indexOf(value) : -1));
+  let from = 0;
+  for (;;) {
+    let which = -1;
+    for (let i = 0; i < next.length; i++) if (next[i]! !== -1 && (which === -1 || next[i]! < next[which]!)) which = i;
+    if (which === -1) break;
+    const at = next[which]!;
+    parts.push(text.slice(from, at), which);
+    from = at + fresh[which]!.length;
+    for (let i = 0; i < next.length; i++) if (next[i]! !== -1 && next[i]! < from) next[i] = text.indexOf(fresh[i]!, from);
+  }
+  parts.push(text.slice(from));
+  return parts;
 }
 
 /**
@@ -52,40 +77,96 @@ function withPlaceholders(text: string, fresh: readonly string[]): string {
  * the page is rendered and not kept). `fresh` are the values new to this request.
  */
 export function pageKey(url: string, loaderData: unknown, fresh: readonly string[]): string | null {
-  let material: string;
-  try {
-    material = JSON.stringify([url, loaderData], plainOnly);
-  } catch (error) {
-    if (error instanceof NotPlainData) return null;
-    throw error;
-  }
-  return crypto.createHash('sha256').update(withPlaceholders(material, fresh)).digest('base64url');
+  if (!isPlainData(loaderData)) return null;
+  const material = fresh.reduce((text, value, index) => (value ? text.replaceAll(value, `\u0000fresh-${index}\u0000`) : text), JSON.stringify([url, loaderData]));
+  return crypto.createHash('sha256').update(material).digest('base64url');
 }
 
-/** The kept page for `key`, with this request's fresh values in it; null if none is kept. */
-export function keptPage(key: string, fresh: readonly string[]): string | null {
-  const html = kept.pages.get(key);
-  if (html === undefined) return null;
-  kept.pages.delete(key);
-  kept.pages.set(key, html); // most recently used last
-  kept.served += 1;
-  return fresh.reduce((result, value, index) => (value ? result.replaceAll(placeholder(index), value) : result), html);
+// The gzip file format (RFC 1952) around a deflate stream (RFC 1951).
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff]);
+/** An empty stored block marked final: the end of the deflate stream. */
+const LAST_BLOCK = Buffer.from([0x01, 0x00, 0x00, 0xff, 0xff]);
+const WINDOW_BYTES = 32 * 1024;
+
+/** Bytes as one stored (uncompressed) deflate block, not final; the stream must be at a byte boundary. */
+function storedBlock(bytes: Buffer): Buffer {
+  const header = Buffer.alloc(5);
+  header.writeUInt16LE(bytes.length, 1);
+  header.writeUInt16LE(~bytes.length & 0xffff, 3);
+  return Buffer.concat([header, bytes]);
+}
+
+/**
+ * Each piece of text deflated on its own, with the text before it as its dictionary and a sync
+ * flush at its end, so the pieces and stored blocks of fresh values make one deflate stream. In
+ * the dictionary each fresh value is as many zero bytes, which no page contains: no back-reference
+ * can point into a fresh value, so the same pieces serve any fresh values of the same lengths.
+ */
+function deflatePieces(pieces: (Buffer | number)[], freshLengths: number[]): (Buffer | number)[] {
+  const seen = Buffer.concat(pieces.map((piece) => (typeof piece === 'number' ? Buffer.alloc(freshLengths[piece]!) : piece)));
+  let offset = 0;
+  return pieces.map((piece) => {
+    if (typeof piece === 'number') {
+      offset += freshLengths[piece]!;
+      return piece;
+    }
+    const dictionary = seen.subarray(Math.max(0, offset - WINDOW_BYTES), offset);
+    offset += piece.length;
+    return zlib.deflateRawSync(piece, { finishFlush: zlib.constants.Z_SYNC_FLUSH, ...(dictionary.length > 0 ? { dictionary } : {}) });
+  });
 }
 
 /** Keeps a page just rendered under `key`; the least recently used go beyond the size limit. */
 export function keepPage(key: string, html: string, fresh: readonly string[]): void {
-  const template = withPlaceholders(html, fresh);
-  if (template.length > MAX_KEPT_CHARACTERS / 8) return;
+  const freshBytes = fresh.map((value) => Buffer.from(value));
+  const pieces = splitAtFresh(html, fresh).map((part) => (typeof part === 'number' ? part : Buffer.from(part)));
+  const freshLengths = freshBytes.map((value) => value.length);
+  const compressible = !html.includes('\u0000') && freshLengths.every((length) => length < 0xffff);
+  const deflated = compressible ? deflatePieces(pieces, freshLengths) : null;
+  const bytes = [...pieces, ...(deflated ?? [])].reduce<number>((sum, piece) => sum + (typeof piece === 'number' ? 0 : piece.length), 0);
+  if (bytes > MAX_KEPT_BYTES / 8) return;
   const previous = kept.pages.get(key);
-  if (previous !== undefined) kept.characters -= previous.length;
+  if (previous !== undefined) kept.bytes -= previous.bytes;
   kept.pages.delete(key);
-  kept.pages.set(key, template);
-  kept.characters += template.length;
+  kept.pages.set(key, { pieces, freshLengths, deflated, bytes });
+  kept.bytes += bytes;
   for (const [oldest, page] of kept.pages) {
-    if (kept.characters <= MAX_KEPT_CHARACTERS) break;
+    if (kept.bytes <= MAX_KEPT_BYTES) break;
     kept.pages.delete(oldest);
-    kept.characters -= page.length;
+    kept.bytes -= page.bytes;
   }
+}
+
+/** Whether a request's Accept-Encoding takes gzip. */
+export function acceptsGzip(acceptEncoding: string | null): boolean {
+  if (!acceptEncoding) return false;
+  return new Negotiator({ headers: { 'accept-encoding': acceptEncoding } }).encodings(['gzip']).includes('gzip');
+}
+
+export interface KeptPageBody {
+  body: Buffer;
+  /** 'gzip' when the body is compressed. */
+  encoding: 'gzip' | null;
+}
+
+/**
+ * The kept page for `key`, with this request's fresh values in it, gzip-compressed when `gzip` and
+ * the page can be; null if none is kept.
+ */
+export function keptPage(key: string, fresh: readonly string[], gzip: boolean): KeptPageBody | null {
+  const page = kept.pages.get(key);
+  if (page === undefined) return null;
+  kept.pages.delete(key);
+  kept.pages.set(key, page); // most recently used last
+  kept.served += 1;
+  const freshBytes = fresh.map((value) => Buffer.from(value));
+  const text = Buffer.concat(page.pieces.map((piece) => (typeof piece === 'number' ? freshBytes[piece]! : piece)));
+  if (!gzip || !page.deflated || freshBytes.some((value, index) => value.length !== page.freshLengths[index])) return { body: text, encoding: null };
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(zlib.crc32(text), 0);
+  trailer.writeUInt32LE(text.length % 2 ** 32, 4);
+  const body = Buffer.concat([GZIP_HEADER, ...page.deflated.map((piece) => (typeof piece === 'number' ? storedBlock(freshBytes[piece]!) : piece)), LAST_BLOCK, trailer]);
+  return { body, encoding: 'gzip' };
 }
 
 /** For tests and /__metrics: pages kept now, and pages served from memory so far. */
