@@ -25,8 +25,12 @@ interface KeptPage {
   pieces: (Buffer | number)[];
   /** The byte length each fresh value had; a request whose values differ in length gets no gzip. */
   freshLengths: number[];
-  /** Each piece of text deflated on its own, ending byte-aligned; null when the page cannot be. */
-  deflated: (Buffer | number)[] | null;
+  /**
+   * Each piece of text deflated on its own, ending byte-aligned: made the first time the page is
+   * served from memory to a browser that takes gzip (most pages rendered under load are never
+   * served again); null when the page cannot be.
+   */
+  deflated: (Buffer | number)[] | null | undefined;
   bytes: number;
 }
 
@@ -116,25 +120,45 @@ function deflatePieces(pieces: (Buffer | number)[], freshLengths: number[]): (Bu
   });
 }
 
-/** Keeps a page just rendered under `key`; the least recently used go beyond the size limit. */
-export function keepPage(key: string, html: string, fresh: readonly string[]): void {
-  const freshBytes = fresh.map((value) => Buffer.from(value));
-  const pieces = splitAtFresh(html, fresh).map((part) => (typeof part === 'number' ? part : Buffer.from(part)));
-  const freshLengths = freshBytes.map((value) => value.length);
-  const compressible = !html.includes('\u0000') && freshLengths.every((length) => length < 0xffff);
-  const deflated = compressible ? deflatePieces(pieces, freshLengths) : null;
-  const bytes = [...pieces, ...(deflated ?? [])].reduce<number>((sum, piece) => sum + (typeof piece === 'number' ? 0 : piece.length), 0);
-  if (bytes > MAX_KEPT_BYTES / 8) return;
-  const previous = kept.pages.get(key);
-  if (previous !== undefined) kept.bytes -= previous.bytes;
-  kept.pages.delete(key);
-  kept.pages.set(key, { pieces, freshLengths, deflated, bytes });
-  kept.bytes += bytes;
+/** Buffers as subarrays of one allocation: small buffers would each hold on to an 8 KB pool slab. */
+function inOneAllocation(pieces: (Buffer | number)[]): (Buffer | number)[] {
+  const buffers = pieces.filter((piece): piece is Buffer => typeof piece !== 'number');
+  const whole = Buffer.allocUnsafeSlow(buffers.reduce((sum, piece) => sum + piece.length, 0));
+  let offset = 0;
+  return pieces.map((piece) => {
+    if (typeof piece === 'number') return piece;
+    piece.copy(whole, offset);
+    offset += piece.length;
+    return whole.subarray(offset - piece.length, offset);
+  });
+}
+
+function byteLength(pieces: (Buffer | number)[] | null | undefined): number {
+  return (pieces ?? []).reduce<number>((sum, piece) => sum + (typeof piece === 'number' ? 0 : piece.length), 0);
+}
+
+/** Drops the least recently used pages while the kept pages are over the size limit. */
+function trimToLimit(): void {
   for (const [oldest, page] of kept.pages) {
     if (kept.bytes <= MAX_KEPT_BYTES) break;
     kept.pages.delete(oldest);
     kept.bytes -= page.bytes;
   }
+}
+
+/** Keeps a page just rendered under `key`; the least recently used go beyond the size limit. */
+export function keepPage(key: string, html: string, fresh: readonly string[]): void {
+  const pieces = inOneAllocation(splitAtFresh(html, fresh).map((part) => (typeof part === 'number' ? part : Buffer.from(part))));
+  const freshLengths = fresh.map((value) => Buffer.byteLength(value));
+  const compressible = !html.includes('\u0000') && freshLengths.every((length) => length < 0xffff);
+  const bytes = byteLength(pieces);
+  if (bytes > MAX_KEPT_BYTES / 16) return;
+  const previous = kept.pages.get(key);
+  if (previous !== undefined) kept.bytes -= previous.bytes;
+  kept.pages.delete(key);
+  kept.pages.set(key, { pieces, freshLengths, deflated: compressible ? undefined : null, bytes });
+  kept.bytes += bytes;
+  trimToLimit();
 }
 
 /** Whether a request's Accept-Encoding takes gzip. */
@@ -161,11 +185,18 @@ export function keptPage(key: string, fresh: readonly string[], gzip: boolean): 
   kept.served += 1;
   const freshBytes = fresh.map((value) => Buffer.from(value));
   const text = Buffer.concat(page.pieces.map((piece) => (typeof piece === 'number' ? freshBytes[piece]! : piece)));
-  if (!gzip || !page.deflated || freshBytes.some((value, index) => value.length !== page.freshLengths[index])) return { body: text, encoding: null };
+  if (!gzip || page.deflated === null || freshBytes.some((value, index) => value.length !== page.freshLengths[index])) return { body: text, encoding: null };
+  let deflated = page.deflated;
+  if (deflated === undefined) {
+    deflated = page.deflated = inOneAllocation(deflatePieces(page.pieces, page.freshLengths));
+    page.bytes += byteLength(deflated);
+    kept.bytes += byteLength(deflated);
+    trimToLimit();
+  }
   const trailer = Buffer.alloc(8);
   trailer.writeUInt32LE(zlib.crc32(text), 0);
   trailer.writeUInt32LE(text.length % 2 ** 32, 4);
-  const body = Buffer.concat([GZIP_HEADER, ...page.deflated.map((piece) => (typeof piece === 'number' ? storedBlock(freshBytes[piece]!) : piece)), LAST_BLOCK, trailer]);
+  const body = Buffer.concat([GZIP_HEADER, ...deflated.map((piece) => (typeof piece === 'number' ? storedBlock(freshBytes[piece]!) : piece)), LAST_BLOCK, trailer]);
   return { body, encoding: 'gzip' };
 }
 
