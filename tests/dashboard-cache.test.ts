@@ -87,6 +87,36 @@ describe('the dashboard cache', () => {
     expect(state).toBe('in-progress');
   });
 
+  test("after a learner's write the rows are remade from the kept directory and fresh facts, which a trust's dashboard and its schools share", async () => {
+    const trust = await loadViewer(await userIdByEmail(TRUST_LEADER));
+    const school = await loadViewer(await userIdByEmail('leader@oakfield.example'));
+    const query = readDashboardQuery(new URL('http://localhost/lead'));
+    // As requests: on PostgreSQL each reads the shared write versions once.
+    const statements = async (look: () => Promise<unknown>) => {
+      const before = getStatementCount();
+      await runInRequestScope(look);
+      return getStatementCount() - before;
+    };
+    const now = Date.now() + 10_800_000;
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
+    try {
+      await leaderDashboard(trust, query);
+      await leaderDashboard(school, query);
+      const warmTrust = await statements(() => leaderDashboard(trust, query));
+      const warmSchool = await statements(() => leaderDashboard(school, query));
+      const { email, userId } = await notStarted();
+      await recordVisit(userId, findCourse(COURSE)!, findCourse(COURSE)!.modules[1]!.slug);
+      // Past the two seconds the kept rows may lag: remade now, from fresh facts only.
+      clock.mockReturnValue(now + 2_001);
+      expect(await statements(() => leaderDashboard(trust, query))).toBe(warmTrust + 3);
+      // The school's facts were read for the trust's dashboard a moment ago.
+      expect(await statements(() => leaderDashboard(school, query))).toBe(warmSchool);
+      expect((await rowOf(email))!.cells[COURSE]!.state).toBe('in-progress');
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   test('completing a course, its certificate, and revoking the certificate show at once', async () => {
     const { email, userId } = await notStarted();
     await completeCourse(userId, COURSE);

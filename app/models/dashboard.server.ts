@@ -9,7 +9,7 @@ import { nowIso } from '#app/utils/db.server.ts';
 import { formatDate } from '#app/utils/dates.ts';
 import { listGroups } from './groups.server.ts';
 import { ledOrganisations } from './organisations.server.ts';
-import { completionTrend, STAFF_PROGRESS_TABLES, staffProgress, summariseByCourse, summariseBySchool, type Cell, type ReportFilters, type StaffRow } from './reports.server.ts';
+import { completionTrend, PROGRESS_FACT_TABLES, readProgressFacts, readProgressFactsByOrganisation, readStaffDirectory, STAFF_DIRECTORY_TABLES, STAFF_PROGRESS_TABLES, staffProgress, summariseByCourse, summariseBySchool, type Cell, type ProgressFacts, type ReportFilters, type ReportScope, type StaffRow } from './reports.server.ts';
 
 export const STATUS_FILTERS = ['overdue', 'not-started', 'in-progress', 'completed', 'not-assigned'] as const;
 export type StatusFilter = (typeof STATUS_FILTERS)[number];
@@ -89,6 +89,53 @@ const LEARNER_PROGRESS = { tables: ['enrolments', 'module_progress'], forMs: 2_0
 const staffProgressCache: WriteCache = { name: 'staff progress', tables: STAFF_PROGRESS_TABLES, maxEntries: 8, lagging: LEARNER_PROGRESS };
 const dashboardCache: WriteCache = { name: 'leader dashboard', tables: STAFF_PROGRESS_TABLES, maxEntries: 32, lagging: LEARNER_PROGRESS };
 const dashboardGroupsCache: WriteCache = { name: 'leader dashboard groups', tables: ['groups', 'group_members', 'organisations', 'users'], maxEntries: 32 };
+// A dashboard's rows are made from two parts kept apart (the lagging rows above are remade from
+// them): who is in scope, kept until a leader changes people, roles, groups or assignments; and
+// what each organisation's people have done, kept per organisation, lagging like the rows. After a
+// learner's write the rows are remade from the kept directory and fresh facts (three statements,
+// not seven), and a trust's dashboard and its schools' share each organisation's facts.
+const staffDirectoryCache: WriteCache = { name: 'staff directory', tables: STAFF_DIRECTORY_TABLES, maxEntries: 32 };
+const progressFactsCache: WriteCache = { name: "an organisation's progress facts", tables: PROGRESS_FACT_TABLES, maxEntries: 1_000, lagging: LEARNER_PROGRESS };
+
+/**
+ * Reads asked for in the same turn of the event loop go out together: a trust's dashboard needing
+ * the facts of ten schools reads them in one set of statements, not ten.
+ */
+interface Waiting {
+  promise: Promise<ProgressFacts>;
+  resolve: (facts: ProgressFacts) => void;
+  reject: (error: unknown) => void;
+}
+let factsWanted: Map<number, Waiting> | null = null;
+function readFactsSoon(organisationId: number): Promise<ProgressFacts> {
+  if (!factsWanted) {
+    const wanted = (factsWanted = new Map());
+    setImmediate(() => {
+      factsWanted = null;
+      readProgressFactsByOrganisation([...wanted.keys()]).then(
+        (facts) => wanted.forEach((waiting, id) => waiting.resolve(facts.get(id)!)),
+        (error: unknown) => wanted.forEach((waiting) => waiting.reject(error)),
+      );
+    });
+  }
+  let waiting = factsWanted.get(organisationId);
+  if (!waiting) {
+    const made: Partial<Waiting> = {};
+    made.promise = new Promise<ProgressFacts>((resolve, reject) => Object.assign(made, { resolve, reject }));
+    factsWanted.set(organisationId, (waiting = made as Waiting));
+  }
+  return waiting.promise;
+}
+
+const keptParts = {
+  directory: (scope: ReportScope, filters: ReportFilters = {}) => cachedUntilWrite(staffDirectoryCache, JSON.stringify([scope, filters]), () => readStaffDirectory(scope, filters)),
+  async facts(scope: ReportScope): Promise<ProgressFacts> {
+    if (!('organisationIds' in scope)) return readProgressFacts(scope);
+    const each = await Promise.all(scope.organisationIds.map((id) => cachedUntilWrite(progressFactsCache, String(id), () => readFactsSoon(id))));
+    // Someone in two of these organisations is in both: their rows are the same, and read into maps by person.
+    return { enrolments: each.flatMap((f) => f.enrolments), modulesDone: each.flatMap((f) => f.modulesDone), certificates: each.flatMap((f) => f.certificates) };
+  },
+};
 
 // Course titles and modules are part of what is cached: a new course index (content reloaded in
 // development) is a new key.
@@ -126,7 +173,7 @@ export async function leaderDashboard(viewer: SessionUser, query: DashboardQuery
   const schools = organisations.filter((o) => o.kind === 'school');
   const progressKey = JSON.stringify([courseIndexId(courses), today, [...organisationIds].sort((a, b) => a - b), filters]);
   const report = await cachedUntilWrite(dashboardCache, JSON.stringify([progressKey, query.status, query.course, query.sort, query.dir]), async () => {
-    const everyone = await cachedUntilWrite(staffProgressCache, progressKey, () => staffProgress({ organisationIds }, courses, today, filters));
+    const everyone = await cachedUntilWrite(staffProgressCache, progressKey, () => staffProgress({ organisationIds }, courses, today, filters, keptParts));
     const status = query.status;
     const statusCourses = courses.filter((c) => !query.course || c.slug === query.course);
     const matching = status ? everyone.filter((row) => statusCourses.some((c) => matchesStatus(row.cells[c.slug]!, status))) : everyone;

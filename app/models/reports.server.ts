@@ -104,9 +104,46 @@ function inScope<Q extends MembershipQuery>(query: Q, scope: ReportScope): Q {
  * Every table staffProgress reads (directly or through assignmentCovers): its results, and what is
  * derived from them, stay true until one of these is written.
  */
-export const STAFF_PROGRESS_TABLES = ['users', 'memberships', 'membership_roles', 'organisations', 'groups', 'group_members', 'enrolments', 'module_progress', 'assignments', 'certificates'] as const;
 
-export async function staffProgress(scope: ReportScope, courses: CourseEntry[], today: string, filters: ReportFilters = {}): Promise<StaffRow[]> {
+/** Every table `readProgressFacts` reads: the scope's members, and their enrolments, modules done and certificates. */
+export const PROGRESS_FACT_TABLES = ['memberships', 'enrolments', 'module_progress', 'certificates'] as const;
+
+/** What the people in a scope have done: written by learners all the time, unlike the rest of a report. */
+export interface ProgressFacts {
+  enrolments: { user_id: number; course_slug: string; completed_at: string | null; last_activity_at: string }[];
+  modulesDone: { user_id: number; course_slug: string; done: number }[];
+  certificates: { user_id: number; course_slug: string; code: string }[];
+}
+
+export async function readProgressFacts(scope: ReportScope): Promise<ProgressFacts> {
+  const db = getDb();
+  const scopedUsers = inScope(db.selectFrom('memberships as m').select('m.user_id'), scope);
+  const [enrolments, modulesDone, certificates] = await Promise.all([
+    db.selectFrom('enrolments').select(['user_id', 'course_slug', 'completed_at', 'last_activity_at']).where('user_id', 'in', scopedUsers).execute(),
+    db
+      .selectFrom('module_progress')
+      .select(['user_id', 'course_slug', (eb) => eb.fn.countAll<number>().as('done')])
+      .where('user_id', 'in', scopedUsers)
+      .where('completed_at', 'is not', null)
+      .groupBy(['user_id', 'course_slug'])
+      .execute(),
+    db.selectFrom('certificates').select(['user_id', 'course_slug', 'code']).where('user_id', 'in', scopedUsers).where('revoked_at', 'is', null).execute(),
+  ]);
+  return { enrolments, modulesDone: modulesDone.map((row) => ({ ...row, done: Number(row.done) })), certificates };
+}
+
+/** Every table `readStaffDirectory` reads. */
+export const STAFF_DIRECTORY_TABLES = ['users', 'memberships', 'membership_roles', 'organisations', 'groups', 'group_members', 'assignments'] as const;
+
+/** Who is in scope (after the filters), their roles and groups, and what is assigned to them: what leaders change. */
+export interface StaffDirectory {
+  staff: { membershipId: number; userId: number; name: string; email: string; organisationId: number; organisationName: string; deactivated_at: string | null; joined: number }[];
+  roles: { membership_id: number; role: Role }[];
+  groups: { user_id: number; organisation_id: number; name: string }[];
+  assigned: { user_id: number; course_slug: string; dueDate: string | null; assignedOn: string }[];
+}
+
+export async function readStaffDirectory(scope: ReportScope, filters: ReportFilters = {}): Promise<StaffDirectory> {
   const db = getDb();
   // 1. The people in scope.
   let staffQuery = inScope(
@@ -134,12 +171,10 @@ export async function staffProgress(scope: ReportScope, courses: CourseEntry[], 
   }
   if ('coachUserId' in scope) staffQuery = staffQuery.where('m.user_id', '!=', scope.coachUserId);
   const scopedMemberships = inScope(db.selectFrom('memberships as m').select('m.id'), scope);
-  const scopedUsers = inScope(db.selectFrom('memberships as m').select('m.user_id'), scope);
   const scopedOrganisations = inScope(db.selectFrom('memberships as m').select('m.organisation_id'), scope);
 
-  // 2–6. Roles, groups, enrolments, completed modules and assignments of everyone in scope: one
-  // grouped statement each, joined up in memory.
-  const [staff, roles, groups, progress, modulesDone, assigned, certificates] = await Promise.all([
+  // 2–4. Roles, groups and assignments of everyone in scope: one grouped statement each.
+  const [staff, roles, groups, assigned] = await Promise.all([
     staffQuery.orderBy('o.name').orderBy('u.name').execute(),
     db.selectFrom('membership_roles').select(['membership_id', 'role']).where('membership_id', 'in', scopedMemberships).execute(),
     db
@@ -148,14 +183,6 @@ export async function staffProgress(scope: ReportScope, courses: CourseEntry[], 
       .select(['gm.user_id', 'g.organisation_id', 'g.name'])
       .where('g.organisation_id', 'in', scopedOrganisations)
       .orderBy('g.name')
-      .execute(),
-    db.selectFrom('enrolments').select(['user_id', 'course_slug', 'completed_at', 'last_activity_at']).where('user_id', 'in', scopedUsers).execute(),
-    db
-      .selectFrom('module_progress')
-      .select(['user_id', 'course_slug', (eb) => eb.fn.countAll<number>().as('done')])
-      .where('user_id', 'in', scopedUsers)
-      .where('completed_at', 'is not', null)
-      .groupBy(['user_id', 'course_slug'])
       .execute(),
     inScope(
       db
@@ -167,8 +194,67 @@ export async function staffProgress(scope: ReportScope, courses: CourseEntry[], 
         .groupBy(['m.user_id', 'a.course_slug']),
       scope,
     ).execute(),
-    db.selectFrom('certificates').select(['user_id', 'course_slug', 'code']).where('user_id', 'in', scopedUsers).where('revoked_at', 'is', null).execute(),
   ]);
+  return { staff, roles, groups, assigned };
+}
+
+/**
+ * Every table staffProgress reads (directly or through assignmentCovers): its results, and what is
+ * derived from them, stay true until one of these is written.
+ */
+export const STAFF_PROGRESS_TABLES: readonly string[] = [...new Set([...STAFF_DIRECTORY_TABLES, ...PROGRESS_FACT_TABLES])];
+
+/**
+ * The progress facts of each of these organisations' members, in one statement per kind of fact
+ * whatever the number of organisations. Someone in two of them is in both.
+ */
+export async function readProgressFactsByOrganisation(organisationIds: readonly number[]): Promise<Map<number, ProgressFacts>> {
+  const db = getDb();
+  const ids = organisationIds.length ? [...organisationIds] : [-1];
+  const [enrolments, modulesDone, certificates] = await Promise.all([
+    db
+      .selectFrom('enrolments as e')
+      .innerJoin('memberships as m', 'm.user_id', 'e.user_id')
+      .select(['m.organisation_id', 'e.user_id', 'e.course_slug', 'e.completed_at', 'e.last_activity_at'])
+      .where('m.organisation_id', 'in', ids)
+      .execute(),
+    db
+      .selectFrom('module_progress as mp')
+      .innerJoin('memberships as m', 'm.user_id', 'mp.user_id')
+      .select(['m.organisation_id', 'mp.user_id', 'mp.course_slug', (eb) => eb.fn.countAll<number>().as('done')])
+      .where('m.organisation_id', 'in', ids)
+      .where('mp.completed_at', 'is not', null)
+      .groupBy(['m.organisation_id', 'mp.user_id', 'mp.course_slug'])
+      .execute(),
+    db
+      .selectFrom('certificates as c')
+      .innerJoin('memberships as m', 'm.user_id', 'c.user_id')
+      .select(['m.organisation_id', 'c.user_id', 'c.course_slug', 'c.code'])
+      .where('m.organisation_id', 'in', ids)
+      .where('c.revoked_at', 'is', null)
+      .execute(),
+  ]);
+  const byOrganisation = new Map<number, ProgressFacts>(organisationIds.map((id) => [id, { enrolments: [], modulesDone: [], certificates: [] }]));
+  for (const { organisation_id, ...row } of enrolments) byOrganisation.get(organisation_id)!.enrolments.push(row);
+  for (const { organisation_id, ...row } of modulesDone) byOrganisation.get(organisation_id)!.modulesDone.push({ ...row, done: Number(row.done) });
+  for (const { organisation_id, ...row } of certificates) byOrganisation.get(organisation_id)!.certificates.push(row);
+  return byOrganisation;
+}
+
+/**
+ * One row per person in scope, with a cell per course: the directory and the progress facts
+ * (5. enrolments, 6. modules done, 7. certificates), joined up in memory. `read` says how each is
+ * read: the dashboard keeps the directory until a leader changes it, and the facts per
+ * organisation, so that a learner's write is read again for their school only.
+ */
+export async function staffProgress(
+  scope: ReportScope,
+  courses: CourseEntry[],
+  today: string,
+  filters: ReportFilters = {},
+  read: { directory: typeof readStaffDirectory; facts: typeof readProgressFacts } = { directory: readStaffDirectory, facts: readProgressFacts },
+): Promise<StaffRow[]> {
+  const [{ staff, roles, groups, assigned }, { enrolments: progress, modulesDone, certificates }] = await Promise.all([read.directory(scope, filters), read.facts(scope)]);
 
   const rolesByMembership = groupBy(roles, (r) => r.membership_id, (r) => r.role);
   const groupsByMember = groupBy(groups, (g) => g.user_id * 1_000_003 + g.organisation_id, (g) => g.name);
