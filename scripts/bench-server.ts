@@ -128,13 +128,21 @@ export async function startServer(options: StartOptions): Promise<BenchServer> {
       SESSION_SECRET: crypto.randomBytes(24).toString('hex'),
       // Production requires a signing key; one per harness process, so restarts keep verifying.
       CREDENTIAL_SIGNING_KEY: HARNESS_SIGNING_KEY,
+      // KINDRED_BENCH_SERVER_ENV="SLOW_QUERY_MS=5 …" adds settings to every server, to look into a phase.
+      ...Object.fromEntries((process.env.KINDRED_BENCH_SERVER_ENV ?? '').split(' ').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
       ...options.env,
     } as unknown as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
+  // KINDRED_BENCH_SERVER_LOG=FILE appends every server's output there (slow statements, warnings).
+  const logFile = process.env.KINDRED_BENCH_SERVER_LOG;
+  const keep = (chunk: Buffer) => {
+    output += chunk;
+    if (logFile) fs.appendFileSync(logFile, chunk);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
