@@ -97,16 +97,18 @@ const dashboardGroupsCache: WriteCache = { name: 'leader dashboard groups', tabl
 const staffDirectoryCache: WriteCache = { name: 'staff directory', tables: STAFF_DIRECTORY_TABLES, maxEntries: 32 };
 const progressFactsCache: WriteCache = { name: "an organisation's progress facts", tables: PROGRESS_FACT_TABLES, maxEntries: 1_000, lagging: LEARNER_PROGRESS };
 
-/**
- * Reads asked for in the same turn of the event loop go out together: a trust's dashboard needing
- * the facts of ten schools reads them in one set of statements, not ten.
- */
 interface Waiting {
   promise: Promise<ProgressFacts>;
   resolve: (facts: ProgressFacts) => void;
   reject: (error: unknown) => void;
 }
 let factsWanted: Map<number, Waiting> | null = null;
+
+/**
+ * An organisation's progress facts. Reads asked for in the same turn of the event loop go out
+ * together: a trust's dashboard needing the facts of ten schools reads them in one set of
+ * statements, not ten.
+ */
 function readFactsSoon(organisationId: number): Promise<ProgressFacts> {
   if (!factsWanted) {
     const wanted = (factsWanted = new Map());
