@@ -100,11 +100,6 @@ function inScope<Q extends MembershipQuery>(query: Q, scope: ReportScope): Q {
   ) as Q;
 }
 
-/**
- * Every table staffProgress reads (directly or through assignmentCovers): its results, and what is
- * derived from them, stay true until one of these is written.
- */
-
 /** Every table `readProgressFacts` reads: the scope's members, and their enrolments, modules done and certificates. */
 export const PROGRESS_FACT_TABLES = ['memberships', 'enrolments', 'module_progress', 'certificates'] as const;
 
