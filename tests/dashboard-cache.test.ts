@@ -59,6 +59,20 @@ async function notStarted(): Promise<{ email: string; userId: number }> {
   return { email: row.email, userId: row.userId };
 }
 
+/**
+ * Runs `body` with `Date.now()` stopped some hours ahead (each test its own, so no two share a
+ * moment); `setClock(ms)` moves it to that many milliseconds after where it stopped.
+ */
+async function withStoppedClock(hoursAhead: number, body: (setClock: (msAfterStart: number) => void) => Promise<void>): Promise<void> {
+  const start = Date.now() + hoursAhead * 3_600_000;
+  const clock = vi.spyOn(Date, 'now').mockReturnValue(start);
+  try {
+    await body((msAfterStart) => clock.mockReturnValue(start + msAfterStart));
+  } finally {
+    clock.mockRestore();
+  }
+}
+
 describe('the dashboard cache', () => {
   test('a second look runs none of the progress statements and gives the same rows', async () => {
     const viewer = await loadViewer(await userIdByEmail(TRUST_LEADER));
@@ -97,9 +111,7 @@ describe('the dashboard cache', () => {
       await runInRequestScope(look);
       return getStatementCount() - before;
     };
-    const now = Date.now() + 10_800_000;
-    const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
-    try {
+    await withStoppedClock(3, async (setClock) => {
       await leaderDashboard(trust, query);
       await leaderDashboard(school, query);
       const warmTrust = await statements(() => leaderDashboard(trust, query));
@@ -107,14 +119,12 @@ describe('the dashboard cache', () => {
       const { email, userId } = await notStarted();
       await recordVisit(userId, findCourse(COURSE)!, findCourse(COURSE)!.modules[1]!.slug);
       // Past the two seconds the kept rows may lag: remade now, from fresh facts only.
-      clock.mockReturnValue(now + 2_001);
+      setClock(2_001);
       expect(await statements(() => leaderDashboard(trust, query))).toBe(warmTrust + 3);
       // The school's facts were read for the trust's dashboard a moment ago.
       expect(await statements(() => leaderDashboard(school, query))).toBe(warmSchool);
       expect((await rowOf(email))!.cells[COURSE]!.state).toBe('in-progress');
-    } finally {
-      clock.mockRestore();
-    }
+    });
   });
 
   test('completing a course, its certificate, and revoking the certificate show at once', async () => {
@@ -291,42 +301,34 @@ describe('tables a kept value may lag behind (WriteCache.lagging)', () => {
   const view: WriteCache = { name: 'test view', tables: ['users', 'module_progress'], maxEntries: 4, lagging: { tables: ['module_progress'], forMs: 2_000 } };
 
   test('after a write to one, the kept value is served for up to forMs while one fresh value is computed; a write to another table shows at once', async () => {
-    const now = Date.now() + 3_600_000;
-    const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
-    try {
+    await withStoppedClock(1, async (setClock) => {
       expect(await cachedUntilWrite(rows, 'a', async () => 'first')).toBe('first');
       await touch('module_progress');
-      clock.mockReturnValue(now + 1_500);
+      setClock(1_500);
       let release: (value: string) => void = () => {};
       const refresh = vi.fn(() => new Promise<string>((resolve) => (release = resolve)));
       expect(await cachedUntilWrite(rows, 'a', refresh)).toBe('first');
       expect(await cachedUntilWrite(rows, 'a', refresh)).toBe('first');
       expect(refresh).toHaveBeenCalledTimes(1);
       // Two seconds after it was last known current, the kept value is not served, refresh or not.
-      clock.mockReturnValue(now + 2_001);
+      setClock(2_001);
       expect(await cachedUntilWrite(rows, 'a', async () => 'waited for')).toBe('waited for');
       release('refreshed');
       await touch('users');
       expect(await cachedUntilWrite(rows, 'a', async () => 'after users')).toBe('after users');
-    } finally {
-      clock.mockRestore();
-    }
+    });
   });
 
   test('a value made from a lagging value lags with it, and no longer than it', async () => {
-    const now = Date.now() + 7_200_000;
-    const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
-    try {
+    await withStoppedClock(2, async (setClock) => {
       expect(await cachedUntilWrite(rows, 'b', async () => 'rows 1')).toBe('rows 1');
       await touch('module_progress');
-      clock.mockReturnValue(now + 1_500);
+      setClock(1_500);
       const made = () => cachedUntilWrite(view, 'b', async () => `view of ${await cachedUntilWrite(rows, 'b', () => new Promise<string>(() => {}))}`);
       expect(await made()).toBe('view of rows 1');
-      clock.mockReturnValue(now + 2_001);
+      setClock(2_001);
       expect(await cachedUntilWrite(view, 'b', async () => 'view made again')).toBe('view made again');
-    } finally {
-      clock.mockRestore();
-    }
+    });
   });
 });
 
