@@ -1,6 +1,8 @@
 import type { AppLoadContext, EntryContext } from '@remix-run/node';
+import { Writable } from 'node:stream';
 import { RemixServer } from '@remix-run/react';
-import { renderToReadableStream } from 'react-dom/server.browser';
+import type { ReactElement } from 'react';
+import { renderToPipeableStream } from 'react-dom/server';
 import { formTokenRandomPart } from './auth/tokens.server.ts';
 import { CourseHtmlContext } from './content/course-html.tsx';
 import { NonceProvider } from './utils/nonce.tsx';
@@ -10,13 +12,13 @@ import { acceptsGzip, keepPage, keptPage, pageKey } from './utils/page-cache.ser
  * Renders the whole page, then sends it.
  *
  * With single fetch the loader data goes into the page through Suspense (Remix streams it into
- * script tags), so `renderToString`, which renders Suspense fallbacks, would leave it out. Not
- * `renderToPipeableStream` either: React 18.3.1's Node stream writer copies text into 2 KB buffers
- * and, when a multi-byte character does not fit at the end of one, sends the whole buffer with its
- * unfilled tail of zero bytes (react issue 31134; fixed in React 19, no 18.x release has the fix).
- * The web-stream renderer encodes each piece whole before copying bytes, so it does not have that
- * fault (tests/http/multibyte.test.ts). Waiting for `allReady` keeps whole pages for screen
- * readers and no-JS (docs/decisions/013-teacher-evening.md).
+ * script tags), so `renderToString`, which renders Suspense fallbacks, would leave it out. It is
+ * React's Node stream renderer, which encodes text into reused buffers; the web-stream renderer
+ * calls `TextEncoder.encode` for every piece, a tenth more CPU for a rendered module page. React
+ * 18.3.1's Node writer sent a buffer's unfilled tail of zero bytes when a multi-byte character did
+ * not fit at its end (react issue 31134); patches/react-dom+18.3.1.patch makes it send only the bytes
+ * written, as React 19 does (tests/http/multibyte.test.ts). Waiting for `allReady` keeps whole pages
+ * for screen readers and no-JS (docs/decisions/013-teacher-evening.md).
  *
  * A page rendered from the same URL and loader data as one rendered before is that page: it is
  * served from memory with this request's nonce and form tokens (docs/decisions/023-rendered-pages-kept.md),
@@ -36,27 +38,46 @@ export default async function handleRequest(request: Request, responseStatusCode
     if (known.encoding) responseHeaders.set('Content-Encoding', known.encoding);
     return new Response(known.body as Uint8Array<ArrayBuffer>, { headers: responseHeaders, status: responseStatusCode });
   }
-  let status = responseStatusCode;
-  const body = await renderToReadableStream(
+  const rendered = await renderWhole(
     <NonceProvider value={nonce}>
       <CourseHtmlContext.Provider value={loadContext?.courseHtml ?? null}>
         <RemixServer context={remixContext} url={request.url} nonce={nonce} />
       </CourseHtmlContext.Provider>
     </NonceProvider>,
-    {
-      signal: request.signal,
-      nonce: nonce || undefined,
-      onError(error: unknown) {
-        status = 500;
-        if (!request.signal.aborted) console.error(error);
-      },
-    },
+    request.signal,
+    nonce,
   );
-  await body.allReady;
-  if (!key || status !== 200) return new Response(body, { headers: responseHeaders, status });
-  const html = await new Response(body).text();
-  keepPage(key, html, fresh);
-  return new Response(html, { headers: responseHeaders, status });
+  const status = rendered.failed ? 500 : responseStatusCode;
+  if (key && status === 200) keepPage(key, rendered.html.toString('utf8'), fresh);
+  return new Response(rendered.html as Uint8Array<ArrayBuffer>, { headers: responseHeaders, status });
+}
+
+/** The page's bytes once everything (Suspense included) has rendered; `failed` if any part threw. */
+function renderWhole(element: ReactElement, signal: AbortSignal, nonce: string): Promise<{ html: Buffer; failed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let failed = false;
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk);
+        done();
+      },
+      final(done) {
+        resolve({ html: Buffer.concat(chunks), failed });
+        done();
+      },
+    });
+    const { pipe, abort } = renderToPipeableStream(element, {
+      nonce: nonce || undefined,
+      onAllReady: () => pipe(sink),
+      onShellError: reject,
+      onError(error: unknown) {
+        failed = true;
+        if (!signal.aborted) console.error(error);
+      },
+    });
+    signal.addEventListener('abort', () => abort(signal.reason), { once: true });
+  });
 }
 
 export function handleError(error: unknown, { request }: { request: Request }) {
