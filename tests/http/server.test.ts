@@ -186,6 +186,25 @@ describe('over HTTP', () => {
     }
   });
 
+  // The route manifest inlined in a page is kept per path and matched routes (patches/@remix-run+react):
+  // pages read one after another, and again, each name their own routes and their parents' only.
+  test('each page inlines the manifest of its own routes, however often pages are read in turn', async () => {
+    const cookie = await signInOverHttp(server.url, 'teacher@oakfield.example', DEMO_PASSWORD);
+    const manifestRoutes = async (pathname: string) => {
+      const html = await (await fetch(`${server.url}${pathname}`, { headers: { cookie } })).text();
+      const json = /window\.__remixManifest = (\{[\s\S]*?\n\});/.exec(html)?.[1];
+      expect(json, pathname).toBeDefined();
+      return Object.keys((JSON.parse(json!) as { routes: Record<string, unknown> }).routes).sort();
+    };
+    const pages = {
+      '/courses/closing-the-gap/the-attainment-gap': ['root', 'routes/_index', 'routes/courses.$course.$module', 'routes/courses.$course._index', 'routes/courses._index'],
+      '/learn/cpd': ['root', 'routes/_index', 'routes/learn.cpd._index', 'routes/learn._index'],
+    };
+    for (let round = 0; round < 2; round += 1) {
+      for (const [pathname, routes] of Object.entries(pages)) expect(await manifestRoutes(pathname), pathname).toEqual(routes.sort());
+    }
+  });
+
   test('a malformed session cookie is treated as signed out', async () => {
     const response = await fetch(`${server.url}/learn`, { redirect: 'manual', headers: { cookie: 'kindred_session=<script>' } });
     expect(response.status).toBe(302);
