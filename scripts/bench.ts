@@ -167,7 +167,8 @@ async function withServer<T>(
   const serverEnv = { ...SERVER_ENV, ...env, ...(database.url ? { DATABASE_URL: database.url } : {}) };
   // One after another: the first migrates (and seeds) the new database, the others find it ready.
   const servers: BenchServer[] = [];
-  const stopAll = async () => Promise.all(servers.map((server) => stopWithin(server, 20_000)));
+  // A server started with --cpu-prof writes its profile as it exits, which can take a while.
+  const stopAll = async () => Promise.all(servers.map((server) => stopWithin(server, process.env.KINDRED_BENCH_NODE_FLAGS ? 120_000 : 20_000)));
   try {
     for (let i = 0; i < count; i += 1) {
       const folder = i === 0 ? database.databasePath : tempDatabasePath(undefined, 'kindred-bench-');

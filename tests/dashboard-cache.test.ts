@@ -300,13 +300,17 @@ describe('tables a kept value may lag behind (WriteCache.lagging)', () => {
   const rows: WriteCache = { name: 'test rows', tables: ['users', 'module_progress'], maxEntries: 4, lagging: { tables: ['module_progress'], forMs: 2_000 } };
   const view: WriteCache = { name: 'test view', tables: ['users', 'module_progress'], maxEntries: 4, lagging: { tables: ['module_progress'], forMs: 2_000 } };
 
-  test('after a write to one, the kept value is served for up to forMs while one fresh value is computed; a write to another table shows at once', async () => {
+  test('after a write to one, the kept value is served for up to forMs, and one fresh value is computed from half that age; a write to another table shows at once', async () => {
     await withStoppedClock(1, async (setClock) => {
       expect(await cachedUntilWrite(rows, 'a', async () => 'first')).toBe('first');
       await touch('module_progress');
-      setClock(1_500);
       let release: (value: string) => void = () => {};
       const refresh = vi.fn(() => new Promise<string>((resolve) => (release = resolve)));
+      // Younger than half of forMs: served, and nothing is computed yet.
+      setClock(900);
+      expect(await cachedUntilWrite(rows, 'a', refresh)).toBe('first');
+      expect(refresh).not.toHaveBeenCalled();
+      setClock(1_500);
       expect(await cachedUntilWrite(rows, 'a', refresh)).toBe('first');
       expect(await cachedUntilWrite(rows, 'a', refresh)).toBe('first');
       expect(refresh).toHaveBeenCalledTimes(1);

@@ -19,10 +19,11 @@ export interface WriteCache {
   maxEntries: number;
   /**
    * Tables (among `tables`) whose writes a value may lag behind by up to `forMs`: after such a
-   * write the kept value is still served while one fresh value is computed in the background. For
-   * what many people write all the time (learners' progress) and few read (leaders' dashboards), so
-   * that a busy school does not recompute a dashboard for every request. A write to any other of
-   * `tables` still shows at once.
+   * write the kept value is still served, and once it is half `forMs` old one fresh value is
+   * computed in the background. For what many people write all the time (learners' progress) and
+   * few read (leaders' dashboards), so that a busy school does not recompute a dashboard for every
+   * request: a value is made again about twice per `forMs` at most, however often its tables are
+   * written. A write to any other of `tables` still shows at once.
    */
   lagging?: { tables: readonly string[]; forMs: number };
 }
@@ -84,7 +85,8 @@ function readSharedVersionsSoon(db: DB): Promise<Map<string, number> | null> {
 
 /**
  * The value for `key`, computed with `compute` unless a value computed since the last write to the
- * cache's tables is kept (or, for its lagging tables, one computed less than `lagging.forMs` ago).
+ * cache's tables is kept (or, for its lagging tables, one known current less than `lagging.forMs`
+ * ago; from half that age one fresh value is computed in the background).
  * Concurrent callers share one computation. Callers must not change what they get: it is shared
  * with every later caller.
  *
@@ -120,11 +122,12 @@ export async function cachedUntilWrite<T>(cache: WriteCache, key: string, comput
   let entry = store.get(key);
   store.delete(key);
   const current = entry && entry.stamp === stamp && entry.laggingStamp === laggingStamp;
-  const laggingWithin = entry && entry.stamp === stamp && entry.settled && cache.lagging && Date.now() - entry.currentAt < cache.lagging.forMs;
+  const age = entry ? Date.now() - entry.currentAt : 0;
+  const laggingWithin = entry && entry.stamp === stamp && entry.settled && cache.lagging && age < cache.lagging.forMs;
   if (entry && current && entry.settled) entry.currentAt = Date.now();
   if (entry && !current && laggingWithin) {
     const kept = entry;
-    if (!kept.refreshing) {
+    if (!kept.refreshing && age >= cache.lagging!.forMs / 2) {
       kept.refreshing = true;
       const fresh = start();
       fresh.value.then(
