@@ -225,6 +225,9 @@ class MemorySampler {
 interface Metrics {
   rssBytes: number;
   heapUsedBytes: number;
+  /** V8's heap as reserved, and memory outside it: which part of RSS grows. */
+  heapTotalBytes: number;
+  externalBytes: number;
   eventLoopDelayP99Ms: number;
   eventLoopDelayMaxMs: number;
   statements: number;
@@ -771,9 +774,13 @@ async function mixedPhase(mixedDuration: number, label = 'mixed') {
     const start = await metrics(samplers[0]!);
     log(`measuring for ${mixedDuration} s`);
     const rssByMinute: number[] = [];
+    const heapByMinute: { used: number; total: number; external: number }[] = [];
     const minuteTimer = setInterval(() => {
       metrics(samplers[0]!)
-        .then((m) => rssByMinute.push(m.rssBytes))
+        .then((m) => {
+          rssByMinute.push(m.rssBytes);
+          heapByMinute.push({ used: m.heapUsedBytes, total: m.heapTotalBytes, external: m.externalBytes });
+        })
         .catch(() => undefined);
     }, 60_000);
     const run = await openLoop(client, { rate: mixedRate, durationS: mixedDuration, next, drainS: 60 });
@@ -802,6 +809,7 @@ async function mixedPhase(mixedDuration: number, label = 'mixed') {
       abandoned: run.abandoned,
       rssStart: start.rssBytes,
       rssByMinute,
+      heapByMinute,
       rssEnd: after.rssBytes,
       peakRss: memory.peakRss,
       eventLoopP99Ms: after.eventLoopDelayP99Ms,
@@ -1134,6 +1142,9 @@ function report(r: Results, command: string, started: Date, elapsedS: number): s
     const growth = r.soak.rssEnd / r.soak.rssStart - 1;
     out.push('## Soak (issue 14)', '');
     out.push(`The mixed load below for ${r.soak.seconds / 60} minutes. RSS after the warm-up ${mb(r.soak.rssStart)}, then once a minute: ${r.soak.rssByMinute.map(mb).join(', ')}; at the end ${mb(r.soak.rssEnd)} (**${(growth * 100).toFixed(1)}%** growth).`, '');
+    // Live objects (heap used) against what V8 has reserved for its heap and what lies outside it:
+    // a leak grows the first; V8 sizing its heap up under load grows the second.
+    out.push(`Once a minute, heap used / heap reserved by V8 / outside the heap (Buffers): ${r.soak.heapByMinute.map((h) => `${mb(h.used)} / ${mb(h.total)} / ${mb(h.external)}`).join('; ')}.`, '');
     out.push(...mixedSection(r.soak));
   }
   return out.join('\n');

@@ -28,6 +28,10 @@ export function installMetrics(app: Express): void {
     const body = {
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,
+      // What V8 holds for its heap, and memory outside it (Buffers, native): which part RSS grows in.
+      heapTotalBytes: memory.heapTotal,
+      externalBytes: memory.external,
+      arrayBuffersBytes: memory.arrayBuffers,
       eventLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
       eventLoopDelayMaxMs: loopDelay.max / 1e6,
       statements: getStatementCount(),
