@@ -109,7 +109,11 @@ export function remixHandler(options: { build: ServerBuild | (() => Promise<Serv
   return async (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
     try {
       const controller = new AbortController();
-      res.on('close', () => controller.abort());
+      // Only a request whose answer was not sent in full is aborted: an abort makes a DOMException,
+      // stack and all, and its listeners run, which every finished request paid for.
+      res.on('close', () => {
+        if (!res.writableFinished) controller.abort();
+      });
       const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
       let body: Buffer | undefined;
       if (hasBody) {

@@ -5,7 +5,7 @@ import { CODE_PATTERN, generateCertificateCode, normaliseCertificateCode } from 
 import { courseStatuses } from '#app/models/progress.server.ts';
 import { getDb } from '#app/utils/db.server.ts';
 import { parseCsv } from '#app/utils/csv.ts';
-import { academicYear } from '#app/utils/academic-year.ts';
+import { academicYear, ukDate, ukMonth } from '#app/utils/academic-year.ts';
 import { action as certificateAction, loader as certificateLoader } from '#app/routes/certificates.$code.tsx';
 import { loader as pdfLoader } from '#app/routes/certificates.$code.pdf.ts';
 import { loader as learnLoader } from '#app/routes/learn._index.tsx';
@@ -164,6 +164,22 @@ describe('the CPD log', () => {
     expect(academicYear('2025-09-01')).toBe('2025/26');
     expect(academicYear('2026-01-15')).toBe('2025/26');
     expect(academicYear('1999-09-01')).toBe('1999/00');
+  });
+
+  test('an instant falls on its date in the UK: the next day from 23:00 UTC in summer time only', () => {
+    expect(ukDate('2026-07-14T22:59:59.999Z')).toBe('2026-07-14');
+    expect(ukDate('2026-07-14T23:00:00.000Z')).toBe('2026-07-15');
+    expect(ukDate('2026-08-31T23:30:00.000Z')).toBe('2026-09-01');
+    expect(ukMonth('2026-08-31T23:30:00.000Z')).toBe('2026-09');
+    expect(ukDate('2026-12-31T23:30:00.000Z')).toBe('2026-12-31');
+    expect(ukDate('2026-01-01T00:30:00.000Z')).toBe('2026-01-01');
+    // Clocks go forward at 01:00 UTC on 29 March 2026 and back at 01:00 UTC on 25 October 2026.
+    expect(ukDate('2026-03-28T23:30:00.000Z')).toBe('2026-03-28');
+    expect(ukDate('2026-03-29T23:30:00.000Z')).toBe('2026-03-30');
+    expect(ukDate('2026-10-24T23:30:00.000Z')).toBe('2026-10-25');
+    expect(ukDate('2026-10-25T23:30:00.000Z')).toBe('2026-10-25');
+    // Not in UTC: converted.
+    expect(ukDate('2026-07-14T23:30:00.000-02:00')).toBe('2026-07-15');
   });
 
   test('totals split at 1 September, external CPD and courses together', async () => {
