@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { hashToken } from '#app/auth/tokens.server.ts';
+import { hashToken, isWellFormedToken, randomToken, sessionIdOf } from '#app/auth/tokens.server.ts';
 import { endOtherSessions, getSessionUser, IDLE_TIMEOUT_MS, loadViewer, SESSION_COOKIE } from '#app/auth/session.server.ts';
 import { updateName } from '#app/models/accounts.server.ts';
 import { setMembershipActive } from '#app/models/organisations.server.ts';
@@ -21,6 +21,26 @@ function sessionCookieOf(response: Response): string {
   expect(header).toContain(`${SESSION_COOKIE}=`);
   return header.split(';')[0]!;
 }
+
+describe('tokens', () => {
+  test('random tokens drawn many at a time are well formed and never repeat, across refills of the pool', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 5_000; i += 1) {
+      const token = randomToken();
+      expect(isWellFormedToken(token)).toBe(true);
+      seen.add(token);
+      if (i % 100 === 0) seen.add(randomToken(32)); // other sizes share the pool
+    }
+    expect(seen.size).toBe(5_050);
+    expect(randomToken(10_000)).toHaveLength(Math.ceil((10_000 * 4) / 3)); // larger than the pool
+  });
+
+  test('a session cookie’s id is its HMAC, whether worked out now or remembered', () => {
+    const tokens = Array.from({ length: 12_000 }, () => randomToken()); // more than are remembered
+    for (const token of tokens) expect(sessionIdOf(token)).toBe(hashToken(token));
+    for (const token of tokens.slice(0, 50).concat(tokens.slice(-50))) expect(sessionIdOf(token)).toBe(hashToken(token));
+  });
+});
 
 describe('passwords', () => {
   test('are hashed with argon2id at m=19 MiB, t=2, p=1 and verify', async () => {

@@ -2,8 +2,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequestHandler, type ServerBuild } from '@remix-run/node';
 import { beforeAll, describe, expect, test } from 'vitest';
+import crypto from 'node:crypto';
 import zlib from 'node:zlib';
-import { acceptsGzip, keepPage, keptPage, pageCacheStats, pageKey } from '#app/utils/page-cache.server.ts';
+import { acceptsGzip, combineCrc32, crc32Part, keepPage, keptPage, pageCacheStats, pageKey } from '#app/utils/page-cache.server.ts';
 import { runInRequestScope } from '#app/utils/request-scope.server.ts';
 import { cookieFor, getRequest, postRequest } from './utils.ts';
 
@@ -91,6 +92,21 @@ describe('the key of a page', () => {
       expect(pageKey('http://x/a', data, ['n'])).toBeNull();
     }
     expect(pageKey('http://x/a', { list: [null], nothing: undefined, text: 'x', n: 1 }, ['n'])).not.toBeNull();
+  });
+});
+
+describe('the CRC-32 of a kept page, made from its pieces’', () => {
+  test('is the CRC-32 of the pieces one after another, at any lengths', () => {
+    const lengths = [0, 1, 3, 22, 255, 1024, 4095, 65_535, 65_536, 200_001];
+    for (const lengthA of lengths) {
+      for (const lengthB of lengths) {
+        const a = crypto.randomBytes(lengthA);
+        const b = crypto.randomBytes(lengthB);
+        expect(combineCrc32(zlib.crc32(a), crc32Part(b))).toBe(zlib.crc32(Buffer.concat([a, b])));
+      }
+    }
+    const pieces = Array.from({ length: 12 }, (_, i) => crypto.randomBytes(i * 97));
+    expect(pieces.reduce((crc, piece) => combineCrc32(crc, crc32Part(piece)), 0)).toBe(zlib.crc32(Buffer.concat(pieces)));
   });
 });
 

@@ -5,7 +5,7 @@ import { getDb, now } from '#app/utils/db.server.ts';
 import { getEnv } from '#app/utils/env.server.ts';
 import { cachedUntilWrite, type WriteCache } from '#app/utils/cached-until-write.server.ts';
 import { memoForRequest } from '#app/utils/request-scope.server.ts';
-import { hashToken, randomToken, readTokenCookie, tokenCookie } from './tokens.server.ts';
+import { hashToken, randomToken, readTokenCookie, sessionIdOf, tokenCookie } from './tokens.server.ts';
 
 // Sessions to OWASP ASVS level 2 (docs/decisions/011-hardening.md): an absolute lifetime, an idle
 // timeout (shorter for platform admins), a list of one's sessions, and the password asked again
@@ -186,7 +186,7 @@ async function readSession(sessionId: string) {
 }
 
 async function lookUpSessionUser(token: string): Promise<SessionUser | null> {
-  const sessionId = hashToken(token);
+  const sessionId = sessionIdOf(token);
   const row = await readSession(sessionId);
   const nowMs = now().getTime();
   if (!row || Date.parse(row.expires_at) <= nowMs) return null;

@@ -120,14 +120,26 @@ export interface PublicQuestion {
  * Options are shown in an order fixed per question (the same for every learner and every visit)
  * but not the authored one: authors tend to write the right answer first.
  */
-export function publicQuestions(check: CheckItem): PublicQuestion[] {
-  return check.questions.map((q) => ({
-    id: q.id,
-    prompt: q.prompt,
-    multiple: q.multiple,
-    options: stableShuffle(q.options, `${check.id}/${q.id}`).map((o) => ({ id: o.id, text: o.text })),
-  }));
+export function publicQuestions(check: CheckItem): readonly PublicQuestion[] {
+  let questions = publicQuestionsOf.get(check);
+  if (!questions) {
+    // Made once per compiled check and shared by every page that shows it, so frozen.
+    questions = Object.freeze(
+      check.questions.map((q) =>
+        Object.freeze({
+          id: q.id,
+          prompt: q.prompt,
+          multiple: q.multiple,
+          options: Object.freeze(stableShuffle(q.options, `${check.id}/${q.id}`).map((o) => Object.freeze({ id: o.id, text: o.text }))) as PublicQuestion['options'],
+        }),
+      ),
+    );
+    publicQuestionsOf.set(check, questions);
+  }
+  return questions;
 }
+
+const publicQuestionsOf = new WeakMap<CheckItem, readonly PublicQuestion[]>();
 
 function stableShuffle<T>(items: T[], seedText: string): T[] {
   // FNV-1a for the seed, then a small linear congruential generator: deterministic, no crypto needed.

@@ -27,10 +27,14 @@ const MAX_LEARNERS = 5_000;
 const byLearner = singleton('learner-cache', () => new Map<number, { stamp: string | null; values: Map<string, Promise<unknown>> }>());
 
 /** `read()`'s answer for this learner and key, read once and kept until the learner's next write. */
-export async function cachedForLearner<T>(userId: number, key: string, read: () => Promise<T>): Promise<T> {
+export function cachedForLearner<T>(userId: number, key: string, read: () => Promise<T>): Promise<T> {
+  // On SQLite (one process) a kept value is handed over as it is, without a wait.
+  if (!isPostgres(getDb())) return keptForLearner(userId, key, read, null);
   // Taken before reading, like cachedUntilWrite's: a write during the read leaves it under an older stamp.
-  const stamp = isPostgres(getDb()) ? await writeStamp(LEARNER_TABLES) : null;
-  if (isPostgres(getDb()) && stamp === null) return read();
+  return writeStamp(LEARNER_TABLES).then((stamp) => (stamp === null ? read() : keptForLearner(userId, key, read, stamp)));
+}
+
+function keptForLearner<T>(userId: number, key: string, read: () => Promise<T>, stamp: string | null): Promise<T> {
   let learner = byLearner.get(userId);
   if (learner) {
     // Most recently used last: Map keeps insertion order.

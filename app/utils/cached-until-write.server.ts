@@ -59,10 +59,14 @@ const stores = new WeakMap<DB, Map<WriteCache, Map<string, Entry>>>();
  */
 export async function writeStamp(tables: readonly string[]): Promise<string | null> {
   const db = getDb();
-  const ours = writeVersions(db).stamp(tables);
-  if (!isPostgres(db)) return `${ours}:${memoForRequest('sqlite-data-version', () => sqliteDataVersion(db))}`;
+  if (!isPostgres(db)) return sqliteWriteStamp(db, tables);
   const shared = await memoForRequest('shared-write-versions', () => readSharedVersionsSoon(db));
-  return shared ? `${ours}:${sharedStamp(shared, tables)}` : null;
+  return shared ? `${writeVersions(db).stamp(tables)}:${sharedStamp(shared, tables)}` : null;
+}
+
+/** `writeStamp` on SQLite, where it can be told without waiting. */
+function sqliteWriteStamp(db: DB, tables: readonly string[]): string {
+  return `${writeVersions(db).stamp(tables)}:${memoForRequest('sqlite-data-version', () => sqliteDataVersion(db))}`;
 }
 
 const nextRead = new WeakMap<DB, Promise<Map<string, number> | null>>();
@@ -93,11 +97,29 @@ function readSharedVersionsSoon(db: DB): Promise<Map<string, number> | null> {
  * The stamps are taken before reading: a write during the computation leaves the value under an
  * older stamp, so it is never served as current after that write.
  */
-export async function cachedUntilWrite<T>(cache: WriteCache, key: string, compute: () => Promise<T>): Promise<T> {
-  const laggingTables = cache.lagging?.tables ?? [];
-  const [stamp, laggingStamp] = await Promise.all([writeStamp(cache.tables.filter((table) => !laggingTables.includes(table))), writeStamp(laggingTables)]);
-  if (stamp === null || laggingStamp === null) return compute();
+export function cachedUntilWrite<T>(cache: WriteCache, key: string, compute: () => Promise<T>): Promise<T> {
   const db = getDb();
+  const { steady, lagging } = tablesOf(cache);
+  // On SQLite the stamps are known at once, and a kept value is handed over as it is: a page asks
+  // for a dozen kept values, and each wait on the way cost a turn of the microtask queue.
+  if (!isPostgres(db)) return keepOrCompute(db, cache, key, compute, sqliteWriteStamp(db, steady), sqliteWriteStamp(db, lagging));
+  return Promise.all([writeStamp(steady), writeStamp(lagging)]).then(([stamp, laggingStamp]) => keepOrCompute(db, cache, key, compute, stamp, laggingStamp));
+}
+
+const tablesByCache = new WeakMap<WriteCache, { steady: readonly string[]; lagging: readonly string[] }>();
+
+/** A cache's tables whose writes show at once, and those its values may lag behind. */
+function tablesOf(cache: WriteCache): { steady: readonly string[]; lagging: readonly string[] } {
+  let split = tablesByCache.get(cache);
+  if (!split) {
+    const lagging = cache.lagging?.tables ?? [];
+    tablesByCache.set(cache, (split = { steady: cache.tables.filter((table) => !lagging.includes(table)), lagging }));
+  }
+  return split;
+}
+
+function keepOrCompute<T>(db: DB, cache: WriteCache, key: string, compute: () => Promise<T>, stamp: string | null, laggingStamp: string | null): Promise<T> {
+  if (stamp === null || laggingStamp === null) return compute();
   let byCache = stores.get(db);
   if (!byCache) stores.set(db, (byCache = new Map()));
   let entries = byCache.get(cache);

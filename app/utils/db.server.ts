@@ -45,9 +45,13 @@ export function now(): Date {
 export function nowIso(): string {
   return now().toISOString();
 }
+/** Production never moves the clock; asked once, as reading process.env is slow and this runs often. */
+let production: boolean | undefined;
 function clockOffsetMs(): number {
+  production ??= process.env.NODE_ENV === 'production';
+  if (production) return 0;
   const raw = process.env.KINDRED_CLOCK_OFFSET_MS;
-  return raw && process.env.NODE_ENV !== 'production' ? Number(raw) || 0 : 0;
+  return raw ? Number(raw) || 0 : 0;
 }
 
 /** Whether a database error is a unique constraint refusing a second copy (SQLite or PostgreSQL). */

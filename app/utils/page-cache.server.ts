@@ -31,6 +31,8 @@ interface KeptPage {
    * served again); null when the page cannot be.
    */
   deflated: (Buffer | number)[] | null | undefined;
+  /** Each piece of text's CRC-32, for the gzip trailer (fresh values are numbers). */
+  checksums: (Crc32Part | number)[];
   bytes: number;
 }
 
@@ -82,7 +84,7 @@ function splitAtFresh(text: string, fresh: readonly string[]): (string | number)
  */
 export function pageKey(url: string, loaderData: unknown, fresh: readonly string[]): string | null {
   if (!isPlainData(loaderData)) return null;
-  const material = fresh.reduce((text, value, index) => (value ? text.replaceAll(value, `\u0000fresh-${index}\u0000`) : text), JSON.stringify([url, loaderData]));
+  const material = fresh.reduce((text, value, index) => (value && text.includes(value) ? text.replaceAll(value, `\u0000fresh-${index}\u0000`) : text), JSON.stringify([url, loaderData]));
   return crypto.createHash('sha256').update(material).digest('base64url');
 }
 
@@ -94,10 +96,52 @@ const WINDOW_BYTES = 32 * 1024;
 
 /** Bytes as one stored (uncompressed) deflate block, not final; the stream must be at a byte boundary. */
 function storedBlock(bytes: Buffer): Buffer {
-  const header = Buffer.alloc(5);
-  header.writeUInt16LE(bytes.length, 1);
-  header.writeUInt16LE(~bytes.length & 0xffff, 3);
-  return Buffer.concat([header, bytes]);
+  const block = Buffer.allocUnsafe(5 + bytes.length);
+  block[0] = 0;
+  block.writeUInt16LE(bytes.length, 1);
+  block.writeUInt16LE(~bytes.length & 0xffff, 3);
+  bytes.copy(block, 5);
+  return block;
+}
+
+// CRC-32 of a whole from the CRC-32s of its parts (zlib's crc32_combine, RFC 1952's polynomial):
+// a kept page's pieces are checksummed once, and serving it checksums only the fresh values.
+const CRC_POLYNOMIAL = 0xedb88320;
+
+/** a × b modulo the CRC polynomial, in the CRC's bit-reversed representation. */
+function multiplyModCrc(a: number, b: number): number {
+  let product = 0;
+  for (let bit = 0x80000000; bit !== 0; bit >>>= 1) {
+    if (a & bit) {
+      product ^= b;
+      if ((a & (bit - 1)) === 0) break;
+    }
+    b = b & 1 ? (b >>> 1) ^ CRC_POLYNOMIAL : b >>> 1;
+  }
+  return product >>> 0;
+}
+
+/** x^(2^k) modulo the CRC polynomial, for k = 0…31. */
+const X_TO_2_TO_THE: number[] = [0x40000000];
+for (let k = 1; k < 32; k++) X_TO_2_TO_THE.push(multiplyModCrc(X_TO_2_TO_THE[k - 1]!, X_TO_2_TO_THE[k - 1]!));
+
+/** A part's CRC-32, and the factor that moves the CRC of what comes before it past it. */
+export interface Crc32Part {
+  crc: number;
+  length: number;
+  /** x^(8 × length) modulo the CRC polynomial. */
+  shift: number;
+}
+
+export function crc32Part(bytes: Buffer): Crc32Part {
+  let shift = 0x80000000; // x^0; then one factor x^(2^k) for each bit of 8 × length
+  for (let n = bytes.length, k = 3; n > 0; n = Math.floor(n / 2), k++) if (n % 2 === 1) shift = multiplyModCrc(X_TO_2_TO_THE[k % 32]!, shift);
+  return { crc: zlib.crc32(bytes), length: bytes.length, shift };
+}
+
+/** The CRC-32 of A followed by B, from A's CRC and B's part. */
+export function combineCrc32(crcA: number, b: Crc32Part): number {
+  return (multiplyModCrc(b.shift, crcA) ^ b.crc) >>> 0;
 }
 
 /**
@@ -156,7 +200,8 @@ export function keepPage(key: string, html: string, fresh: readonly string[]): v
   const previous = kept.pages.get(key);
   if (previous !== undefined) kept.bytes -= previous.bytes;
   kept.pages.delete(key);
-  kept.pages.set(key, { pieces, freshLengths, deflated: compressible ? undefined : null, bytes });
+  const checksums = pieces.map((piece) => (typeof piece === 'number' ? piece : crc32Part(piece)));
+  kept.pages.set(key, { pieces, freshLengths, deflated: compressible ? undefined : null, checksums, bytes });
   kept.bytes += bytes;
   trimToLimit();
 }
@@ -184,8 +229,9 @@ export function keptPage(key: string, fresh: readonly string[], gzip: boolean): 
   kept.pages.set(key, page); // most recently used last
   kept.served += 1;
   const freshBytes = fresh.map((value) => Buffer.from(value));
-  const text = Buffer.concat(page.pieces.map((piece) => (typeof piece === 'number' ? freshBytes[piece]! : piece)));
-  if (!gzip || page.deflated === null || freshBytes.some((value, index) => value.length !== page.freshLengths[index])) return { body: text, encoding: null };
+  if (!gzip || page.deflated === null || freshBytes.some((value, index) => value.length !== page.freshLengths[index])) {
+    return { body: Buffer.concat(page.pieces.map((piece) => (typeof piece === 'number' ? freshBytes[piece]! : piece))), encoding: null };
+  }
   let deflated = page.deflated;
   if (deflated === undefined) {
     deflated = page.deflated = inOneAllocation(deflatePieces(page.pieces, page.freshLengths));
@@ -193,9 +239,17 @@ export function keptPage(key: string, fresh: readonly string[], gzip: boolean): 
     kept.bytes += byteLength(deflated);
     trimToLimit();
   }
+  const freshParts = freshBytes.map(crc32Part);
+  let crc = 0;
+  let length = 0;
+  for (const checksum of page.checksums) {
+    const part = typeof checksum === 'number' ? freshParts[checksum]! : checksum;
+    crc = combineCrc32(crc, part);
+    length += part.length;
+  }
   const trailer = Buffer.alloc(8);
-  trailer.writeUInt32LE(zlib.crc32(text), 0);
-  trailer.writeUInt32LE(text.length % 2 ** 32, 4);
+  trailer.writeUInt32LE(crc, 0);
+  trailer.writeUInt32LE(length % 2 ** 32, 4);
   const body = Buffer.concat([GZIP_HEADER, ...deflated.map((piece) => (typeof piece === 'number' ? storedBlock(freshBytes[piece]!) : piece)), LAST_BLOCK, trailer]);
   return { body, encoding: 'gzip' };
 }

@@ -5,7 +5,7 @@ import { useHydrated } from '#app/utils/use-hydrated.ts';
 
 export interface CheckView {
   id: string;
-  questions: PublicQuestion[];
+  questions: readonly PublicQuestion[];
   /** Only after the learner has submitted: their answers, which were right, and the explanations. */
   attempt: {
     answers: Record<string, string[]>;
