@@ -226,6 +226,29 @@ describe('the dashboard cache', () => {
     expect((await rowOf(email))!.name).toBe('Renamed Elsewhere');
   });
 
+  test.skipIf(Boolean(process.env.DATABASE_URL))('requests read other connections’ writes once each, and a later request sees a write the earlier ones could not', async () => {
+    const { email } = await notStarted();
+    const rename = (name: string) => {
+      const other = new SQLite(process.env.DATABASE_PATH!);
+      try {
+        other.prepare('update users set name = ? where email = ?').run(name, email);
+      } finally {
+        other.close();
+      }
+    };
+    // Two requests in one turn share a read; both see what was written before they asked.
+    rename('Renamed Before Both');
+    const [first, second] = await Promise.all([runInRequestScope(() => rowOf(email)), runInRequestScope(() => rowOf(email))]);
+    expect([first!.name, second!.name]).toEqual(['Renamed Before Both', 'Renamed Before Both']);
+    // Within one request the picture holds still; the next request sees the later write.
+    await runInRequestScope(async () => {
+      expect((await rowOf(email))!.name).toBe('Renamed Before Both');
+      rename('Renamed Between');
+      expect((await rowOf(email))!.name).toBe('Renamed Before Both');
+    });
+    expect((await runInRequestScope(() => rowOf(email)))!.name).toBe('Renamed Between');
+  });
+
   test.skipIf(!process.env.DATABASE_URL)('on PostgreSQL, a write by another app process shows at once', async () => {
     const { email } = await notStarted();
     await renameFromAnotherProcess(email, 'Renamed By Another Process');
