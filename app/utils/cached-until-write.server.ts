@@ -3,12 +3,12 @@ import { sqliteDataVersion, writeVersions, type DB } from '#db/database.server.t
 import { isPostgres } from '#db/dialect.ts';
 import { readSharedWriteVersions, sharedStamp } from '#db/write-versions.ts';
 import { getDb } from './db.server.ts';
-import { memoForRequest } from './request-scope.server.ts';
+import { inRequestScope, memoForRequest } from './request-scope.server.ts';
 
 // Values computed from the database (the leader dashboard's progress rows, a person's session),
 // kept until one of the tables they were read from is written. Writes are noted by the database
 // layer itself (db/write-versions.ts), so no write path can forget to invalidate. See
-// docs/decisions/018-dashboard-cache.md and 022-shared-write-versions.md.
+// docs/decisions/018-dashboard-cache.md, 022-shared-write-versions.md and 027-kept-page-requests-do-less.md.
 
 export interface WriteCache {
   /** For messages and tests. */
@@ -53,9 +53,10 @@ const stores = new WeakMap<DB, Map<WriteCache, Map<string, Entry>>>();
  * before migration 014), and then nothing may be kept.
  *
  * This process's own writes are counted by the driver as they happen. Other processes' commits are
- * read once per request (`othersWrites`): on SQLite `PRAGMA data_version`, which other connections'
- * commits (a CLI, a test harness) change; on PostgreSQL the shared sequences every process advances
- * per table after each commit and before acknowledging it. So a request sees one consistent picture.
+ * read once per request (`othersWritesForRequest`), by a read shared per turn of the event loop:
+ * on SQLite `PRAGMA data_version`, which other connections' commits (a CLI, a test harness) change;
+ * on PostgreSQL the shared sequences every process advances per table after each commit and before
+ * acknowledging it. So a request sees one consistent picture.
  */
 export async function writeStamp(tables: readonly string[]): Promise<string | null> {
   const db = getDb();
@@ -74,6 +75,12 @@ function stampOf(db: DB, tables: readonly string[], others: OthersWrites): strin
 
 /** This request's read of other processes' writes, and its answer once it has come. */
 function othersWritesForRequest(db: DB): { read: Promise<OthersWrites>; settled: boolean; value?: OthersWrites } {
+  // A form post (whose loaders must see what its action wrote), a test or a script shares its
+  // reads with nothing, so on SQLite it reads at once rather than wait a turn for each look.
+  if (!isPostgres(db) && !inRequestScope()) {
+    const value = { sqlite: sqliteDataVersion(db) };
+    return { read: Promise.resolve(value), settled: true, value };
+  }
   return memoForRequest('others-writes', () => {
     const seen: { read: Promise<OthersWrites>; settled: boolean; value?: OthersWrites } = { read: readOthersWritesSoon(db), settled: false };
     seen.read.then(

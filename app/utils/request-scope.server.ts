@@ -20,6 +20,11 @@ export function memoForRequest<T>(key: string, compute: () => T): T {
   return store.get(key) as T;
 }
 
+/** Whether this runs for a request that shares its lookups (a GET), not a form post, test or script. */
+export function inRequestScope(): boolean {
+  return scope.getStore() !== undefined;
+}
+
 /** The value `memoForRequest` holds for `key` in this request, if something has asked for it. */
 export function peekForRequest<T>(key: string): T | undefined {
   return scope.getStore()?.get(key) as T | undefined;
