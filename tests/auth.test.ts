@@ -1,9 +1,10 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { hashToken, isWellFormedToken, randomToken, sessionIdOf } from '#app/auth/tokens.server.ts';
 import { endOtherSessions, getSessionUser, IDLE_TIMEOUT_MS, loadViewer, SESSION_COOKIE } from '#app/auth/session.server.ts';
 import { updateName } from '#app/models/accounts.server.ts';
 import { setMembershipActive } from '#app/models/organisations.server.ts';
 import { hashPassword, passwordWeakness, verifyPassword } from '#app/auth/password.server.ts';
+import { estimatePasswordStrength, passwordStrengthWorkerRunning } from '#app/auth/password-strength.server.ts';
 import { attemptSignIn } from '#app/models/accounts.server.ts';
 import { getDb, getStatementCount } from '#app/utils/db.server.ts';
 import { runInRequestScope } from '#app/utils/request-scope.server.ts';
@@ -50,13 +51,34 @@ describe('passwords', () => {
     expect(await verifyPassword(hash, 'a different passphrase')).toBe(false);
   });
 
-  test('guessable passwords are refused: spaces, common ones padded, the demo password, the person’s own name', () => {
+  test('guessable passwords are refused: spaces, common ones padded, the demo password, the person’s own name', async () => {
     const amina = { name: 'Amina Khan', email: 'amina.khan@oakfield.example' };
-    for (const weak of ['            ', 'Passw0rd1234', 'Password1234!', 'qwertyuiop123', 'kindred-demo-2026', 'Amina Khan 2026']) {
-      expect(passwordWeakness(weak, amina), weak).not.toBeNull();
+    for (const weak of ['            ', 'Passw0rd1234', 'Password1234!', 'qwertyuiop123', 'kindred-demo-2026', 'kindred-demo-2026!', 'Amina Khan 2026']) {
+      expect(await passwordWeakness(weak, amina), weak).not.toBeNull();
     }
-    expect(passwordWeakness('a brand new passphrase', amina)).toBeNull();
-    expect(passwordWeakness('copper kettle under moonlight', amina)).toBeNull();
+    expect(await passwordWeakness('a brand new passphrase', amina)).toBeNull();
+    expect(await passwordWeakness('copper kettle under moonlight', amina)).toBeNull();
+  });
+
+  test('the strength check runs in a worker that ends once no password has been checked for a minute', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const [first, second] = await Promise.all([
+        estimatePasswordStrength('Password1234!', [], []),
+        estimatePasswordStrength('copper kettle under moonlight', ['amina'], []),
+      ]);
+      expect(first.score).toBeLessThan(3);
+      expect(second.score).toBeGreaterThanOrEqual(3);
+      expect(passwordStrengthWorkerRunning()).toBe(true);
+      vi.advanceTimersByTime(59_000);
+      expect(passwordStrengthWorkerRunning()).toBe(true);
+      vi.advanceTimersByTime(1_000);
+      expect(passwordStrengthWorkerRunning()).toBe(false);
+      // The next check starts a new one.
+      expect((await estimatePasswordStrength('kindred-demo-2026', [], ['kindred-demo-2026'])).score).toBeLessThan(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { learnersKept } from '#app/models/learner-cache.server.ts';
 import { action as moduleAction, loader as moduleLoader } from '#app/routes/courses.$course.$module.tsx';
-import { getStatementCount } from '#app/utils/db.server.ts';
+import { getDb, getStatementCount } from '#app/utils/db.server.ts';
 import { loadViewer } from '#app/auth/session.server.ts';
 import { revokeCertificate } from '#app/models/certificates.server.ts';
 import { addComment } from '#app/models/coaching.server.ts';
@@ -89,6 +89,35 @@ describe.skipIf(Boolean(process.env.DATABASE_URL))("a learner's module state, ke
     const completed = (await load(cookie)).data;
     expect(completed.page.completedAtText).not.toBeNull();
     expect(completed.moduleList.find((m) => m.slug === 'first-steps')!.status).toBe('completed');
+  });
+
+  test('moving between modules records each visit and keeps the answers of both', async () => {
+    const email = 'ellie.thompson@oakfield.example';
+    const cookie = await cookieFor(email);
+    const userId = await userIdByEmail(email);
+    const second = { course: 'sample-course', module: 'second-steps' };
+    const loadSecond = async () => {
+      const before = getStatementCount();
+      const data = await runInRequestScope(async () => jsonOf<Page>(await run(moduleLoader, getRequest('/courses/sample-course/second-steps', cookie), second)));
+      return { data, statements: getStatementCount() - before };
+    };
+    const lastModule = async () => (await getDb().selectFrom('enrolments').select('last_module_slug').where('user_id', '=', userId).where('course_slug', '=', 'sample-course').executeTakeFirstOrThrow()).last_module_slug;
+    expect((await post(cookie, { intent: 'reflection', itemId: 'first-thoughts', body: 'Kept while I move on' })).status).toBe(302);
+    await load(cookie);
+    const firstVisitToSecond = await loadSecond();
+    expect(await lastModule()).toBe('second-steps');
+    // The first visit to a module starts it: the module list shows it at once.
+    expect(firstVisitToSecond.data.moduleList.find((m) => m.slug === 'second-steps')!.status).toBe('in-progress');
+    await loadSecond();
+    // Back to the first module: the visit is written (the last module changes) but the module's
+    // answers, checks, steps and certificate are still kept: a visit reads one row and writes two.
+    const back = await load(cookie);
+    expect(await lastModule()).toBe('first-steps');
+    expect(back.statements).toBeLessThanOrEqual(4);
+    expect(back.data.page.reflections['first-thoughts']!.saved).toMatchObject({ body: 'Kept while I move on' });
+    // And forth again: the visit kept from before the move back must not make it look recorded.
+    await loadSecond();
+    expect(await lastModule()).toBe('second-steps');
   });
 
   test("one learner's write leaves another's kept state alone, and neither sees the other's", async () => {

@@ -1,8 +1,6 @@
 import { hash, verify } from '@node-rs/argon2';
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import { adjacencyGraphs, dictionary as commonDictionary } from '@zxcvbn-ts/language-common';
-import { dictionary as englishDictionary, translations } from '@zxcvbn-ts/language-en';
 import { z } from 'zod';
+import { estimatePasswordStrength } from './password-strength.server.ts';
 
 // OWASP's argon2id baseline: 19 MiB, 2 iterations, 1 lane (docs/decisions/001-password-hashing.md).
 const ARGON2_OPTIONS = { algorithm: 2 /* Argon2id */, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -18,13 +16,6 @@ export const newPasswordSchema = z
 /** The demo password is printed in the README: nobody may choose it, and production refuses it. */
 export const PUBLISHED_DEMO_PASSWORD = 'kindred-demo-2026';
 
-// zxcvbn-ts with its common and English dictionaries: realistic guessing, not character rules.
-let estimator: ZxcvbnFactory | undefined;
-function strengthEstimator(): ZxcvbnFactory {
-  estimator ??= new ZxcvbnFactory({ translations, graphs: adjacencyGraphs, dictionary: { ...commonDictionary, ...englishDictionary, kindred: ['kindred', PUBLISHED_DEMO_PASSWORD, 'kindred-demo'] } });
-  return estimator;
-}
-
 /** Score 3 of 4: "safely unguessable: moderate protection from offline slow-hash scenario". */
 const MIN_SCORE = 3;
 
@@ -32,13 +23,13 @@ const MIN_SCORE = 3;
  * Why a new password is too easy to guess, or null. The person's own name and email count as
  * known words, so "Amina Khan 2026" is weak for Amina Khan.
  */
-export function passwordWeakness(password: string, person: { name?: string; email?: string }): string | null {
+export async function passwordWeakness(password: string, person: { name?: string; email?: string }): Promise<string | null> {
   if (password.trim() === '') return 'A password of only spaces is too easy to guess; choose another';
   if (password === PUBLISHED_DEMO_PASSWORD) return 'That is the published demo password; choose another';
   const personal = [person.name ?? '', ...(person.name ?? '').split(/\s+/), person.email ?? '', ...(person.email ?? '').split(/[@.+_-]/)].filter((word) => word.length >= 3);
-  const result = strengthEstimator().check(password.slice(0, 100), personal);
+  const result = await estimatePasswordStrength(password.slice(0, 100), personal, ['kindred', PUBLISHED_DEMO_PASSWORD, 'kindred-demo']);
   if (result.score >= MIN_SCORE) return null;
-  const hint = result.feedback.warning ? ` (${result.feedback.warning.replace(/\.$/, '').toLowerCase()})` : '';
+  const hint = result.warning ? ` (${result.warning.replace(/\.$/, '').toLowerCase()})` : '';
   return `That password is too easy to guess${hint}. Try a few unrelated words together`;
 }
 

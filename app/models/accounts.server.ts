@@ -139,7 +139,7 @@ export async function changePassword(viewer: SessionUser, currentPassword: strin
   const db = getDb();
   const checked = await confirmOwnPassword(viewer, currentPassword, address);
   if (!checked.ok) return { ok: false, field: 'currentPassword', message: checked.message };
-  const weakness = passwordWeakness(newPassword, viewer);
+  const weakness = await passwordWeakness(newPassword, viewer);
   if (weakness) return { ok: false, field: 'newPassword', message: weakness };
   const passwordHash = await hashPassword(newPassword);
   // The new password, the other sessions ending and the "your password was changed" email happen

@@ -7,9 +7,9 @@ import { singleton } from '#app/utils/singleton.server.ts';
 // next write. A warm module page then reads none of it from the database.
 //
 // Correctness rests on one rule: every write to a learner's progress calls forgetLearner(userId)
-// after it commits (app/models/progress.server.ts, coaching, erasure). A read that began before the
-// write was stored in the entry that forgetting drops, so nothing read before a write is served
-// after it.
+// after it commits (app/models/progress.server.ts, coaching, erasure), or forgetForLearner with
+// every key whose value the write can change. A read that began before the write was stored in the
+// entry that forgetting drops, so nothing read before a write is served after it.
 //
 // On PostgreSQL several processes share the database, and a write in one does not call
 // forgetLearner in another. There each learner's values also carry the shared write stamp of the
@@ -60,6 +60,18 @@ function keptForLearner<T>(userId: number, key: string, read: () => Promise<T>, 
 /** After a write to this learner's progress has committed: their next reads go to the database. */
 export function forgetLearner(userId: number): void {
   byLearner.delete(userId);
+}
+
+/**
+ * After a write that can change only some of a learner's kept values has committed: those for
+ * which `changed(key)` is true are read again, the rest stay. Recording a visit to a module moves
+ * the course's "last visited" and nothing else, so the learner's answers, checks and certificate
+ * stay kept while they move from module to module.
+ */
+export function forgetForLearner(userId: number, changed: (key: string) => boolean): void {
+  const values = byLearner.get(userId)?.values;
+  if (!values) return;
+  for (const key of [...values.keys()]) if (changed(key)) values.delete(key);
 }
 
 /** For tests: how many learners have something kept. */

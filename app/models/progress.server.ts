@@ -4,11 +4,12 @@ import type { CourseEntry } from '#app/content/catalogue.server.ts';
 import type { Answers } from '#app/content/grading.server.ts';
 import type { ModuleItem } from '#app/content/schemas.ts';
 import { getDb, nowIso } from '#app/utils/db.server.ts';
-import { cachedForLearner, forgetLearner } from './learner-cache.server.ts';
+import { cachedForLearner, forgetForLearner, forgetLearner } from './learner-cache.server.ts';
 
 // A learner's progress, always scoped to the learner: every query here takes their user id.
 // The module page's reads are kept per learner between that learner's writes
-// (learner-cache.server.ts): every write here calls forgetLearner once it has committed.
+// (learner-cache.server.ts): every write here calls forgetLearner once it has committed (a visit,
+// which changes only what visits and statuses read, forgets just those).
 
 export type ModuleStatus = 'not-started' | 'in-progress' | 'completed';
 export type CourseStatus =
@@ -62,7 +63,9 @@ export async function recordVisit(userId: number, course: CourseEntry, moduleSlu
         .onConflict((oc) => oc.columns(['user_id', 'course_slug', 'module_slug']).doUpdateSet({ last_visited_at: at }))
         .execute();
     });
-  forgetLearner(userId);
+  // What a visit writes (the last module visited, when, and a first visit's progress row) is read
+  // by this course's visit and status values only: the learner's answers and checks stay kept.
+  forgetForLearner(userId, (key) => key.startsWith(`visit:${course.slug}:`) || key === `statuses:${course.slug}`);
 }
 
 /** Starts a course (idempotent); returns where to go: the module last visited, or the first. */

@@ -34,7 +34,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (invitation.status !== 'valid') return data({ fieldErrors: {}, formError: 'This invitation can no longer be used.' }, { status: 410 });
   const parsed = parseForm(acceptSchema, await readForm(request));
   if (!parsed.success) return data({ fieldErrors: parsed.fieldErrors, formError: null }, { status: 400 });
-  const weakness = passwordWeakness(parsed.data.password, { name: parsed.data.name, email: invitation.email });
+  const weakness = await passwordWeakness(parsed.data.password, { name: parsed.data.name, email: invitation.email });
   if (weakness) return data({ fieldErrors: { password: weakness }, formError: null }, { status: 400 });
   const accepted = await acceptInvitation(invitation.invitationId, invitation.userId, parsed.data.name, parsed.data.password);
   if (!accepted) return data({ fieldErrors: {}, formError: 'This invitation has just been used or has expired.' }, { status: 410 });

@@ -29,7 +29,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (reset.status !== 'valid') return data({ fieldErrors: {}, formError: 'This link can no longer be used. Ask for a new one.' }, { status: 410 });
   const parsed = parseForm(schema, await readForm(request));
   if (!parsed.success) return data({ fieldErrors: parsed.fieldErrors, formError: null }, { status: 400 });
-  const weakness = passwordWeakness(parsed.data.password, { name: reset.name, email: reset.email });
+  const weakness = await passwordWeakness(parsed.data.password, { name: reset.name, email: reset.email });
   if (weakness) return data({ fieldErrors: { password: weakness }, formError: null }, { status: 400 });
   if (!(await completePasswordReset(reset.resetId, reset.userId, parsed.data.password, clientAddress(context)))) {
     return data({ fieldErrors: {}, formError: 'This link has just been used or has expired. Ask for a new one.' }, { status: 410 });
