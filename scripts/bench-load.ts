@@ -65,16 +65,18 @@ export class HttpClient {
       return await this.send(spec, timeoutMs);
     } catch (error) {
       // The keep-alive race (see "request.reusedSocket" in Node's http docs): the server closed an
-      // idle socket as this request went out on it, so the server never read it. Send it again once.
+      // idle socket as this request went out on it, so the server never read it. Send it again
+      // once, on a new connection as browsers do: the pool's other idle sockets may be closing too
+      // (the server closes each after 5 s idle, and sockets left idle together close together).
       if (this.retryStaleSockets && (error as { staleSocket?: boolean }).staleSocket) {
         this.staleRetries += 1;
-        return this.send(spec, timeoutMs);
+        return this.send(spec, timeoutMs, true);
       }
       throw error;
     }
   }
 
-  private send(spec: Pick<RequestSpec, 'method' | 'path' | 'headers' | 'form'>, timeoutMs: number): Promise<Answer> {
+  private send(spec: Pick<RequestSpec, 'method' | 'path' | 'headers' | 'form'>, timeoutMs: number, newConnection = false): Promise<Answer> {
     const url = new URL(spec.path, this.baseUrl);
     const body = spec.form ? new URLSearchParams(spec.form).toString() : undefined;
     const headers: Record<string, string> = { ...spec.headers };
@@ -85,7 +87,7 @@ export class HttpClient {
     }
     return new Promise((resolve, reject) => {
       let answered = false;
-      const req = http.request(url, { method: spec.method ?? (body ? 'POST' : 'GET'), headers, agent: this.agent, timeout: timeoutMs }, (res) => {
+      const req = http.request(url, { method: spec.method ?? (body ? 'POST' : 'GET'), headers, agent: newConnection ? false : this.agent, timeout: timeoutMs }, (res) => {
         answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
