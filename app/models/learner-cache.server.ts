@@ -65,8 +65,8 @@ export function forgetLearner(userId: number): void {
 /**
  * After a write that can change only some of a learner's kept values has committed: those for
  * which `changed(key)` is true are read again, the rest stay. Recording a visit to a module moves
- * the course's "last visited" and nothing else, so the learner's answers, checks and certificate
- * stay kept while they move from module to module.
+ * the course's "last visited" and nothing else, so the learner's answers and checks stay kept
+ * while they move from module to module.
  */
 export function forgetForLearner(userId: number, changed: (key: string) => boolean): void {
   const values = byLearner.get(userId)?.values;
