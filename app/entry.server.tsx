@@ -52,8 +52,16 @@ export default async function handleRequest(request: Request, responseStatusCode
   return new Response(rendered.html as Uint8Array<ArrayBuffer>, { headers: responseHeaders, status });
 }
 
-/** The page's bytes once everything (Suspense included) has rendered; `failed` if any part threw. */
-function renderWhole(element: ReactElement, signal: AbortSignal, nonce: string): Promise<{ html: Buffer; failed: boolean }> {
+/**
+ * The page's bytes once everything (Suspense included) has rendered; `failed` if any part threw.
+ *
+ * The abort listener is removed once the render has ended. The request's signal outlives the
+ * request: undici holds each Request's AbortController through a WeakRef and a
+ * FinalizationRegistry, which only a full collection clears, so a listener left on it kept the
+ * whole render (React's state, every chunk of the page) alive through young-generation
+ * collections until the next mark-compact (decision 029).
+ */
+export function renderWhole(element: ReactElement, signal: AbortSignal, nonce: string): Promise<{ html: Buffer; failed: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let failed = false;
@@ -63,6 +71,7 @@ function renderWhole(element: ReactElement, signal: AbortSignal, nonce: string):
         done();
       },
       final(done) {
+        signal.removeEventListener('abort', onAbort);
         resolve({ html: Buffer.concat(chunks), failed });
         done();
       },
@@ -70,13 +79,17 @@ function renderWhole(element: ReactElement, signal: AbortSignal, nonce: string):
     const { pipe, abort } = renderToPipeableStream(element, {
       nonce: nonce || undefined,
       onAllReady: () => pipe(sink),
-      onShellError: reject,
+      onShellError(error: unknown) {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
       onError(error: unknown) {
         failed = true;
         if (!signal.aborted) console.error(error);
       },
     });
-    signal.addEventListener('abort', () => abort(signal.reason), { once: true });
+    const onAbort = () => abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 
