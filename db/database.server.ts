@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type LogEvent, type MigrationProvider } from 'kysely';
 import { isPostgres } from './dialect.ts';
 import { migrations } from './migrations/index.ts';
@@ -49,16 +50,27 @@ function logQueries(options: OpenOptions): (event: LogEvent) => void {
 // Kindred's counts are far below 2^53, so they come back as numbers, as they do from SQLite.
 const INT8 = 20;
 const NUMERIC = 1700;
-const pgTypes = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === INT8) return (value: string) => Number(value);
-    if (oid === NUMERIC) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
-  },
-} as pg.CustomTypesConfig;
+function pgTypes(driver: typeof pg): pg.CustomTypesConfig {
+  return {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === INT8) return (value: string) => Number(value);
+      if (oid === NUMERIC) return (value: string) => Number(value);
+      return driver.types.getTypeParser(oid, format);
+    },
+  } as pg.CustomTypesConfig;
+}
+
+/**
+ * The PostgreSQL driver is loaded only by a process that opens PostgreSQL: on SQLite its modules
+ * would sit in the heap for nothing (decision 029). Opening stays synchronous, hence require.
+ */
+function loadPg(): typeof pg {
+  return createRequire(import.meta.url)('pg') as typeof pg;
+}
 
 function openPostgres(url: string, options: OpenOptions): DB {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
+  const driver = loadPg();
+  const pool = new driver.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes(driver) });
   // An idle client losing its server (a restart, a failover) must not take the process down.
   pool.on('error', (error) => console.warn(`[db] idle PostgreSQL connection closed: ${error.message}`));
   const versions = new WriteVersions();

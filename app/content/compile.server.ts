@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { bundleMDX } from 'mdx-bundler';
 import type { Root } from 'mdast';
 import { getEnv } from '#app/utils/env.server.ts';
 import { analyseModuleTree, type ModuleAnalysis } from './remark-kindred.ts';
@@ -97,6 +96,9 @@ async function compileNow(source: string, hash: string): Promise<CompiledMdx> {
     analysis = analyseModuleTree(tree);
   };
   try {
+    // Loaded on the first compile: a server started on a warm content cache never compiles, and
+    // the bundler's modules would otherwise stay in its heap for good (decision 029).
+    const { bundleMDX } = await import('mdx-bundler');
     const result = await bundleMDX({
       source,
       mdxOptions(options) {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Env } from '#app/utils/env.server.ts';
 
 // The two ways a message leaves: SMTP when SMTP_URL is set, otherwise an .eml file in the local
@@ -47,14 +47,37 @@ function mailOptions(mail: OutgoingMail) {
   };
 }
 
+/**
+ * nodemailer is loaded when the first message is sent, not with the server: most processes send
+ * nothing for long stretches, and its modules would otherwise stay in the heap (decision 029).
+ */
+function lazyTransport(options: Parameters<typeof import('nodemailer').createTransport>[0]): { get(): Promise<Transporter>; close(): void } {
+  let made: Promise<Transporter> | null = null;
+  let transport: Transporter | null = null;
+  let closed = false;
+  return {
+    get: () =>
+      (made ??= import('nodemailer').then(({ default: nodemailer }) => {
+        transport = nodemailer.createTransport(options);
+        // Closed while loading: a pool opened now would hold the process open.
+        if (closed) transport.close();
+        return transport;
+      })),
+    close: () => {
+      closed = true;
+      transport?.close();
+    },
+  };
+}
+
 export function createMailer(env: Pick<Env, 'SMTP_URL' | 'MAIL_OUTBOX_PATH'>): Mailer {
   if (env.SMTP_URL) {
-    const transport = nodemailer.createTransport({ url: env.SMTP_URL, pool: true, maxConnections: 1, ...SMTP_TIMEOUTS });
+    const transport = lazyTransport({ url: env.SMTP_URL, pool: true, maxConnections: 1, ...SMTP_TIMEOUTS });
     return {
       kind: 'smtp',
       async send(mail) {
         try {
-          await transport.sendMail(mailOptions(mail));
+          await (await transport.get()).sendMail(mailOptions(mail));
         } catch (error) {
           const code = (error as { responseCode?: number }).responseCode;
           if (typeof code === 'number' && code >= 500 && code < 600) throw new PermanentSendError((error as Error).message);
@@ -65,11 +88,11 @@ export function createMailer(env: Pick<Env, 'SMTP_URL' | 'MAIL_OUTBOX_PATH'>): M
     };
   }
   const folder = path.resolve(env.MAIL_OUTBOX_PATH);
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const transport = lazyTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     kind: 'files',
     async send(mail) {
-      const info = await transport.sendMail(mailOptions(mail));
+      const info = await (await transport.get()).sendMail(mailOptions(mail));
       fs.mkdirSync(folder, { recursive: true });
       // Written whole, then renamed: a reader never sees half a message, and a second send of the
       // same row replaces the file instead of adding another.
