@@ -15,7 +15,7 @@ import { planActionStep, practiceCounts } from '#app/models/practice.server.ts';
 import { recordVisit } from '#app/models/progress.server.ts';
 import { STAFF_PROGRESS_TABLES } from '#app/models/reports.server.ts';
 import { applyRoster } from '#app/models/roster.server.ts';
-import { cachedUntilWrite, writeStamp, type WriteCache } from '#app/utils/cached-until-write.server.ts';
+import { cachedUntilWrite, keptValueCount, writeStamp, type WriteCache } from '#app/utils/cached-until-write.server.ts';
 import { getDb, getStatementCount } from '#app/utils/db.server.ts';
 import { runInRequestScope } from '#app/utils/request-scope.server.ts';
 import { openDatabase } from '#db/database.server.ts';
@@ -356,6 +356,33 @@ describe('tables a kept value may lag behind (WriteCache.lagging)', () => {
       setClock(2_001);
       expect(await cachedUntilWrite(view, 'b', async () => 'view made again')).toBe('view made again');
     });
+  });
+});
+
+describe('values kept under an older stamp', () => {
+  const touch = () => sql`update users set id = id where id < 0`.execute(getDb());
+  const perPerson: WriteCache = { name: 'test per person', tables: ['users'], maxEntries: 100 };
+  const lagging: WriteCache = { name: 'test lagging', tables: ['users', 'module_progress'], maxEntries: 100, lagging: { tables: ['module_progress'], forMs: 2_000 } };
+
+  test('are dropped once a value is computed after a write, unless the cache may lag', async () => {
+    for (const key of ['a', 'b', 'c']) await cachedUntilWrite(perPerson, key, async () => key);
+    await cachedUntilWrite(lagging, 'a', async () => 'a');
+    await cachedUntilWrite(lagging, 'b', async () => 'b');
+    expect(keptValueCount(perPerson)).toBe(3);
+    // A look that finds its value current keeps the rest.
+    expect(await cachedUntilWrite(perPerson, 'a', async () => 'not this')).toBe('a');
+    expect(keptValueCount(perPerson)).toBe(3);
+    await touch();
+    await sql`update module_progress set id = id where id < 0`.execute(getDb());
+    expect(await cachedUntilWrite(perPerson, 'd', async () => 'd')).toBe('d');
+    expect(keptValueCount(perPerson)).toBe(1);
+    // 'b' of the lagging cache may still be served while it lags: it stays.
+    expect(await cachedUntilWrite(lagging, 'c', async () => 'c')).toBe('c');
+    expect(keptValueCount(lagging)).toBe(3);
+    // What was dropped is computed again, and only once.
+    expect(await cachedUntilWrite(perPerson, 'a', async () => 'a again')).toBe('a again');
+    expect(await cachedUntilWrite(perPerson, 'a', async () => 'not this')).toBe('a again');
+    expect(keptValueCount(perPerson)).toBe(2);
   });
 });
 

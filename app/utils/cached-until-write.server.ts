@@ -46,6 +46,8 @@ interface Entry {
 const computing = new AsyncLocalStorage<{ currentAt: number; lagging: boolean }>();
 
 const stores = new WeakMap<DB, Map<WriteCache, Map<string, Entry>>>();
+/** The stamp the values in a store were last computed under. */
+const storeStamps = new WeakMap<Map<string, Entry>, string>();
 
 /**
  * What the database looks like to these tables now: a text that changes whenever one of them may
@@ -111,6 +113,11 @@ function readOthersWritesSoon(db: DB): Promise<OthersWrites> {
   });
   nextRead.set(db, read);
   return read;
+}
+
+/** For tests: how many values a cache keeps. */
+export function keptValueCount(cache: WriteCache): number {
+  return stores.get(getDb())?.get(cache)?.size ?? 0;
 }
 
 /**
@@ -187,6 +194,15 @@ function keepOrCompute<T>(db: DB, cache: WriteCache, key: string, compute: () =>
       );
     }
   } else if (!entry || !current) {
+    // Stamps only move forward, so once a value is computed under a new stamp, those kept under the
+    // old one can never be served again (unless the cache lags). Dropped now, they do not sit in the
+    // heap until enough new keys push them out: under constant writing, that was the cache's
+    // whole size, for every full collection to mark (decision 029). A request still holding an older
+    // stamp only computes its value afresh.
+    if (!cache.lagging && storeStamps.get(store) !== stamp) {
+      store.clear();
+      storeStamps.set(store, stamp);
+    }
     entry = start();
   }
   store.set(key, entry!); // most recently used last
