@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import v8 from 'node:v8';
 import type { Express, NextFunction, Request, Response } from 'express';
 import { getStatementCount } from '#app/utils/db.server.ts';
 import { pageCacheStats } from '#app/utils/page-cache.server.ts';
@@ -37,6 +38,8 @@ export function installMetrics(app: Express): void {
       statements: getStatementCount(),
       pagesKept: pageCacheStats().kept,
       pagesServedFromMemory: pageCacheStats().served,
+      // Which of V8's spaces the reserved heap is in (young generation against old).
+      heapSpaces: Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, { sizeBytes: s.space_size, usedBytes: s.space_used_size }])),
     };
     if (req.query.reset === '1') loopDelay.reset();
     res.json(body);
