@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Transporter } from 'nodemailer';
+import type { Transporter, createTransport } from 'nodemailer';
 import type { Env } from '#app/utils/env.server.ts';
 
 // The two ways a message leaves: SMTP when SMTP_URL is set, otherwise an .eml file in the local
@@ -51,7 +51,7 @@ function mailOptions(mail: OutgoingMail) {
  * nodemailer is loaded when the first message is sent, not with the server: most processes send
  * nothing for long stretches, and its modules would otherwise stay in the heap (decision 029).
  */
-function lazyTransport(options: Parameters<typeof import('nodemailer').createTransport>[0]): { get(): Promise<Transporter>; close(): void } {
+function lazyTransport(options: Parameters<typeof createTransport>[0]): { get(): Promise<Transporter>; close(): void } {
   let made: Promise<Transporter> | null = null;
   let transport: Transporter | null = null;
   let closed = false;
